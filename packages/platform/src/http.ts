@@ -1,0 +1,148 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import swagger from '@fastify/swagger';
+import { randomUUID } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import type { Logger } from './logger.js';
+import { AppError } from './errors.js';
+import { httpDurationHistogram } from './metrics.js';
+
+export type ReadinessCheck = () => Promise<unknown>;
+
+export interface HttpAppOptions {
+  service: string;
+  logger: Logger;
+  registry: Registry;
+  /** name → probe; /readyz answers 503 naming every probe that fails. */
+  readiness?: Record<string, ReadinessCheck>;
+  bodyLimit?: number;
+  /** Describes the public routes this service serves, for the gateway's merged OpenAPI document. */
+  openapi?: { title: string; description?: string };
+  trustProxy?: boolean;
+}
+
+export type HttpApp = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Fastify with Herald's conventions: request ids, one error shape, health, readiness and metrics. */
+export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    trustProxy: options.trustProxy ?? true,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    disableRequestLogging: process.env.LOG_REQUESTS !== 'true',
+    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  const histogram = httpDurationHistogram(options.registry);
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    histogram.observe({ method: req.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: { code: 'route_not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } }),
+  );
+
+  if (options.openapi) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: { title: options.openapi.title, description: options.openapi.description, version: '1.0.0' },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      },
+    });
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  }
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', service: options.service }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    const failing = await failingChecks(options.readiness ?? {});
+    if (Object.keys(failing).length === 0) return { status: 'ready', service: options.service };
+    return reply.code(503).send({
+      error: {
+        code: 'dependency_unavailable',
+        message: `not ready: ${Object.keys(failing).join(', ')} unreachable`,
+        details: { failing },
+      },
+    });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type(options.registry.contentType).send(await options.registry.metrics()),
+  );
+  return app;
+}
+
+async function failingChecks(checks: Record<string, ReadinessCheck>): Promise<Record<string, string>> {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await withTimeout(check(), 2000);
+        return undefined;
+      } catch (err) {
+        return [name, err instanceof Error ? err.message : String(err)] as const;
+      }
+    }),
+  );
+  return Object.fromEntries(entries.filter((e) => e !== undefined));
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Turns fastify's validation errors into `{error:{code,message,details:{field,location}}}`. */
+function validationBody(err: FastifyError) {
+  const first = err.validation?.[0];
+  const location = err.validationContext ?? 'body';
+  let field = (first?.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+  if (first?.keyword === 'required') field = [field, (first.params as { missingProperty?: string }).missingProperty].filter(Boolean).join('.');
+  if (first?.keyword === 'additionalProperties') field = [field, (first.params as { additionalProperty?: string }).additionalProperty].filter(Boolean).join('.');
+  const name = field || location;
+  const message = first?.keyword === 'required' ? `${name} is required` : `${name} ${first?.message ?? 'is invalid'}`;
+  return { error: { code: 'invalid_request', message, details: { field: name, location } } };
+}
+
+export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  if (err.validation) return reply.code(400).send(validationBody(err));
+  if (err instanceof AppError) {
+    return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, details: err.details } });
+  }
+  const status = err.statusCode ?? 500;
+  if (status === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return reply.code(413).send({ error: { code: 'payload_too_large', message: 'request body is too large' } });
+  }
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return reply.code(415).send({ error: { code: 'unsupported_media_type', message: 'send application/json' } });
+  }
+  if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) {
+    return reply.code(400).send({ error: { code: 'invalid_json', message: 'request body is not valid JSON', details: { field: 'body', location: 'body' } } });
+  }
+  if (status === 429) {
+    return reply.code(429).send({ error: { code: 'rate_limited', message: err.message } });
+  }
+  if (status >= 400 && status < 500) {
+    return reply.code(status).send({ error: { code: snake(err.code ?? 'bad_request'), message: err.message } });
+  }
+  req.log.error({ err }, 'unhandled error');
+  return reply.code(500).send({ error: { code: 'internal_error', message: 'something went wrong on our side' } });
+}
+
+function snake(code: string): string {
+  return code.replace(/^FST_ERR_/, '').toLowerCase();
+}

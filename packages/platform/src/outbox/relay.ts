@@ -1,0 +1,168 @@
+import type pg from 'pg';
+import type { Logger } from '../logger.js';
+import type { EventBus } from '../bus/types.js';
+
+/**
+ * Transactional outbox relay. Producers insert rows into `<schema>.outbox` in the same transaction
+ * as their change (see outboxTableSql); this relay publishes them with publisher confirms and marks
+ * them sent. Rows are claimed with FOR UPDATE SKIP LOCKED so any number of relays can run at once,
+ * and the claim is held until the broker confirms, so a crash mid-batch republishes (at-least-once;
+ * consumers de-duplicate by event id). It wakes on NOTIFY, on wake() after an in-process commit, and
+ * polls as a backstop for lost notifications.
+ */
+export interface OutboxRelayOptions {
+  pool: pg.Pool;
+  schema: string;
+  bus: Pick<EventBus, 'publish'>;
+  logger: Logger;
+  batchSize?: number;
+  pollIntervalMs?: number;
+  /** Open a dedicated connection and LISTEN for inserts (real PostgreSQL; off on embedded). */
+  listen?: boolean;
+  /** Published rows older than this are deleted. */
+  retentionMs?: number;
+}
+
+export interface OutboxRow {
+  id: string;
+  routingKey: string;
+  payload: unknown;
+}
+
+export class OutboxRelay {
+  private readonly table: string;
+  private readonly channel: string;
+  private timer?: NodeJS.Timeout;
+  private listener?: pg.PoolClient;
+  private running = false;
+  private draining?: Promise<void>;
+  private again = false;
+  private failures = 0;
+  private lastCleanup = 0;
+  published = 0;
+
+  constructor(private readonly opts: OutboxRelayOptions) {
+    this.table = `"${opts.schema}".outbox`;
+    this.channel = outboxChannel(opts.schema);
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    if (this.opts.listen) await this.startListening();
+    this.schedule(0);
+  }
+
+  /** Drains now; call after committing a transaction that wrote outbox rows. */
+  wake(): void {
+    if (!this.running) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await this.draining?.catch(() => {});
+    if (this.listener) {
+      this.listener.removeAllListeners('notification');
+      this.listener.release(true);
+      this.listener = undefined;
+    }
+  }
+
+  /** Publishes everything pending; resolves when the table is empty or publishing fails. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.publishBatch();
+      total += n;
+      if (n < (this.opts.batchSize ?? 200)) return total;
+    }
+  }
+
+  private schedule(delayMs: number) {
+    clearTimeout(this.timer);
+    if (!this.running) return;
+    this.timer = setTimeout(() => void this.tick(), delayMs);
+  }
+
+  private async tick() {
+    if (this.draining) return;
+    this.again = false;
+    this.draining = this.drain()
+      .then(() => {
+        this.failures = 0;
+      })
+      .catch((err) => {
+        this.failures++;
+        this.opts.logger.warn({ err: err instanceof Error ? err.message : err, failures: this.failures }, 'outbox publish failed; will retry');
+      });
+    await this.draining;
+    this.draining = undefined;
+    await this.cleanup();
+    const backoff = this.failures ? Math.min(200 * 2 ** this.failures, 10_000) : undefined;
+    this.schedule(backoff ?? (this.again ? 0 : this.opts.pollIntervalMs ?? 1000));
+  }
+
+  private async publishBatch(): Promise<number> {
+    const client = await this.opts.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ id: string; routing_key: string; payload: unknown }>(
+        `SELECT id, routing_key, payload FROM ${this.table}
+         WHERE published_at IS NULL ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.opts.batchSize ?? 200],
+      );
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        return 0;
+      }
+      await this.opts.bus.publish(rows.map((r) => ({ routingKey: r.routing_key, messageId: r.id, body: r.payload })));
+      await client.query(`UPDATE ${this.table} SET published_at = now() WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
+      await client.query('COMMIT');
+      this.published += rows.length;
+      return rows.length;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async cleanup() {
+    const now = Date.now();
+    if (now - this.lastCleanup < 60_000) return;
+    this.lastCleanup = now;
+    const retention = this.opts.retentionMs ?? 24 * 3600_000;
+    await this.opts.pool
+      .query(`DELETE FROM ${this.table} WHERE published_at < now() - make_interval(secs => $1)`, [retention / 1000])
+      .catch((err) => this.opts.logger.warn({ err }, 'outbox cleanup failed'));
+  }
+
+  private async startListening() {
+    try {
+      const client = await this.opts.pool.connect();
+      client.on('notification', () => this.wake());
+      client.on('error', (err) => {
+        this.opts.logger.warn({ err }, 'outbox listener lost; polling until it is back');
+        this.listener = undefined;
+        client.release(true);
+        if (this.running) setTimeout(() => void this.startListening(), 1000).unref();
+      });
+      await client.query(`LISTEN ${this.channel}`);
+      this.listener = client;
+    } catch (err) {
+      this.opts.logger.warn({ err }, 'cannot LISTEN for outbox inserts; polling only');
+      if (this.running) setTimeout(() => void this.startListening(), 5000).unref();
+    }
+  }
+}
+
+/** Must match the trigger in OUTBOX_TABLE_SQL; schema names are plain lowercase identifiers. */
+export function outboxChannel(schema: string): string {
+  return `outbox_${schema}`;
+}

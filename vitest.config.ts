@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+// One `vitest run` over every workspace; packages resolve to their TypeScript sources through the
+// `development` export condition, so there is no build step before testing.
+const shared = { resolve: { conditions: ['development'] } };
+
+export default defineConfig({
+  ...shared,
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      'packages/contracts',
+      'packages/platform',
+      'user-service',
+      'post-service',
+      'notification-service',
+      'gateway',
+      'web-demo',
+      'test',
+    ].map((dir) => ({
+      ...shared,
+      ssr: { resolve: { conditions: ['development'], externalConditions: ['development'] } },
+      test: { name: dir.split('/').pop(), root: dir, include: ['test/**/*.test.ts', '*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
+    })),
+  },
+});
