@@ -1,0 +1,124 @@
+/**
+ * The vocabulary of the inbox: what a notification is, as clients see it (CONTRACT.md), and the
+ * small enumerations every other domain file speaks in. Arrays come first so validation and the
+ * types share one source.
+ */
+
+export const NOTIFICATION_TYPES = [
+  'follow', 'post', 'comment', 'like', 'mention', 'message', 'alert', 'reminder', 'system',
+] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
+export const CATEGORIES = ['informational', 'alert', 'reminder'] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export const PRIORITIES = ['low', 'normal', 'high', 'critical'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const CHANNELS = ['in_app', 'email', 'sms', 'push'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** The lifecycle of one delivery (one notification on one channel), in the order it advances. */
+export const DELIVERY_STATUSES = ['pending', 'queued', 'sent', 'delivered', 'read', 'failed', 'skipped'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export type ObjectKind = 'post' | 'comment' | 'message' | 'user';
+
+export interface Actor {
+  id: string;
+  username: string;
+  displayName: string;
+}
+
+export interface ObjectRef {
+  kind: ObjectKind;
+  id: string;
+}
+
+/** The public shape (CONTRACT.md); timestamps are ISO-8601 strings because this is what goes on the wire. */
+export interface Notification {
+  id: string;
+  type: NotificationType;
+  category: Category;
+  priority: Priority;
+  actor?: Actor;
+  object?: ObjectRef;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+  readAt: string | null;
+  groupKey?: string;
+  count?: number;
+}
+
+/** Everything a notification says before it has an id, a time and a recipient. */
+export interface NotificationDraft {
+  type: NotificationType;
+  priority: Priority;
+  actor?: Actor;
+  object?: ObjectRef;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  groupKey?: string;
+}
+
+export function isNotificationType(value: unknown): value is NotificationType {
+  return typeof value === 'string' && (NOTIFICATION_TYPES as readonly string[]).includes(value);
+}
+
+export function isPriority(value: unknown): value is Priority {
+  return typeof value === 'string' && (PRIORITIES as readonly string[]).includes(value);
+}
+
+export function isChannel(value: unknown): value is Channel {
+  return typeof value === 'string' && (CHANNELS as readonly string[]).includes(value);
+}
+
+/** Alerts and reminders are their own categories; every social and system type is informational. */
+export function categoryOf(type: NotificationType): Category {
+  if (type === 'alert') return 'alert';
+  if (type === 'reminder') return 'reminder';
+  return 'informational';
+}
+
+/**
+ * Gives a draft its identity. A grouped item starts as a group of one, so a later merge and a
+ * client reading `count`/`data.actors` never need a special case for the first item.
+ */
+export function toNotification(draft: NotificationDraft, at: { id: string; createdAt: Date }): Notification {
+  const notification: Notification = {
+    id: at.id,
+    type: draft.type,
+    category: categoryOf(draft.type),
+    priority: draft.priority,
+    title: draft.title,
+    body: draft.body,
+    data: { ...draft.data },
+    createdAt: at.createdAt.toISOString(),
+    readAt: null,
+  };
+  if (draft.actor) notification.actor = { ...draft.actor };
+  if (draft.object) notification.object = { ...draft.object };
+  if (draft.groupKey !== undefined) {
+    notification.groupKey = draft.groupKey;
+    notification.count = 1;
+    notification.data.actors = draft.actor ? [{ ...draft.actor }] : [];
+  }
+  return notification;
+}
+
+// A status only moves forward, and read/failed/skipped are final. Workers and socket acks race
+// (a late "sent" may arrive after "read"), so every writer asks this before updating a row.
+const RANK: Record<DeliveryStatus, number> = {
+  pending: 0, queued: 1, sent: 2, delivered: 3, read: 4, failed: 4, skipped: 4,
+};
+
+export function canAdvanceStatus(from: DeliveryStatus, to: DeliveryStatus): boolean {
+  if (from === 'read' || from === 'failed' || from === 'skipped') return false;
+  // Once something reached the person it can no longer fail; once sent it can no longer be skipped.
+  if (to === 'failed') return RANK[from] < RANK.delivered;
+  if (to === 'skipped') return RANK[from] < RANK.sent;
+  return RANK[to] > RANK[from];
+}

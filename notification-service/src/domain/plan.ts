@@ -1,0 +1,167 @@
+import type { DomainEvent, UserRef } from '@herald/contracts';
+import { groupKeyFor } from './grouping.js';
+import type { Actor, NotificationDraft, ObjectRef, Priority } from './notification.js';
+import { render } from './render.js';
+
+/**
+ * What one domain event means for this service: changes to its own projections of users and the
+ * follow graph, and who is a candidate for which notification. Pure: mutes, preferences, receipts
+ * and presence are applied later, per recipient chunk.
+ *
+ * Rules:
+ * - post.created: the author's followers get `post`; mentioned users get `mention` instead.
+ * - comment.created: the post's author gets `comment`; mentioned users get `mention`. A post author
+ *   who is also mentioned gets the `comment` only: it is their post, so the comment is the more
+ *   specific news and the mention adds nothing.
+ * - post.liked: the post's author gets `like`, grouped by `like:post:<postId>`.
+ * - user.followed: the followee gets `follow`, grouped by `follow:user:<followeeId>`.
+ * - message.sent: the recipient gets `message`.
+ * - user.registered / user.followed / user.unfollowed update the projections.
+ * - Nobody is notified of their own action.
+ *
+ * Targets of one plan are pairwise disjoint and never contain the actor: each recipient gets at most
+ * one notification per event. This is built in (explicit recipient lists are deduplicated and the
+ * followers audience carries an `exclude` list) rather than left to processing order, because the
+ * chunks of a large followers audience are delivered by any instance in any order.
+ */
+
+/** A registered user as this service keeps them: who to address, in which zone and language. */
+export interface UserProfile {
+  id: string;
+  username: string;
+  displayName: string;
+  email: string;
+  phone: string | null;
+  locale: string;
+  timezone: string;
+}
+
+// `asOf` is the event's occurredAt: redelivered or reordered events arrive late, so stores apply a
+// change only when it is newer than what they hold (an old follow must not undo a newer unfollow).
+export type ProjectionChange =
+  | { kind: 'user.upserted'; user: UserProfile; asOf: string }
+  | { kind: 'follow.added'; followerId: string; followeeId: string; asOf: string }
+  | { kind: 'follow.removed'; followerId: string; followeeId: string; asOf: string };
+
+export type Audience =
+  | { kind: 'users'; userIds: string[] }
+  | { kind: 'followers'; ofUserId: string; exclude: string[] };
+
+export interface Target {
+  audience: Audience;
+  draft: NotificationDraft;
+}
+
+export interface EventPlan {
+  projections: ProjectionChange[];
+  targets: Target[];
+}
+
+/** Only `critical` changes delivery; the rest orders work for the fallback workers. */
+export const PRIORITY_BY_TYPE: Record<'follow' | 'post' | 'comment' | 'like' | 'mention' | 'message', Priority> = {
+  like: 'low',
+  post: 'low',
+  follow: 'normal',
+  comment: 'normal',
+  mention: 'normal',
+  message: 'high',
+};
+
+export function planEvent(event: DomainEvent): EventPlan {
+  const asOf = event.occurredAt;
+  switch (event.type) {
+    case 'user.registered': {
+      const { userId, username, displayName, email, phone, locale, timezone } = event.data;
+      const user = { id: userId, username, displayName, email, phone, locale, timezone };
+      return { projections: [{ kind: 'user.upserted', user, asOf }], targets: [] };
+    }
+    case 'user.unfollowed': {
+      const { followerId, followeeId } = event.data;
+      return { projections: [{ kind: 'follow.removed', followerId, followeeId, asOf }], targets: [] };
+    }
+    case 'user.followed': {
+      const { follower, followeeId } = event.data;
+      const draft = draftOf('follow', follower, { kind: 'user', id: followeeId }, {});
+      return {
+        projections: [{ kind: 'follow.added', followerId: follower.id, followeeId, asOf }],
+        targets: users([followeeId], [follower.id], draft),
+      };
+    }
+    case 'post.created': {
+      const { postId, author, excerpt, mentionedUserIds } = event.data;
+      const object: ObjectRef = { kind: 'post', id: postId };
+      const mentioned = distinct(mentionedUserIds, [author.id]);
+      const mention = draftOf('mention', author, object, { postId, excerpt }, { mentionedIn: 'post' });
+      const post = draftOf('post', author, object, { postId, excerpt });
+      return {
+        projections: [],
+        targets: [
+          ...users(mentioned, [], mention),
+          { audience: { kind: 'followers', ofUserId: author.id, exclude: [author.id, ...mentioned] }, draft: post },
+        ],
+      };
+    }
+    case 'comment.created': {
+      const { commentId, postId, postAuthorId, author, excerpt, mentionedUserIds } = event.data;
+      const object: ObjectRef = { kind: 'comment', id: commentId };
+      const data = { postId, commentId, excerpt };
+      const comment = draftOf('comment', author, object, data);
+      const mention = draftOf('mention', author, object, data, { mentionedIn: 'comment' });
+      return {
+        projections: [],
+        targets: [
+          ...users([postAuthorId], [author.id], comment),
+          ...users(mentionedUserIds, [author.id, postAuthorId], mention),
+        ],
+      };
+    }
+    case 'post.liked': {
+      const { postId, postAuthorId, liker, excerpt } = event.data;
+      const draft = draftOf('like', liker, { kind: 'post', id: postId }, { postId, excerpt });
+      return { projections: [], targets: users([postAuthorId], [liker.id], draft) };
+    }
+    case 'message.sent': {
+      const { messageId, sender, recipientId, excerpt } = event.data;
+      const draft = draftOf('message', sender, { kind: 'message', id: messageId }, { messageId, excerpt });
+      return { projections: [], targets: users([recipientId], [sender.id], draft) };
+    }
+    default:
+      return unreachable(event);
+  }
+}
+
+function draftOf(
+  type: keyof typeof PRIORITY_BY_TYPE,
+  ref: UserRef,
+  object: ObjectRef,
+  data: Record<string, unknown> & { excerpt?: string },
+  extra: { mentionedIn?: 'post' | 'comment' } = {},
+): NotificationDraft {
+  const actor: Actor = { id: ref.id, username: ref.username, displayName: ref.displayName };
+  const { title, body } = render({ type, actors: [actor], count: 1, excerpt: data.excerpt, ...extra });
+  const draft: NotificationDraft = { type, priority: PRIORITY_BY_TYPE[type], actor, object, title, body, data: { ...data, ...extra } };
+  const groupKey = groupKeyFor(draft);
+  if (groupKey !== undefined) draft.groupKey = groupKey;
+  return draft;
+}
+
+/** A target for explicit recipients, or none when nobody is left after dedupe and exclusions. */
+function users(ids: readonly string[], exclude: readonly string[], draft: NotificationDraft): Target[] {
+  const userIds = distinct(ids, exclude);
+  return userIds.length > 0 ? [{ audience: { kind: 'users', userIds }, draft }] : [];
+}
+
+function distinct(ids: readonly string[], exclude: readonly string[]): string[] {
+  const seen = new Set(exclude);
+  const out: string[] = [];
+  for (const id of ids) {
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(id);
+  }
+  return out;
+}
+
+function unreachable(event: never): never {
+  throw new Error(`no plan for event type ${(event as { type: string }).type}`);
+}
