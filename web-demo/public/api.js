@@ -1,0 +1,130 @@
+// ApiClient: a thin fetch wrapper over the public HTTP contract (CONTRACT.md), /api/v1 on this origin.
+// Every failure becomes an ApiError carrying the contract's {code, message, details}.
+
+export class ApiError extends Error {
+  name = 'ApiError';
+  /**
+   * @param {number} status   HTTP status, 0 when the server could not be reached
+   * @param {string} code     the contract's snake_case code
+   * @param {string} message
+   * @param {unknown} [details]
+   * @param {number|null} [retryAfterSeconds]  from Retry-After on a 429
+   */
+  constructor(status, code, message, details, retryAfterSeconds = null) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export class ApiClient {
+  /**
+   * @param {object} opts
+   * @param {() => string|null} opts.getToken
+   * @param {() => void} [opts.onUnauthorized]  a 401 on an authenticated call: the session is over
+   * @param {string} [opts.baseUrl]
+   * @param {typeof fetch} [opts.fetch]
+   */
+  constructor({ getToken, onUnauthorized = () => {}, baseUrl = '/api/v1', fetch: fetchImpl }) {
+    this.getToken = getToken;
+    this.onUnauthorized = onUnauthorized;
+    this.baseUrl = baseUrl;
+    this.fetch = fetchImpl ?? ((...args) => globalThis.fetch(...args));
+  }
+
+  async request(method, path, { body, query, auth = true } = {}) {
+    const qs = query ? toQuery(query) : '';
+    const headers = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const token = auth ? this.getToken() : null;
+    if (token) headers.authorization = `Bearer ${token}`;
+
+    let res;
+    try {
+      res = await this.fetch(`${this.baseUrl}${path}${qs}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError(0, 'network_error', 'Cannot reach Herald. Check your connection and try again.');
+    }
+    if (res.status === 204) return null;
+    const data = await res.json().catch(() => null);
+    if (res.ok) return data;
+
+    const err = data?.error;
+    const retryAfter = Number(res.headers.get('retry-after'));
+    const apiError = new ApiError(
+      res.status,
+      typeof err?.code === 'string' ? err.code : `http_${res.status}`,
+      typeof err?.message === 'string' ? err.message : fallbackMessage(res.status),
+      err?.details,
+      Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null,
+    );
+    if (res.status === 401 && auth && token) this.onUnauthorized();
+    throw apiError;
+  }
+
+  // Auth
+  register(body) { return this.request('POST', '/auth/register', { body, auth: false }); }
+  login(login, password) { return this.request('POST', '/auth/login', { body: { login, password }, auth: false }); }
+
+  // Users and the follow graph
+  me() { return this.request('GET', '/users/me'); }
+  updateMe(patch) { return this.request('PATCH', '/users/me', { body: patch }); }
+  user(id) { return this.request('GET', `/users/${enc(id)}`); }
+  searchUsers(query) { return this.request('GET', '/users', { query: { query } }); }
+  follow(id) { return this.request('POST', `/users/${enc(id)}/follow`); }
+  unfollow(id) { return this.request('DELETE', `/users/${enc(id)}/follow`); }
+  followers(id, cursor, limit) { return this.request('GET', `/users/${enc(id)}/followers`, { query: { cursor, limit } }); }
+  following(id, cursor, limit) { return this.request('GET', `/users/${enc(id)}/following`, { query: { cursor, limit } }); }
+
+  // Content
+  createPost(text) { return this.request('POST', '/posts', { body: { text } }); }
+  post(id) { return this.request('GET', `/posts/${enc(id)}`); }
+  userPosts(id, cursor) { return this.request('GET', `/users/${enc(id)}/posts`, { query: { cursor } }); }
+  /** Not in CONTRACT.md (post-service serves it); callers must cope with its absence. */
+  comments(postId, cursor) { return this.request('GET', `/posts/${enc(postId)}/comments`, { query: { cursor, limit: 100 } }); }
+  comment(postId, text) { return this.request('POST', `/posts/${enc(postId)}/comments`, { body: { text } }); }
+  like(postId) { return this.request('POST', `/posts/${enc(postId)}/likes`); }
+  unlike(postId) { return this.request('DELETE', `/posts/${enc(postId)}/likes`); }
+  sendMessage(toUserId, text) { return this.request('POST', '/messages', { body: { toUserId, text } }); }
+
+  // Notifications
+  notifications({ cursor, limit, unread } = {}) {
+    return this.request('GET', '/notifications', { query: { cursor, limit, unread: unread ? 'true' : undefined } });
+  }
+  unreadCount() { return this.request('GET', '/notifications/unread-count'); }
+  markRead(id) { return this.request('POST', `/notifications/${enc(id)}/read`); }
+  markAllRead() { return this.request('POST', '/notifications/read-all'); }
+  preferences() { return this.request('GET', '/users/me/preferences'); }
+  savePreferences(prefs) { return this.request('PUT', '/users/me/preferences', { body: prefs }); }
+}
+
+/** Lists come back as `{items, nextCursor}`; a bare array is accepted too (search's shape is unspecified). */
+export function listOf(data) {
+  if (Array.isArray(data)) return { items: data, nextCursor: null };
+  return { items: Array.isArray(data?.items) ? data.items : [], nextCursor: data?.nextCursor ?? null };
+}
+
+function toQuery(query) {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+const enc = encodeURIComponent;
+
+function fallbackMessage(status) {
+  if (status === 401) return 'Please log in again.';
+  if (status === 403) return 'That is not yours to change.';
+  if (status === 404) return 'Not found.';
+  if (status === 413) return 'That is too large.';
+  if (status === 429) return 'Too many requests; slow down a little.';
+  if (status === 503) return 'Herald is partly unavailable right now; try again shortly.';
+  return 'Something went wrong.';
+}

@@ -1,0 +1,202 @@
+// Herald web demo: the composition root. Builds the API client, live socket, stores and views,
+// and routes on the URL hash (#/inbox, #/people, #/u/<id>, #/p/<id>, #/settings).
+import { ApiClient } from './api.js';
+import { LiveClient } from './live.js';
+import { Session } from './session.js';
+import { InboxStore } from './inbox-store.js';
+import { NotificationCenter } from './notification-center.js';
+import { FollowState } from './lib/follow-state.js';
+import { matchRoute } from './router.js';
+import { h } from './lib/dom.js';
+import { Toasts } from './components/toasts.js';
+import { ConnectionStatus } from './components/connection-status.js';
+import { renderLogin, renderRegister } from './views/auth.js';
+import { renderHome } from './views/home.js';
+import { renderInbox } from './views/inbox.js';
+import { renderPeople } from './views/people.js';
+import { renderProfile } from './views/profile.js';
+import { renderPost } from './views/post.js';
+import { renderSettings } from './views/settings.js';
+
+const ROUTES = [
+  ['home', '/'],
+  ['login', '/login'],
+  ['register', '/register'],
+  ['inbox', '/inbox'],
+  ['people', '/people'],
+  ['me', '/me'],
+  ['profile', '/u/:id'],
+  ['post', '/p/:id'],
+  ['settings', '/settings'],
+];
+const PUBLIC_ROUTES = new Set(['login', 'register']);
+const VIEWS = {
+  home: renderHome,
+  login: renderLogin,
+  register: renderRegister,
+  inbox: renderInbox,
+  people: renderPeople,
+  profile: renderProfile,
+  post: renderPost,
+  settings: renderSettings,
+};
+const TITLES = { home: 'Home', login: 'Log in', register: 'Sign up', inbox: 'Inbox', people: 'People', profile: 'Profile', post: 'Post', settings: 'Settings' };
+const NAV_OF = { inbox: 'inbox', people: 'people', profile: 'profile', settings: 'settings' };
+
+const main = document.getElementById('main');
+const bellCount = document.querySelector('[data-testid="unread-count"]');
+const bell = document.querySelector('[data-testid="bell"]');
+const whoami = document.querySelector('[data-testid="current-user"]');
+
+const session = new Session();
+const api = new ApiClient({
+  getToken: () => session.token,
+  onUnauthorized: () => signOut('Your session has ended. Please log in again.'),
+});
+const store = new InboxStore();
+const live = new LiveClient({ url: () => socketUrl(session.token) });
+const toasts = new Toasts(document.querySelector('.toast-stack'), {
+  onOpen: (n) => center.markRead([n.id]).catch(() => {}),
+});
+const center = new NotificationCenter({ api, live, store, toasts });
+const follows = new FollowState(api, () => session.user?.id);
+const connection = new ConnectionStatus(document.querySelector('[data-testid="connection-status"]'));
+
+const ctx = { api, session, store, live, center, toasts, follows, signIn, signOut };
+
+let detachCenter = null;
+let disposeView = null;
+let afterLogin = null;
+let unreadTitle = '';
+
+function socketUrl(token) {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${location.host}/ws?token=${encodeURIComponent(token ?? '')}`;
+}
+
+function startSession() {
+  for (const el of document.querySelectorAll('[data-signed-in-only]')) el.hidden = false;
+  renderWhoami();
+  detachCenter ??= center.attach();
+  live.start();
+  // Refresh who we are; a 401 here signs out through onUnauthorized.
+  api.me().then((me) => session.setUser({ ...session.user, ...(me?.user ?? me) })).catch(() => {});
+}
+
+function signIn(token, user) {
+  session.set(token, user);
+  follows.reset();
+  startSession();
+  const target = afterLogin && !afterLogin.startsWith('#/login') && !afterLogin.startsWith('#/register') ? afterLogin : '#/';
+  afterLogin = null;
+  location.hash = target;
+}
+
+function signOut(message) {
+  // Several requests in flight can each get a 401; only the first one signs out.
+  if (!session.signedIn && !live.started) {
+    if (location.hash !== '#/login' && location.hash !== '#/register') location.hash = '#/login';
+    return;
+  }
+  live.reset();
+  detachCenter?.();
+  detachCenter = null;
+  center.reset();
+  toasts.clear();
+  follows.reset();
+  session.clear();
+  for (const el of document.querySelectorAll('[data-signed-in-only]')) el.hidden = true;
+  if (message) toasts.info(message);
+  location.hash = '#/login';
+}
+
+function renderWhoami() {
+  const u = session.user;
+  whoami.textContent = u ? `@${u.username}` : '';
+}
+
+function renderBell() {
+  const n = store.unreadCount;
+  bellCount.textContent = String(n);
+  bellCount.dataset.count = String(n);
+  bell.classList.toggle('has-unread', n > 0);
+  bell.setAttribute('aria-label', n ? `Notifications, ${n} unread` : 'Notifications, none unread');
+  unreadTitle = n ? `(${n > 99 ? '99+' : n}) ` : '';
+  document.title = `${unreadTitle}${document.title.replace(/^\(\d+\+?\) /, '')}`;
+}
+
+function render() {
+  const route = matchRoute(location.hash, ROUTES);
+  if (!session.signedIn && !PUBLIC_ROUTES.has(route.name)) {
+    afterLogin = location.hash || null;
+    location.replace('#/login');
+    return;
+  }
+  if (session.signedIn && PUBLIC_ROUTES.has(route.name)) {
+    location.replace('#/');
+    return;
+  }
+  if (route.name === 'me') {
+    location.replace(`#/u/${encodeURIComponent(session.user?.id ?? '')}`);
+    return;
+  }
+
+  disposeView?.();
+  disposeView = null;
+  main.replaceChildren();
+  const view = VIEWS[route.name];
+  if (view) {
+    const result = view(main, ctx, route);
+    if (typeof result === 'function') disposeView = result;
+  } else {
+    main.append(h('section', { class: 'page' }, h('h1', null, 'Not found'), h('p', null, h('a', { href: '#/' }, 'Go home'))));
+  }
+
+  const isMe = route.name === 'profile' && route.params.id === session.user?.id;
+  const current = route.name === 'profile' ? (isMe ? 'profile' : null) : NAV_OF[route.name];
+  for (const a of document.querySelectorAll('[data-nav]')) {
+    if (current && a.dataset.nav === current) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  document.title = `${unreadTitle}${TITLES[route.name] ?? 'Not found'} · Herald`;
+  // Move focus into the new view for keyboard and screen-reader users, unless the view chose a field.
+  if (!main.contains(document.activeElement)) main.focus({ preventScroll: true });
+  window.scrollTo(0, 0);
+}
+
+// Live wiring
+live.on('status', (s) => connection.show(s));
+let failedConnects = 0;
+live.on('connect_failed', () => {
+  // A refused upgrade (401) looks like any other failure from a browser; ask HTTP whether the token is
+  // still good on the first failure of a streak and every fifth after it.
+  if (failedConnects++ % 5 === 0) api.me().catch(() => {});
+});
+live.on('hello', () => {
+  failedConnects = 0;
+});
+live.on('error', ({ code, message }) => {
+  console.warn('live error frame', code, message);
+  toasts.info(`Live updates: ${message ?? code}`, { tone: 'error' });
+});
+store.subscribe(({ kind }) => {
+  if (kind === 'count') renderBell();
+});
+window.addEventListener('online', () => live.reconnectNow());
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') live.reconnectNow();
+});
+let signedInAs = session.token;
+session.onChange(() => {
+  renderWhoami();
+  // Another tab signed out, or in as someone else: follow it.
+  if (!session.signedIn && live.started) signOut();
+  else if (session.token && signedInAs && session.token !== signedInAs) location.reload();
+  signedInAs = session.token;
+});
+document.querySelector('[data-testid="logout"]').addEventListener('click', () => signOut());
+window.addEventListener('hashchange', render);
+
+renderBell();
+if (session.signedIn) startSession();
+render();

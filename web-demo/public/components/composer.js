@@ -1,0 +1,36 @@
+// The post composer. Calls onPosted with the created post (POST /api/v1/posts → 201 {post}).
+import { h, field } from '../lib/dom.js';
+import { showFormError, clearFormErrors } from '../lib/form-errors.js';
+
+const MAX_CHARS = 2000;
+
+export function composer(ctx, { onPosted }) {
+  const textarea = h('textarea', { rows: 3, maxlength: MAX_CHARS, required: true, placeholder: 'What’s happening? Mention someone with @username' });
+  const counter = h('span', { class: 'muted counter', 'aria-live': 'off' }, '');
+  const form = h('form', { class: 'card composer', testid: 'post-composer', 'aria-label': 'New post' },
+    field({ label: 'New post', name: 'text', testid: 'post-text', control: textarea }),
+    h('p', { class: 'form-error', 'data-form-error': '', tabindex: '-1', testid: 'post-error', hidden: true }),
+    h('div', { class: 'row row-end' }, counter, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'post-submit' }, 'Post')));
+  textarea.addEventListener('input', () => {
+    counter.textContent = textarea.value.length ? `${textarea.value.length} characters` : '';
+  });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearFormErrors(form);
+    const text = textarea.value.trim();
+    if (!text) return;
+    const submit = form.querySelector('[type=submit]');
+    submit.disabled = true;
+    try {
+      const res = await ctx.api.createPost(text);
+      textarea.value = '';
+      counter.textContent = '';
+      onPosted(res?.post ?? { id: `local-${Date.now()}`, text, createdAt: new Date().toISOString() });
+    } catch (err) {
+      showFormError(form, err);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}

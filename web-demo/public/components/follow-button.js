@@ -1,0 +1,30 @@
+// Follow / Unfollow toggle (aria-pressed) that keeps the FollowState and any sibling buttons in sync.
+import { h } from '../lib/dom.js';
+
+export function followButton(user, ctx, { onChange } = {}) {
+  const btn = h('button', { type: 'button', class: 'btn btn-small', testid: 'follow-button', dataset: { userId: user.id } });
+  const name = user.username ? `@${user.username}` : 'this person';
+  const render = (following) => {
+    user = { ...user, isFollowing: following };
+    btn.textContent = following ? 'Following' : 'Follow';
+    btn.dataset.following = String(following);
+    btn.setAttribute('aria-pressed', String(following));
+    btn.setAttribute('aria-label', following ? `Unfollow ${name}` : `Follow ${name}`);
+    btn.classList.toggle('btn-primary', !following);
+  };
+  render(ctx.follows.isFollowing(user));
+  btn.addEventListener('click', async () => {
+    const next = btn.dataset.following !== 'true';
+    btn.disabled = true;
+    try {
+      await ctx.follows.setFollowing(user.id, next);
+      render(next);
+      onChange?.(next);
+    } catch (err) {
+      ctx.toasts.info(err.message, { tone: 'error' });
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  return btn;
+}

@@ -1,0 +1,87 @@
+// A tiny element builder: h('button', {class: 'x', onclick}, 'Text'). Text always goes in as text
+// nodes, never as HTML, so user content cannot inject markup.
+
+/**
+ * @param {string} tag
+ * @param {Record<string, unknown>|null} [attrs]  `on*` functions become listeners; `dataset`, `style`
+ *   objects are merged; `true`/`false` toggle boolean attributes; null/undefined are skipped.
+ * @param {...(Node|string|number|null|undefined|false|Array)} children
+ */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs ?? {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else if (key === 'testid') el.dataset.testid = String(value);
+    else if (key === 'class') el.className = String(value);
+    else if (key in el && typeof value !== 'string') el[key] = value;
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+/** Replaces every child of `el`. */
+export function mount(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}
+
+let uid = 0;
+/** A document-unique id for label/aria wiring. */
+export function uniqueId(prefix) {
+  uid += 1;
+  return `${prefix}-${uid}`;
+}
+
+/** A label + control + error slot, wired for screen readers (aria-describedby, aria-invalid). */
+export function field({ label, name, testid, hint, control }) {
+  const id = control.id || uniqueId(name);
+  control.id = id;
+  control.name = name;
+  if (testid) control.dataset.testid = testid;
+  const errorId = `${id}-error`;
+  const hintId = hint ? `${id}-hint` : null;
+  control.setAttribute('aria-describedby', [hintId, errorId].filter(Boolean).join(' '));
+  return h(
+    'div',
+    { class: 'field' },
+    h('label', { for: id }, label),
+    control,
+    hint ? h('p', { class: 'hint', id: hintId }, hint) : null,
+    h('p', {
+      class: 'field-error',
+      id: errorId,
+      dataset: testid ? { errorFor: name, testid: `${testid}-error` } : { errorFor: name },
+      hidden: true,
+    }),
+  );
+}
+
+export function relativeTime(iso, now = Date.now()) {
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return '';
+  const s = Math.round((now - t) / 1000);
+  if (s < 45) return 'just now';
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const hr = Math.round(m / 60);
+  if (hr < 24) return `${hr} h ago`;
+  const d = Math.round(hr / 24);
+  if (d < 7) return `${d} d ago`;
+  return new Date(t).toLocaleDateString();
+}
+
+export function timeEl(iso) {
+  if (!iso) return null;
+  return h('time', { datetime: iso, title: new Date(iso).toLocaleString() }, relativeTime(iso));
+}

@@ -1,0 +1,313 @@
+// LiveClient: the browser's WebSocket to Herald (CONTRACT.md "Live delivery").
+// It owns reconnection, resume-after-newest-id and de-duplication; it knows nothing about the DOM,
+// so a test can drive it with a fake WebSocket constructor and fake timers.
+
+/** @typedef {{id: string, readAt?: string|null, count?: number} & Record<string, unknown>} Notification */
+/** @typedef {'connecting'|'live'|'reconnecting'|'catching_up'|'caught_up'|'stopped'} LiveState */
+
+const OPEN = 1;
+const SEEN_LIMIT = 2000;
+
+/**
+ * Ids "sort by creation time" (CONTRACT.md). ULIDs / UUIDv7 compare as strings; purely numeric ids of
+ * different lengths would not, so those compare by length first.
+ * @returns {number} <0, 0 or >0
+ */
+export function compareIds(a, b) {
+  if (a === b) return 0;
+  if (/^\d+$/.test(a) && /^\d+$/.test(b) && a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : 1;
+}
+
+/** Delay before reconnect attempt `attempt` (1-based): exponential, capped, with "equal jitter". */
+export function backoffDelay(attempt, { baseMs, maxMs }, random) {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+export class LiveClient {
+  /**
+   * @param {object} opts
+   * @param {() => string} opts.url            called on every (re)connect, so a fresh token is used
+   * @param {typeof WebSocket} [opts.WebSocket]
+   * @param {() => number} [opts.random]
+   * @param {number} [opts.pingIntervalMs]     client ping period (the contract's 25 s)
+   * @param {number} [opts.pongTimeoutMs]      no pong by then: the socket is presumed dead
+   * @param {{baseMs: number, maxMs: number}} [opts.backoff]
+   * @param {{setTimeout: typeof setTimeout, clearTimeout: typeof clearTimeout}} [opts.timers]
+   */
+  constructor(opts) {
+    this.url = opts.url;
+    this.WebSocket = opts.WebSocket ?? globalThis.WebSocket;
+    this.random = opts.random ?? Math.random;
+    this.pingIntervalMs = opts.pingIntervalMs ?? 25_000;
+    this.pongTimeoutMs = opts.pongTimeoutMs ?? 10_000;
+    this.backoff = opts.backoff ?? { baseMs: 500, maxMs: 30_000 };
+    this.timers = opts.timers ?? { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (t) => clearTimeout(t) };
+
+    /** @type {LiveState} */
+    this.state = 'stopped';
+    /** @type {string|null} the newest notification id seen, over the socket or fed in by noteSeen() */
+    this.newestId = null;
+    this.attempt = 0;
+    this.ws = null;
+    this.started = false;
+    this.everConnected = false;
+    this.awaitingCatchUp = false;
+    /** id -> fingerprint of the version last seen; bounded, oldest forgotten first */
+    this.seen = new Map();
+    this.listeners = new Map();
+    this.reconnectTimer = null;
+    this.pingTimer = null;
+    this.pongTimer = null;
+  }
+
+  /** Subscribes to 'status' | 'hello' | 'notification' | 'unread_count' | 'error' | 'pong' | 'connect_failed'. */
+  on(type, fn) {
+    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
+    this.listeners.get(type).add(fn);
+    return () => this.listeners.get(type)?.delete(fn);
+  }
+
+  emit(type, payload) {
+    for (const fn of this.listeners.get(type) ?? []) {
+      try {
+        fn(payload);
+      } catch (err) {
+        console.error(`live: a ${type} listener threw`, err);
+      }
+    }
+  }
+
+  setState(state, extra = {}) {
+    this.state = state;
+    this.emit('status', { state, attempt: this.attempt, ...extra });
+  }
+
+  start() {
+    if (this.started) return;
+    this.started = true;
+    this.connect();
+  }
+
+  stop() {
+    this.started = false;
+    this.clearTimers();
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) {
+      detach(ws);
+      try {
+        ws.close(1000, 'client stop');
+      } catch {
+        /* already closing */
+      }
+    }
+    this.setState('stopped');
+  }
+
+  /** Forgets everything learnt about the previous user (newest id, seen ids): call after stop() on sign-out. */
+  reset() {
+    this.stop();
+    this.newestId = null;
+    this.seen.clear();
+    this.everConnected = false;
+    this.attempt = 0;
+  }
+
+  /** Skips the backoff wait (the browser says it is back online, the tab became visible...). */
+  reconnectNow() {
+    if (!this.started || this.ws) return;
+    this.timers.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.connect();
+  }
+
+  /**
+   * Records notifications the app learnt about elsewhere (the HTTP inbox), so they count for
+   * "newest id" and a replay of the same version is dropped rather than shown as new.
+   * @param {Notification[]} notifications
+   */
+  noteSeen(notifications) {
+    for (const n of notifications) {
+      if (n && typeof n.id === 'string') this.remember(n);
+    }
+  }
+
+  /** Sends `{"type":"read","ids":[...]}`; false when not connected (the caller uses HTTP anyway). */
+  markRead(ids) {
+    if (!ids.length) return false;
+    return this.send({ type: 'read', ids });
+  }
+
+  send(frame) {
+    if (!this.ws || this.ws.readyState !== OPEN) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  connect() {
+    this.setState(this.everConnected ? 'reconnecting' : 'connecting');
+    let ws;
+    try {
+      ws = new this.WebSocket(this.url());
+    } catch (err) {
+      this.emit('connect_failed', { attempt: this.attempt, error: err });
+      this.scheduleReconnect();
+      return;
+    }
+    this.ws = ws;
+    let opened = false;
+    ws.onopen = () => {
+      opened = true;
+      const resumed = this.everConnected;
+      this.everConnected = true;
+      this.attempt = 0;
+      // Resume first, so the server replays what we missed before any new live frame.
+      if (this.newestId) this.send({ type: 'resume', after: this.newestId });
+      this.startPinging();
+      if (resumed) {
+        // The contract has no end-of-replay frame; the pong to a ping sent right after resume is
+        // the barrier (frames on one socket are answered in order).
+        this.awaitingCatchUp = true;
+        this.ping();
+        this.setState('catching_up');
+      } else {
+        this.setState('live');
+      }
+    };
+    ws.onmessage = (event) => this.handleFrame(event.data);
+    ws.onerror = () => {
+      /* a close event always follows; reconnection is decided there */
+    };
+    ws.onclose = (event) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.clearPingTimers();
+      this.awaitingCatchUp = false;
+      if (!opened) this.emit('connect_failed', { attempt: this.attempt, code: event?.code });
+      if (this.started) this.scheduleReconnect();
+    };
+  }
+
+  scheduleReconnect() {
+    this.attempt += 1;
+    const retryInMs = backoffDelay(this.attempt, this.backoff, this.random);
+    this.setState('reconnecting', { retryInMs });
+    this.reconnectTimer = this.timers.setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.started && !this.ws) this.connect();
+    }, retryInMs);
+  }
+
+  handleFrame(raw) {
+    let frame;
+    try {
+      frame = JSON.parse(typeof raw === 'string' ? raw : String(raw));
+    } catch {
+      return;
+    }
+    if (!frame || typeof frame !== 'object') return;
+    switch (frame.type) {
+      case 'hello':
+        this.emit('hello', { sessionId: frame.sessionId, unreadCount: frame.unreadCount });
+        break;
+      case 'notification':
+        this.receive(frame.notification);
+        break;
+      case 'unread_count':
+        this.emit('unread_count', { count: frame.count });
+        break;
+      case 'error':
+        this.emit('error', { code: frame.code, message: frame.message });
+        break;
+      case 'pong':
+        this.timers.clearTimeout(this.pongTimer);
+        this.pongTimer = null;
+        if (this.awaitingCatchUp) {
+          this.awaitingCatchUp = false;
+          this.setState('caught_up');
+        }
+        this.emit('pong', {});
+        break;
+      default:
+      // Unknown frame types are ignored: the server may be newer than this page.
+    }
+  }
+
+  /** @param {Notification} n */
+  receive(n) {
+    if (!n || typeof n.id !== 'string') return;
+    const previous = this.seen.get(n.id);
+    const fingerprint = fingerprintOf(n);
+    if (previous === fingerprint) return; // an exact duplicate (replay overlap, second delivery)
+    // A grouped item that grew may come as a successor with a new id naming the one it replaces;
+    // it is an update of something already shown, not a new notification.
+    const replaces = replacedIdsOf(n);
+    const isNew = previous === undefined && !replaces.some((id) => this.seen.has(id));
+    this.remember(n, fingerprint);
+    this.emit('notification', { notification: n, isNew, replaces });
+  }
+
+  remember(n, fingerprint = fingerprintOf(n)) {
+    this.seen.delete(n.id);
+    this.seen.set(n.id, fingerprint);
+    if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.keys().next().value);
+    if (this.newestId === null || compareIds(n.id, this.newestId) > 0) this.newestId = n.id;
+  }
+
+  startPinging() {
+    this.clearPingTimers();
+    const tick = () => {
+      this.ping();
+      this.pingTimer = this.timers.setTimeout(tick, this.pingIntervalMs);
+    };
+    this.pingTimer = this.timers.setTimeout(tick, this.pingIntervalMs);
+  }
+
+  ping() {
+    if (!this.send({ type: 'ping' })) return;
+    if (this.pongTimer) return;
+    this.pongTimer = this.timers.setTimeout(() => {
+      this.pongTimer = null;
+      // Half-open socket (a network switch, a sleeping laptop): drop it and reconnect with resume.
+      const ws = this.ws;
+      if (!ws) return;
+      try {
+        ws.close(4000, 'pong timeout');
+      } catch {
+        /* ignore */
+      }
+      ws.onclose?.({ code: 4000 });
+    }, this.pongTimeoutMs);
+  }
+
+  clearPingTimers() {
+    this.timers.clearTimeout(this.pingTimer);
+    this.timers.clearTimeout(this.pongTimer);
+    this.pingTimer = null;
+    this.pongTimer = null;
+  }
+
+  clearTimers() {
+    this.clearPingTimers();
+    this.timers.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+  }
+}
+
+/** The ids a notification supersedes (`data.replaces`: one id or a list), as the notification service sends them. */
+export function replacedIdsOf(n) {
+  const r = n?.data?.replaces;
+  if (typeof r === 'string') return r === n.id ? [] : [r];
+  if (Array.isArray(r)) return r.filter((id) => typeof id === 'string' && id !== n.id);
+  return [];
+}
+
+function fingerprintOf(n) {
+  return JSON.stringify([n.count ?? 1, n.readAt ?? null, n.title ?? '', n.body ?? '', n.actor?.id ?? '', n.createdAt ?? '']);
+}
+
+function detach(ws) {
+  ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+}

@@ -1,0 +1,79 @@
+// Log in (by username or email) and sign up. On success the session holds the token and user.
+import { h, field } from '../lib/dom.js';
+import { showFormError, clearFormErrors } from '../lib/form-errors.js';
+
+function authCard(title, form, switchLink) {
+  return h('section', { class: 'auth' },
+    h('div', { class: 'auth-intro' },
+      h('h1', null, 'Herald'),
+      h('p', { class: 'lead' }, 'Follow people, post, and see every like, comment and message the moment it happens.')),
+    h('div', { class: 'card auth-card' }, h('h2', null, title), form, switchLink));
+}
+
+function formError(testid) {
+  return h('p', { class: 'form-error', 'data-form-error': '', tabindex: '-1', role: 'alert', testid, hidden: true });
+}
+
+async function submitWith(form, work) {
+  clearFormErrors(form);
+  const submit = form.querySelector('[type=submit]');
+  submit.disabled = true;
+  form.setAttribute('aria-busy', 'true');
+  try {
+    await work();
+  } catch (err) {
+    showFormError(form, err);
+  } finally {
+    submit.disabled = false;
+    form.removeAttribute('aria-busy');
+  }
+}
+
+export function renderLogin(root, ctx) {
+  const login = h('input', { type: 'text', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
+  const password = h('input', { type: 'password', autocomplete: 'current-password', required: true });
+  const form = h('form', { testid: 'login-form' },
+    field({ label: 'Username or email', name: 'login', testid: 'login-login', control: login }),
+    field({ label: 'Password', name: 'password', testid: 'login-password', control: password }),
+    formError('login-error'),
+    h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'login-submit' }, 'Log in'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submitWith(form, async () => {
+      const res = await ctx.api.login(login.value.trim(), password.value);
+      ctx.signIn(res.accessToken, res.user);
+    });
+  });
+  root.append(authCard('Log in', form,
+    h('p', { class: 'switch' }, 'New here? ', h('a', { href: '#/register', testid: 'show-register' }, 'Create an account'))));
+  login.focus();
+}
+
+export function renderRegister(root, ctx) {
+  const username = h('input', { type: 'text', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false', maxlength: 32 });
+  const email = h('input', { type: 'email', autocomplete: 'email', required: true });
+  const password = h('input', { type: 'password', autocomplete: 'new-password', required: true });
+  const displayName = h('input', { type: 'text', autocomplete: 'name', maxlength: 100 });
+  const form = h('form', { testid: 'register-form' },
+    field({ label: 'Username', name: 'username', testid: 'register-username', control: username, hint: 'Letters, digits and underscores; people find you by it.' }),
+    field({ label: 'Email', name: 'email', testid: 'register-email', control: email }),
+    field({ label: 'Password', name: 'password', testid: 'register-password', control: password }),
+    field({ label: 'Display name (optional)', name: 'displayName', testid: 'register-display-name', control: displayName }),
+    formError('register-error'),
+    h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'register-submit' }, 'Create account'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submitWith(form, async () => {
+      const body = { username: username.value.trim(), email: email.value.trim(), password: password.value };
+      if (displayName.value.trim()) body.displayName = displayName.value.trim();
+      const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      if (timezone) body.timezone = timezone;
+      if (navigator.language) body.locale = navigator.language;
+      const res = await ctx.api.register(body);
+      ctx.signIn(res.accessToken, res.user);
+    });
+  });
+  root.append(authCard('Create your account', form,
+    h('p', { class: 'switch' }, 'Already have an account? ', h('a', { href: '#/login', testid: 'show-login' }, 'Log in'))));
+  username.focus();
+}

@@ -1,0 +1,67 @@
+// Find people by username prefix (GET /api/v1/users?query=) and follow or unfollow them.
+import { h, field } from '../lib/dom.js';
+import { listOf } from '../api.js';
+import { followButton } from '../components/follow-button.js';
+
+const DEBOUNCE_MS = 250;
+
+export function personRow(user, ctx) {
+  const me = ctx.session.user?.id === user.id;
+  return h('li', { class: 'person', testid: 'person-result', dataset: { userId: user.id, username: user.username ?? '' } },
+    h('span', { class: 'avatar', 'aria-hidden': 'true' }, initial(user)),
+    h('div', { class: 'person-main' },
+      h('a', { href: `#/u/${encodeURIComponent(user.id)}`, testid: 'person-link', class: 'person-name' }, user.displayName || user.username),
+      h('span', { class: 'muted' }, ` @${user.username}`)),
+    me ? h('span', { class: 'muted' }, 'You') : followButton(user, ctx));
+}
+
+export function initial(user) {
+  return (user?.displayName || user?.username || '?').trim().charAt(0).toUpperCase();
+}
+
+export function renderPeople(root, ctx, route) {
+  const input = h('input', { type: 'search', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', placeholder: 'Start typing a username' });
+  const results = h('ul', { class: 'people', testid: 'people-results', 'aria-live': 'polite', 'aria-busy': 'false' });
+  const status = h('p', { class: 'muted', testid: 'people-status', role: 'status' });
+  const form = h('form', { role: 'search', class: 'card', testid: 'people-search-form' },
+    field({ label: 'Search people by username', name: 'query', testid: 'people-search', control: input }));
+
+  let seq = 0;
+  let timer = null;
+  const search = async () => {
+    const query = input.value.trim().replace(/^@/, '');
+    const mine = ++seq;
+    if (!query) {
+      results.replaceChildren();
+      status.textContent = 'Type the first letters of a username.';
+      return;
+    }
+    results.setAttribute('aria-busy', 'true');
+    try {
+      const [data] = await Promise.all([ctx.api.searchUsers(query), ctx.follows.ready()]);
+      if (mine !== seq) return; // a newer query is on its way
+      const { items } = listOf(data);
+      results.replaceChildren(...items.map((u) => personRow(u, ctx)));
+      status.textContent = items.length ? `${items.length} ${items.length === 1 ? 'person' : 'people'} found` : `No one’s username starts with “${query}”.`;
+    } catch (err) {
+      if (mine === seq) status.textContent = err.message;
+    } finally {
+      if (mine === seq) results.setAttribute('aria-busy', 'false');
+    }
+  };
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(search, DEBOUNCE_MS);
+  });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearTimeout(timer);
+    search();
+  });
+
+  root.append(h('section', { class: 'page' }, h('h1', null, 'People'), form, status, results));
+  input.value = route.query.get('q') ?? '';
+  search();
+  input.focus();
+  return () => clearTimeout(timer);
+}

@@ -1,0 +1,167 @@
+// A person's page (#/u/<id>): who they are, follow / message them, their posts; on your own page
+// the composer and the profile editor instead.
+import { h, field, mount } from '../lib/dom.js';
+import { listOf } from '../api.js';
+import { showFormError, clearFormErrors } from '../lib/form-errors.js';
+import { followButton } from '../components/follow-button.js';
+import { postCard } from '../components/post-card.js';
+import { composer } from '../components/composer.js';
+import { personRow, initial } from './people.js';
+
+export async function renderProfile(root, ctx, route) {
+  const id = route.params.id;
+  const isMe = ctx.session.user?.id === id;
+  const page = h('section', { class: 'page', testid: 'profile', dataset: { userId: id } }, h('p', { class: 'muted' }, 'Loading…'));
+  root.append(page);
+
+  let user;
+  try {
+    [user] = await Promise.all([isMe ? ctx.api.me() : ctx.api.user(id), ctx.follows.ready()]);
+    user = user?.user ?? user;
+  } catch (err) {
+    mount(page, h('h1', null, 'Profile'), h('p', { class: 'form-error', role: 'alert' }, err.status === 404 ? 'No such person.' : err.message));
+    return;
+  }
+  if (isMe) ctx.session.setUser({ ...ctx.session.user, ...user });
+
+  const posts = h('div', { class: 'posts', testid: 'posts-list' });
+  const more = h('button', { type: 'button', class: 'btn btn-ghost', testid: 'load-more-posts', hidden: true }, 'Load more posts');
+  let cursor = null;
+  const loadPosts = async () => {
+    more.disabled = true;
+    try {
+      const { items, nextCursor } = listOf(await ctx.api.userPosts(id, cursor ?? undefined));
+      posts.append(...items.map((p) => postCard(p, ctx, { author: user })));
+      cursor = nextCursor;
+      more.hidden = !nextCursor;
+      if (!posts.children.length) posts.append(h('p', { class: 'muted empty', testid: 'posts-empty' }, isMe ? 'You have not posted yet.' : 'No posts yet.'));
+    } catch (err) {
+      posts.append(h('p', { class: 'form-error', role: 'alert' }, err.message));
+    } finally {
+      more.disabled = false;
+    }
+  };
+  more.addEventListener('click', loadPosts);
+
+  mount(page,
+    header(user, ctx, isMe),
+    isMe ? profileEditor(user, ctx) : messageForm(user, ctx),
+    isMe ? composer(ctx, { onPosted: (p) => { posts.querySelector('.empty')?.remove(); posts.prepend(postCard(p, ctx, { author: user })); } }) : null,
+    connections(user, ctx),
+    h('h2', null, isMe ? 'Your posts' : 'Posts'),
+    posts,
+    more);
+  await loadPosts();
+}
+
+function header(user, ctx, isMe) {
+  const countsText = () => `${user.followersCount} ${user.followersCount === 1 ? 'follower' : 'followers'} · ${user.followingCount ?? 0} following`;
+  const counts = Number.isInteger(user.followersCount) ? h('p', { class: 'muted', testid: 'profile-counts' }, countsText()) : null;
+  const onChange = (following) => {
+    if (!counts) return;
+    user.followersCount = Math.max(0, user.followersCount + (following ? 1 : -1));
+    counts.textContent = countsText();
+  };
+  return h('header', { class: 'card profile-head' },
+    h('span', { class: 'avatar avatar-lg', 'aria-hidden': 'true' }, initial(user)),
+    h('div', { class: 'profile-names' },
+      h('h1', { testid: 'profile-display-name' }, user.displayName || user.username),
+      h('p', { class: 'muted', testid: 'profile-username' }, `@${user.username}`),
+      counts),
+    isMe ? h('span', { class: 'pill' }, 'This is you') : followButton(user, ctx, { onChange }));
+}
+
+function connections(user, ctx) {
+  const list = h('ul', { class: 'people', testid: 'follow-list', 'aria-live': 'polite' });
+  const show = async (kind, btn) => {
+    for (const b of btn.parentElement.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b === btn));
+    list.replaceChildren(h('li', { class: 'muted' }, 'Loading…'));
+    try {
+      const res = kind === 'followers' ? await ctx.api.followers(user.id, undefined, 50) : await ctx.api.following(user.id, undefined, 50);
+      const { items } = listOf(res);
+      list.replaceChildren(...(items.length ? items.map((u) => personRow(u, ctx)) : [h('li', { class: 'muted' }, 'No one yet.')]));
+    } catch (err) {
+      list.replaceChildren(h('li', { class: 'form-error' }, err.message));
+    }
+  };
+  const followersBtn = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'followers-button', 'aria-pressed': 'false' }, 'Followers');
+  const followingBtn = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'following-button', 'aria-pressed': 'false' }, 'Following');
+  followersBtn.addEventListener('click', () => show('followers', followersBtn));
+  followingBtn.addEventListener('click', () => show('following', followingBtn));
+  return h('div', { class: 'connections' }, h('div', { class: 'row', role: 'group', 'aria-label': 'Connections' }, followersBtn, followingBtn), list);
+}
+
+function messageForm(user, ctx) {
+  const text = h('textarea', { rows: 2, required: true, maxlength: 2000, placeholder: `Say hi to @${user.username}` });
+  const sent = h('p', { class: 'ok', role: 'status', testid: 'message-sent' });
+  const form = h('form', { class: 'card', testid: 'message-form', 'aria-label': `Message @${user.username}` },
+    field({ label: `Direct message to @${user.username}`, name: 'text', testid: 'message-text', control: text }),
+    h('p', { class: 'form-error', 'data-form-error': '', tabindex: '-1', testid: 'message-error', hidden: true }),
+    h('div', { class: 'row row-end' }, sent, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'message-submit' }, 'Send')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearFormErrors(form);
+    sent.textContent = '';
+    if (!text.value.trim()) return;
+    const submit = form.querySelector('[type=submit]');
+    submit.disabled = true;
+    try {
+      await ctx.api.sendMessage(user.id, text.value.trim());
+      text.value = '';
+      sent.textContent = 'Message sent.';
+    } catch (err) {
+      // toUserId is not a field of this form; its errors belong to the text box's form.
+      showFormError(form, err);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+const EDITABLE = [
+  ['displayName', 'Display name', 'text', 'name'],
+  ['email', 'Email', 'email', 'email'],
+  ['phone', 'Phone (for SMS)', 'tel', 'tel'],
+  ['locale', 'Locale', 'text', 'off'],
+  ['timezone', 'Time zone', 'text', 'off'],
+];
+
+function profileEditor(user, ctx) {
+  const saved = h('p', { class: 'ok', role: 'status', testid: 'profile-saved' });
+  const inputs = Object.fromEntries(EDITABLE.map(([name, , type, autocomplete]) => [name, h('input', { type, autocomplete, value: user[name] ?? '' })]));
+  const form = h('form', { class: 'card', testid: 'profile-form', hidden: true },
+    h('h2', null, 'Edit profile'),
+    EDITABLE.map(([name, label]) => field({ label, name, testid: `profile-${name}`, control: inputs[name] })),
+    h('p', { class: 'form-error', 'data-form-error': '', tabindex: '-1', testid: 'profile-error', hidden: true }),
+    h('div', { class: 'row row-end' }, saved, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'profile-submit' }, 'Save profile')));
+  const toggle = h('button', { type: 'button', class: 'btn btn-ghost', testid: 'profile-edit', 'aria-expanded': 'false' }, 'Edit profile');
+  toggle.addEventListener('click', () => {
+    form.hidden = !form.hidden;
+    toggle.setAttribute('aria-expanded', String(!form.hidden));
+    if (!form.hidden) inputs.displayName.focus();
+  });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearFormErrors(form);
+    saved.textContent = '';
+    const patch = {};
+    for (const [name] of EDITABLE) {
+      const value = inputs[name].value.trim();
+      if (value !== (user[name] ?? '')) patch[name] = value;
+    }
+    if (!Object.keys(patch).length) {
+      saved.textContent = 'Nothing to save.';
+      return;
+    }
+    try {
+      const res = await ctx.api.updateMe(patch);
+      user = { ...user, ...patch, ...(res?.user ?? res ?? {}) };
+      ctx.session.setUser({ ...ctx.session.user, ...user });
+      saved.textContent = 'Saved.';
+    } catch (err) {
+      showFormError(form, err);
+    }
+  });
+  return h('div', { class: 'editor' }, toggle, form);
+}
