@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { AppError } from './errors.js';
 import { httpDurationHistogram } from './metrics.js';
+import { schemaCompilers } from './validation.js';
 
 export type ReadinessCheck = () => Promise<unknown>;
 
@@ -37,8 +38,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     disableRequestLogging: process.env.LOG_REQUESTS !== 'true',
-    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(schemaCompilers());
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);

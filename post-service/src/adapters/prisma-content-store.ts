@@ -1,0 +1,87 @@
+import { outboxRow } from '@herald/platform';
+import type { CommentView, PostView } from '../domain/model.js';
+import type { ContentStore, ContentTransaction } from '../domain/ports.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import type { PostPrisma } from './prisma-client.js';
+import { commentInclude, postInclude, toCommentView, toPostView } from './prisma-views.js';
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * The content ports on PostgreSQL. Counters move by atomic increments in the transaction that adds
+ * or removes the row they count, and only when a row really was added or removed (the primary key
+ * of `likes` decides, not a read-then-write), so they stay exact under concurrent requests.
+ */
+export class PrismaContentStore implements ContentStore {
+  constructor(private readonly prisma: PostPrisma) {}
+
+  transaction<T>(work: (tx: ContentTransaction) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction((tx) => work(transactionPorts(tx)));
+  }
+
+  async findPost(id: string, viewerId: string): Promise<PostView | null> {
+    const row = await this.prisma.post.findUnique({ where: { id }, include: postInclude(viewerId) });
+    return row ? toPostView(row) : null;
+  }
+
+  async postExists(id: string): Promise<boolean> {
+    return (await this.prisma.post.count({ where: { id } })) > 0;
+  }
+
+  async listPostsByAuthor(authorId: string, page: { before?: string; limit: number }, viewerId: string): Promise<PostView[]> {
+    const rows = await this.prisma.post.findMany({
+      where: { authorId, ...(page.before ? { id: { lt: page.before } } : {}) },
+      orderBy: { id: 'desc' },
+      take: page.limit,
+      include: postInclude(viewerId),
+    });
+    return rows.map(toPostView);
+  }
+
+  async listComments(postId: string, page: { after?: string; limit: number }): Promise<CommentView[]> {
+    const rows = await this.prisma.comment.findMany({
+      where: { postId, ...(page.after ? { id: { gt: page.after } } : {}) },
+      orderBy: { id: 'asc' },
+      take: page.limit,
+      include: commentInclude,
+    });
+    return rows.map(toCommentView);
+  }
+}
+
+const userSummary = { id: true, username: true, displayName: true } as const;
+
+function transactionPorts(tx: Tx): ContentTransaction {
+  return {
+    findUser: (id) => tx.user.findUnique({ where: { id }, select: userSummary }),
+    findUsersByUsernames: (names) => tx.user.findMany({ where: { usernameLower: { in: names } }, select: userSummary }),
+    async ensureUser(user) {
+      await tx.user.createMany({ data: [{ ...user, usernameLower: user.username.toLowerCase() }], skipDuplicates: true });
+    },
+    findPostRef: (id) => tx.post.findUnique({ where: { id }, select: { id: true, authorId: true, text: true } }),
+    async insertPost({ mentionIds, ...post }) {
+      await tx.post.create({ data: { ...post, mentions: { createMany: { data: mentionIds.map((userId, position) => ({ userId, position })) } } } });
+    },
+    async insertComment({ mentionIds, ...comment }) {
+      await tx.comment.create({ data: { ...comment, mentions: { createMany: { data: mentionIds.map((userId, position) => ({ userId, position })) } } } });
+      await tx.post.update({ where: { id: comment.postId }, data: { commentCount: { increment: 1 } } });
+    },
+    async addLike(postId, userId, at) {
+      const { count } = await tx.like.createMany({ data: [{ postId, userId, createdAt: at }], skipDuplicates: true });
+      if (count > 0) await tx.post.update({ where: { id: postId }, data: { likeCount: { increment: 1 } } });
+      return count > 0;
+    },
+    async removeLike(postId, userId) {
+      const { count } = await tx.like.deleteMany({ where: { postId, userId } });
+      if (count > 0) await tx.post.update({ where: { id: postId }, data: { likeCount: { decrement: 1 } } });
+      return count > 0;
+    },
+    async insertMessage(message) {
+      await tx.message.create({ data: message });
+    },
+    async enqueue(event) {
+      const row = outboxRow(event);
+      await tx.outbox.create({ data: { ...row, payload: row.payload as Prisma.InputJsonObject } });
+    },
+  };
+}
