@@ -1,0 +1,12 @@
+export { createPgPool, type PgPoolOptions } from './pool.js';
+export {
+  applyMigrations,
+  migrationStatus,
+  type MigrateOptions,
+  type MigrationLogger,
+  type MigrationStatus,
+} from './migrate.js';
+export { MigrationChecksumError, MigrationFailedError, MigrationIncompleteError } from './migration-errors.js';
+export { migrationChecksum } from './migration-files.js';
+export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded.js';
+export { DataDirLockedError } from './data-dir-lock.js';
