@@ -1,0 +1,72 @@
+import type { DomainEvent } from '@herald/contracts';
+import { outboxRow } from '@herald/platform';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { FollowDirection, FollowEdge, FollowPageEntry, FollowRepository } from '../domain/ports.js';
+import { mapFollowWriteError } from './prisma-errors.js';
+import { toUser, type PrismaRepositoryOptions } from './prisma-user-repository.js';
+
+/**
+ * The follow graph. Counters live on the users rows and change in the same transaction as the
+ * edge, only when an edge was really inserted or deleted, so repeats and races never drift them:
+ * concurrent inserts of one edge serialise on its unique index and concurrent deletes on its row.
+ */
+export class PrismaFollowRepository implements FollowRepository {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly options: PrismaRepositoryOptions = {},
+  ) {}
+
+  async follow(edge: FollowEdge, event: DomainEvent): Promise<boolean> {
+    try {
+      const created = await this.prisma.$transaction(async (tx) => {
+        const { count } = await tx.follow.createMany({ data: [edge], skipDuplicates: true });
+        if (count === 0) return false;
+        await bumpCounters(tx, edge.followerId, edge.followeeId, 1);
+        await tx.outbox.create({ data: outboxRow(event) });
+        return true;
+      });
+      if (created) this.options.onOutboxCommit?.();
+      return created;
+    } catch (err) {
+      throw mapFollowWriteError(err);
+    }
+  }
+
+  async unfollow(followerId: string, followeeId: string, event: DomainEvent): Promise<boolean> {
+    const removed = await this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.follow.deleteMany({ where: { followerId, followeeId } });
+      if (count === 0) return false;
+      await bumpCounters(tx, followerId, followeeId, -1);
+      await tx.outbox.create({ data: outboxRow(event) });
+      return true;
+    });
+    if (removed) this.options.onOutboxCommit?.();
+    return removed;
+  }
+
+  async page(userId: string, direction: FollowDirection, opts: { beforeEdgeId?: string; limit: number }): Promise<FollowPageEntry[]> {
+    const followers = direction === 'followers';
+    const rows = await this.prisma.follow.findMany({
+      where: { ...(followers ? { followeeId: userId } : { followerId: userId }), ...(opts.beforeEdgeId ? { id: { lt: opts.beforeEdgeId } } : {}) },
+      orderBy: { id: 'desc' },
+      take: opts.limit,
+      include: { follower: followers, followee: !followers },
+    });
+    return rows.map((row) => ({
+      edgeId: row.id,
+      followedAt: row.createdAt,
+      user: toUser(followers ? row.follower! : row.followee!),
+    }));
+  }
+}
+
+/**
+ * Rows are locked in id order so A-follows-B and B-follows-A at the same moment cannot deadlock.
+ */
+async function bumpCounters(tx: Prisma.TransactionClient, followerId: string, followeeId: string, by: 1 | -1) {
+  const updates = [
+    { id: followerId, data: { followingCount: { increment: by } } },
+    { id: followeeId, data: { followersCount: { increment: by } } },
+  ].sort((a, b) => (a.id < b.id ? -1 : 1));
+  for (const { id, data } of updates) await tx.user.updateMany({ where: { id }, data });
+}

@@ -1,0 +1,15 @@
+import type { Clock, FollowRepository, PasswordHasher, TokenIssuer, UserRepository } from '../domain/ports.js';
+
+/** Everything a use case may touch; built once in service.ts, or from memory fakes in unit tests. */
+export interface UseCaseDeps {
+  users: UserRepository;
+  follows: FollowRepository;
+  hasher: PasswordHasher;
+  tokens: TokenIssuer;
+  clock: Clock;
+  /** uuidv7 in production: ids sort by creation time. */
+  newId: () => string;
+}
+
+/** The `producer` of every event this service emits. */
+export const PRODUCER = 'user-service';

@@ -1,0 +1,101 @@
+import Type from 'typebox';
+import { ErrorBody } from '@herald/contracts';
+import { PAGE } from '../domain/cursor.js';
+import { EMAIL_PATTERN, LIMITS, USERNAME_PATTERN } from '../domain/rules.js';
+
+/**
+ * Request and response schemas: fastify validates with them, serialises with them (so a field not
+ * listed here, such as the password hash, can never be sent) and the OpenAPI document comes from
+ * them. The domain rules (rules.ts) re-check and normalise what passes.
+ */
+export const UserId = Type.String({
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  description: 'user id (uuid)',
+});
+
+const DisplayName = Type.String({ minLength: 1, maxLength: LIMITS.displayNameMax });
+const Email = Type.String({ maxLength: LIMITS.emailMax, pattern: EMAIL_PATTERN });
+const Phone = Type.Union([Type.String({ minLength: 1, maxLength: LIMITS.phoneMax }), Type.Null()], { description: 'E.164, e.g. +14155550123' });
+const Locale = Type.String({ minLength: 2, maxLength: LIMITS.localeMax, description: 'BCP 47 language tag' });
+const Timezone = Type.String({ minLength: 1, maxLength: LIMITS.timezoneMax, description: 'IANA time zone' });
+
+export const RegisterBody = Type.Object(
+  {
+    username: Type.String({ minLength: LIMITS.usernameMin, maxLength: LIMITS.usernameMax, pattern: USERNAME_PATTERN }),
+    email: Email,
+    password: Type.String({ minLength: LIMITS.passwordMin, maxLength: LIMITS.passwordMax }),
+    displayName: Type.Optional(DisplayName),
+    phone: Type.Optional(Phone),
+    locale: Type.Optional(Locale),
+    timezone: Type.Optional(Timezone),
+  },
+  { additionalProperties: false },
+);
+
+export const LoginBody = Type.Object(
+  {
+    login: Type.String({ minLength: 1, maxLength: LIMITS.emailMax, description: 'username or email' }),
+    password: Type.String({ minLength: 1, maxLength: LIMITS.passwordMax }),
+  },
+  { additionalProperties: false },
+);
+
+export const PatchMeBody = Type.Object(
+  {
+    displayName: Type.Optional(DisplayName),
+    email: Type.Optional(Email),
+    phone: Type.Optional(Phone),
+    locale: Type.Optional(Locale),
+    timezone: Type.Optional(Timezone),
+  },
+  { additionalProperties: false },
+);
+
+export const IdParams = Type.Object({ id: UserId });
+
+const Limit = Type.Integer({ minimum: 1, maximum: PAGE.maxLimit, default: PAGE.defaultLimit });
+
+export const PageQuery = Type.Object({
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'nextCursor of the previous page' })),
+  limit: Type.Optional(Limit),
+});
+
+export const SearchQuery = Type.Object({
+  query: Type.String({ maxLength: 100, description: 'username prefix, case-insensitive' }),
+  limit: Type.Optional(Limit),
+});
+
+export const PublicUser = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  username: Type.String(),
+  displayName: Type.String(),
+  locale: Type.String(),
+  timezone: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  followersCount: Type.Integer(),
+  followingCount: Type.Integer(),
+});
+
+export const MeUser = Type.Object({
+  ...PublicUser.properties,
+  email: Type.String(),
+  phone: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const AuthResponse = Type.Object({ user: MeUser, accessToken: Type.String() });
+export const UserResponse = Type.Object({ user: PublicUser });
+export const MeResponse = Type.Object({ user: MeUser });
+export const SearchResponse = Type.Object({ items: Type.Array(PublicUser) });
+export const FollowPageResponse = Type.Object({
+  items: Type.Array(Type.Object({ ...PublicUser.properties, followedAt: Type.String({ format: 'date-time' }) })),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const NoContent = Type.Null({ description: 'no content' });
+
+/** Error responses for the OpenAPI document, by status. */
+export function errors(...statuses: Array<400 | 401 | 404 | 409>) {
+  return Object.fromEntries(statuses.map((s) => [s, ErrorBody]));
+}
+
+export const bearer = [{ bearer: [] }];

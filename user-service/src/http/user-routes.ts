@@ -1,0 +1,57 @@
+import type { HttpApp, TokenVerifier } from '@herald/platform';
+import type { UseCaseDeps } from '../app/deps.js';
+import { getUser } from '../app/get-user.js';
+import { searchUsers } from '../app/search-users.js';
+import { updateProfile } from '../app/update-profile.js';
+import { meView, publicView } from '../domain/user.js';
+import { authenticate, claimsOf } from './authenticate.js';
+import { IdParams, MeResponse, PatchMeBody, SearchQuery, SearchResponse, UserResponse, bearer, errors } from './schemas.js';
+
+export function userRoutes(app: HttpApp, deps: UseCaseDeps, verifier: TokenVerifier) {
+  const onRequest = authenticate(verifier);
+
+  app.get(
+    '/api/v1/users/me',
+    { onRequest, schema: { tags: ['users'], summary: 'Your own profile', security: bearer, response: { 200: MeResponse, ...errors(401, 404) } } },
+    async (req) => ({ user: meView(await getUser(deps, claimsOf(req).userId)) }),
+  );
+
+  app.patch(
+    '/api/v1/users/me',
+    {
+      onRequest,
+      schema: {
+        tags: ['users'],
+        summary: 'Change your display name, email, phone, locale or time zone',
+        security: bearer,
+        body: PatchMeBody,
+        response: { 200: MeResponse, ...errors(400, 401, 404, 409) },
+      },
+    },
+    async (req) => ({ user: meView(await updateProfile(deps, claimsOf(req).userId, req.body)) }),
+  );
+
+  app.get(
+    '/api/v1/users',
+    {
+      onRequest,
+      schema: {
+        tags: ['users'],
+        summary: 'Find users by username prefix (case-insensitive)',
+        security: bearer,
+        querystring: SearchQuery,
+        response: { 200: SearchResponse, ...errors(400, 401) },
+      },
+    },
+    async (req) => ({ items: (await searchUsers(deps, req.query)).map(publicView) }),
+  );
+
+  app.get(
+    '/api/v1/users/:id',
+    {
+      onRequest,
+      schema: { tags: ['users'], summary: 'A user’s public profile', security: bearer, params: IdParams, response: { 200: UserResponse, ...errors(400, 401, 404) } },
+    },
+    async (req) => ({ user: publicView(await getUser(deps, req.params.id.toLowerCase())) }),
+  );
+}

@@ -1,0 +1,102 @@
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import type { Registry } from 'prom-client';
+import { PrismaPg } from '@prisma/adapter-pg';
+import {
+  OutboxRelay,
+  applyMigrations,
+  createHttpApp,
+  uuidv7,
+  type EventBus,
+  type HttpApp,
+  type Logger,
+  type TokenSigner,
+  type TokenVerifier,
+} from '@herald/platform';
+import { PrismaClient } from './generated/prisma/client.js';
+import type { UseCaseDeps } from './app/deps.js';
+import type { Clock, PasswordHasher } from './domain/ports.js';
+import { PrismaFollowRepository } from './adapters/prisma-follow-repository.js';
+import { PrismaUserRepository } from './adapters/prisma-user-repository.js';
+import { ScryptPasswordHasher } from './adapters/scrypt-password-hasher.js';
+import { tokenIssuer } from './adapters/token-issuer.js';
+import { authRoutes } from './http/auth-routes.js';
+import { followRoutes } from './http/follow-routes.js';
+import { userRoutes } from './http/user-routes.js';
+
+export interface UserServiceDeps {
+  logger: Logger;
+  registry: Registry;
+  /** May be shared with other services (embedded mode: one connection in all). */
+  pool: pg.Pool;
+  /** Postgres schema holding this service's tables, e.g. 'users'. */
+  schema: string;
+  bus: EventBus;
+  verifier: TokenVerifier;
+  signer: TokenSigner;
+  /** LISTEN for outbox inserts on a dedicated connection (real Postgres); off when embedded. */
+  listen: boolean;
+  /** Tests pass cheaper scrypt parameters; production uses the default. */
+  hasher?: PasswordHasher;
+  clock?: Clock;
+}
+
+export interface UserService {
+  app: HttpApp;
+  relay: OutboxRelay;
+  /** Applies migrations, starts the outbox relay, then listens when a port is given. */
+  start(opts?: { port?: number; host?: string }): Promise<void>;
+  /** Stops taking requests and publishing; the pool and the bus belong to the caller. */
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations', import.meta.url));
+
+/** The composition root: adapters in, use cases wired to routes, one app out. */
+export async function createUserService(deps: UserServiceDeps): Promise<UserService> {
+  const { logger, pool, schema, bus } = deps;
+  const prisma = new PrismaClient({
+    adapter: new PrismaPg(pool, { schema }),
+    // Prisma gives up on a transaction after 2 s waiting for a connection by default; under a burst
+    // that is a 500 for a request the pool would have served, so wait as long as the pool does.
+    transactionOptions: { maxWait: 10_000, timeout: 10_000 },
+  });
+  const relay = new OutboxRelay({ pool, schema, bus, logger, listen: deps.listen });
+  const wake = () => relay.wake();
+
+  const useCases: UseCaseDeps = {
+    users: new PrismaUserRepository(prisma, { onOutboxCommit: wake }),
+    follows: new PrismaFollowRepository(prisma, { onOutboxCommit: wake }),
+    hasher: deps.hasher ?? new ScryptPasswordHasher(),
+    tokens: tokenIssuer(deps.signer),
+    clock: deps.clock ?? { now: () => new Date() },
+    newId: uuidv7,
+  };
+
+  const app = await createHttpApp({
+    service: 'user-service',
+    logger,
+    registry: deps.registry,
+    readiness: { postgres: () => pool.query('SELECT 1'), broker: () => bus.check() },
+    openapi: { title: 'Herald user-service', description: 'Accounts, profiles and the follow graph' },
+  });
+  authRoutes(app, useCases);
+  userRoutes(app, useCases, deps.verifier);
+  followRoutes(app, useCases, deps.verifier);
+
+  return {
+    app,
+    relay,
+    async start(opts = {}) {
+      await applyMigrations({ pool, schema, migrationsDir: MIGRATIONS_DIR, logger });
+      await relay.start();
+      await app.ready();
+      if (opts.port !== undefined) await app.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
+    },
+    async close() {
+      await app.close();
+      await relay.stop();
+      await prisma.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, generateTokenKeys } from '@herald/platform';
+import { loadUserServiceConfig } from '../../src/config.js';
+
+const problemsOf = (fn: () => unknown): string[] => {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('user-service config', () => {
+  it('has defaults for everything the embedded runtime does not provide', () => {
+    expect(loadUserServiceConfig({})).toEqual({
+      port: 3001,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      databaseSchema: 'users',
+      amqpUrl: undefined,
+      amqpExchange: 'herald.events',
+      jwtPrivateKey: undefined,
+      jwtPublicKey: undefined,
+      accessTokenTtlSeconds: 3600,
+    });
+  });
+
+  it('names every missing variable at once when run standalone', () => {
+    const problems = problemsOf(() => loadUserServiceConfig({}, { standalone: true }));
+    for (const name of ['DATABASE_URL', 'AMQP_URL', 'JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEY']) expect(problems.join('\n')).toContain(name);
+  });
+
+  it('names bad values', () => {
+    const problems = problemsOf(() =>
+      loadUserServiceConfig({ PORT: 'eighty', DATABASE_SCHEMA: 'Users; DROP', ACCESS_TOKEN_TTL_SECONDS: '5', DATABASE_URL: 'mysql://x', JWT_PUBLIC_KEY: '/nonexistent/key.pem' }),
+    );
+    expect(problems).toHaveLength(5);
+    for (const name of ['PORT', 'DATABASE_SCHEMA', 'ACCESS_TOKEN_TTL_SECONDS', 'DATABASE_URL', 'JWT_PUBLIC_KEY']) expect(problems.join('\n')).toContain(name);
+  });
+
+  it('reads keys inline or from a file', () => {
+    const keys = generateTokenKeys();
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'user-service-keys-')), 'public.pem');
+    writeFileSync(file, keys.publicKey);
+    const config = loadUserServiceConfig({ JWT_PRIVATE_KEY: keys.privateKey.replaceAll('\n', '\\n'), JWT_PUBLIC_KEY: file });
+    expect(config.jwtPrivateKey).toBe(keys.privateKey);
+    expect(config.jwtPublicKey).toBe(keys.publicKey);
+  });
+});

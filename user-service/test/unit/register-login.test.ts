@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { registerUser } from '../../src/app/register.js';
+import { loginUser } from '../../src/app/login.js';
+import { updateProfile } from '../../src/app/update-profile.js';
+import { searchUsers } from '../../src/app/search-users.js';
+import { EmailTakenError, InvalidCredentialsError, InvalidFieldError, UsernameTakenError } from '../../src/domain/errors.js';
+import { meView, publicView } from '../../src/domain/user.js';
+import { ScryptPasswordHasher } from '../../src/adapters/scrypt-password-hasher.js';
+import { aRegistration, memoryDeps, testVerifier } from '../support/memory-deps.js';
+
+describe('register', () => {
+  it('creates the account with defaults, a hashed password, a token and one user.registered event', async () => {
+    const { deps, store } = memoryDeps();
+    const { user, accessToken } = await registerUser(deps, aRegistration({ username: 'Ana_B', email: 'Ana@Example.com' }));
+
+    expect(user).toMatchObject({ username: 'Ana_B', displayName: 'Ana_B', locale: 'en', timezone: 'UTC', phone: null, followersCount: 0 });
+    expect(user.passwordHash).toMatch(/^scrypt\$/);
+    expect(testVerifier.verify(accessToken)).toEqual({ userId: user.id, username: 'Ana_B', scopes: [] });
+    expect(store.events).toHaveLength(1);
+    expect(store.events[0]).toMatchObject({
+      type: 'user.registered',
+      producer: 'user-service',
+      data: { userId: user.id, username: 'Ana_B', displayName: 'Ana_B', email: 'Ana@Example.com', phone: null, locale: 'en', timezone: 'UTC' },
+    });
+  });
+
+  it('normalises the optional fields it is given', async () => {
+    const { deps } = memoryDeps();
+    const { user } = await registerUser(deps, aRegistration({ displayName: ' Ana ', phone: '+44 20 7946 0958', locale: 'pt-br', timezone: 'europe/lisbon' }));
+    expect(user).toMatchObject({ displayName: 'Ana', phone: '+442079460958', locale: 'pt-BR', timezone: 'Europe/Lisbon' });
+  });
+
+  it('refuses a username or email that differs from a taken one only by case', async () => {
+    const { deps, store } = memoryDeps();
+    await registerUser(deps, aRegistration({ username: 'Bruno', email: 'bruno@example.com' }));
+    await expect(registerUser(deps, aRegistration({ username: 'bRUNO' }))).rejects.toBeInstanceOf(UsernameTakenError);
+    await expect(registerUser(deps, aRegistration({ email: 'BRUNO@example.com' }))).rejects.toBeInstanceOf(EmailTakenError);
+    expect(store.events).toHaveLength(1);
+  });
+
+  it('names the field that breaks a rule and stores nothing', async () => {
+    const { deps, store } = memoryDeps();
+    await expect(registerUser(deps, aRegistration({ timezone: 'Atlantis/Capital' }))).rejects.toMatchObject({ details: { field: 'timezone' } });
+    await expect(registerUser(deps, aRegistration({ password: 'short' }))).rejects.toBeInstanceOf(InvalidFieldError);
+    expect(store.users.size).toBe(0);
+    expect(store.events).toHaveLength(0);
+  });
+
+  it('never puts the password hash in the public or private view', async () => {
+    const { deps } = memoryDeps();
+    const { user } = await registerUser(deps, aRegistration());
+    expect(JSON.stringify(publicView(user))).not.toContain('scrypt');
+    expect(JSON.stringify(meView(user))).not.toContain('scrypt');
+    expect(publicView(user)).not.toHaveProperty('email');
+  });
+});
+
+describe('login', () => {
+  it('accepts the username in any case, or the email, with the right password', async () => {
+    const { deps } = memoryDeps();
+    const { user } = await registerUser(deps, aRegistration({ username: 'Carla', email: 'carla@example.com', password: 'pa55word!' }));
+    for (const login of ['Carla', 'carla', 'CARLA@example.com']) {
+      const result = await loginUser(deps, { login, password: 'pa55word!' });
+      expect(result.user.id).toBe(user.id);
+      expect(testVerifier.verify(result.accessToken).userId).toBe(user.id);
+    }
+  });
+
+  it('gives the same error for an unknown login and a wrong password', async () => {
+    const { deps } = memoryDeps();
+    await registerUser(deps, aRegistration({ username: 'Dora', password: 'pa55word!' }));
+    const wrongPassword = await loginUser(deps, { login: 'Dora', password: 'pa55word?' }).catch((e: unknown) => e);
+    const unknownUser = await loginUser(deps, { login: 'Nobody', password: 'pa55word!' }).catch((e: unknown) => e);
+    expect(wrongPassword).toBeInstanceOf(InvalidCredentialsError);
+    expect(unknownUser).toBeInstanceOf(InvalidCredentialsError);
+    expect((wrongPassword as Error).message).toBe((unknownUser as Error).message);
+  });
+
+  it('checks a password even for an unknown login, so timing does not reveal accounts', async () => {
+    const { deps } = memoryDeps();
+    let verified = 0;
+    const verify = deps.hasher.verify.bind(deps.hasher);
+    deps.hasher.verify = async (...args) => (verified++, verify(...args));
+    await loginUser(deps, { login: 'ghost', password: 'whatever1' }).catch(() => undefined);
+    expect(verified).toBe(1);
+  });
+
+  it('re-hashes a password stored with old parameters on a successful login', async () => {
+    const { deps, store } = memoryDeps();
+    const weak = new ScryptPasswordHasher({ N: 2 ** 8, r: 8, p: 1 });
+    const { user } = await registerUser({ ...deps, hasher: weak }, aRegistration({ username: 'Eve', password: 'pa55word!' }));
+    await loginUser(deps, { login: 'eve', password: 'pa55word!' });
+    const stored = store.users.get(user.id)!.passwordHash;
+    expect(stored.startsWith('scrypt$1024$')).toBe(true);
+    expect(await deps.hasher.verify('pa55word!', stored)).toBe(true);
+  });
+});
+
+describe('profile and search', () => {
+  it('patches only the fields given and refuses an email another account has', async () => {
+    const { deps } = memoryDeps();
+    const { user } = await registerUser(deps, aRegistration({ username: 'Fabio', phone: '+15555550100' }));
+    await registerUser(deps, aRegistration({ username: 'Gia', email: 'gia@example.com' }));
+
+    const updated = await updateProfile(deps, user.id, { displayName: 'Fábio', phone: null, timezone: 'Asia/Tokyo' });
+    expect(updated).toMatchObject({ displayName: 'Fábio', phone: null, timezone: 'Asia/Tokyo', username: 'Fabio', locale: 'en' });
+    await expect(updateProfile(deps, user.id, { email: 'GIA@example.com' })).rejects.toBeInstanceOf(EmailTakenError);
+    await expect(updateProfile(deps, user.id, {})).rejects.toMatchObject({ details: { field: 'body' } });
+  });
+
+  it('finds users by case-insensitive username prefix, treating _ literally', async () => {
+    const { deps } = memoryDeps();
+    for (const username of ['Hana', 'hank_1', 'Hanzo', 'hxnk', 'ivan']) await registerUser(deps, aRegistration({ username }));
+    const names = async (query: string, limit?: number) => (await searchUsers(deps, { query, limit })).map((u) => u.username);
+    expect(await names('HAN')).toEqual(['Hana', 'hank_1', 'Hanzo']);
+    expect(await names('@han', 2)).toEqual(['Hana', 'hank_1']);
+    expect(await names('hank_')).toEqual(['hank_1']);
+    expect(await names('h%')).toEqual([]);
+    expect(await names('')).toEqual([]);
+  });
+});
