@@ -22,6 +22,8 @@ export const postServiceConfigSpec = {
   databaseSchema: schemaName('DATABASE_SCHEMA', 'posts'),
   amqpUrl: env.url('AMQP_URL', ['amqp', 'amqps']),
   amqpExchange: env.string('AMQP_EXCHANGE', 'herald.events'),
+  /** Prefixes every queue name, so deployments (or test runs) sharing a broker never share queues. */
+  amqpQueuePrefix: env.string('AMQP_QUEUE_PREFIX', ''),
   jwtPublicKey: env.string('JWT_PUBLIC_KEY'),
 };
 

@@ -10,7 +10,7 @@ const pool = createPgPool(config.databaseUrl, { applicationName: SERVICE_NAME })
 const bus = await AmqpEventBus.connect({ url: config.amqpUrl, exchange: config.amqpExchange, logger, registry, connectionName: SERVICE_NAME });
 const verifier = new TokenVerifier(readPem(config.jwtPublicKey));
 
-const service = await createPostService({ logger, registry, pool, schema: config.databaseSchema, bus, verifier, listen: true });
+const service = await createPostService({ logger, registry, pool, schema: config.databaseSchema, bus, verifier, listen: true, usersQueue: `${config.amqpQueuePrefix}post-service.users` });
 closeOnSignals(logger, [() => pool.end(), () => bus.close(), () => service.close()]);
 await service.start({ port: config.port, host: config.host });
 logger.info({ port: config.port, host: config.host }, 'post-service listening');

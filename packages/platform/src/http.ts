@@ -2,6 +2,8 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { AppError } from './errors.js';
@@ -38,6 +40,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     disableRequestLogging: process.env.LOG_REQUESTS !== 'true',
+    clientErrorHandler,
+    // A URL the router cannot decode (bad percent-encoding) gets the error shape too.
+    frameworkErrors: (err, req, reply) => errorHandler(err, req, reply.header('x-request-id', req.id)),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(schemaCompilers());
 
@@ -97,6 +102,25 @@ async function failingChecks(checks: Record<string, ReadinessCheck>): Promise<Re
     }),
   );
   return Object.fromEntries(entries.filter((e) => e !== undefined));
+}
+
+/**
+ * Requests node's HTTP parser rejects before fastify sees them (headers over the 16 KB limit,
+ * garbage, too slow): answered in the same error shape as everything else, then closed.
+ */
+function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message]: [number, string, string] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers_too_large', 'request headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'the request took too long to arrive']
+        : [400, 'bad_request', 'the request is not valid HTTP'];
+  const body = JSON.stringify({ error: { code, message } });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

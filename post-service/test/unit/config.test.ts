@@ -13,6 +13,7 @@ describe('readPostServiceConfig', () => {
       databaseSchema: 'posts',
       amqpUrl: required.AMQP_URL,
       amqpExchange: 'herald.events',
+      amqpQueuePrefix: '',
       jwtPublicKey: required.JWT_PUBLIC_KEY,
     });
   });
