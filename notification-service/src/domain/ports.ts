@@ -1,4 +1,4 @@
-import type { InitialDelivery } from './delivery-policy.js';
+import type { InitialDelivery, SkipReason } from './delivery-policy.js';
 import type { Channel, DeliveryStatus, Notification } from './notification.js';
 import type { ProjectionChange } from './plan.js';
 import type { Preferences } from './preferences.js';
@@ -18,12 +18,25 @@ export interface Clock {
 export interface InboxItem {
   recipientId: string;
   notification: Notification;
+  /**
+   * False for an item kept only for its fallback deliveries (in_app switched off for its type but
+   * email on): it is never listed, counted, grouped or pushed live. Default true.
+   */
+  inInbox?: boolean;
+  /** The caller of the send API that created it; they may read its delivery status. */
+  senderId?: string;
 }
 
-export interface DeliveryRow extends InitialDelivery {
+/** Why a delivery was skipped: the policy's reasons, and what happens to it later. */
+export type DeliveryReason = SkipReason | 'delivered_live' | 'read' | 'superseded' | 'not_requested';
+
+export interface DeliveryRow extends Omit<InitialDelivery, 'reason' | 'status'> {
   notificationId: string;
   recipientId: string;
   channel: Channel;
+  /** in_app starts `delivered` (the inbox is that channel) or `skipped`; a fallback starts `pending` (a skipped fallback gets no row). */
+  status: Extract<DeliveryStatus, 'pending' | 'delivered' | 'skipped'>;
+  reason: DeliveryReason | null;
 }
 
 export interface ChannelStatus {
@@ -31,7 +44,30 @@ export interface ChannelStatus {
   status: DeliveryStatus;
   attempts: number;
   lastError?: string;
+  /** Set when skipped (an addition to CONTRACT.md's shape, like the two below). */
+  reason?: string;
+  /** Held until then (quiet hours). */
+  notBefore?: string;
+  /** Waiting for this digest rather than being sent on its own. */
+  digest?: 'daily' | 'weekly';
   updatedAt: string;
+}
+
+/** The send API's answer to (sender, idempotency key), kept with the notifications it created. */
+export interface SendRecord {
+  senderId: string;
+  idempotencyKey: string;
+  eventId: string;
+  requestHash: string;
+  ids: string[];
+}
+
+export type MuteKind = 'mute' | 'block';
+
+export interface MuteEntry {
+  userId: string;
+  kind: MuteKind;
+  createdAt: string;
 }
 
 /** The writes of one chunk, inside one transaction. */
@@ -48,6 +84,8 @@ export interface InboxUnitOfWork {
   /** Superseded items are never listed or counted again; reading one reads its successor. */
   supersede(replacements: readonly { recipientId: string; oldId: string; newId: string }[]): Promise<void>;
   insertDeliveries(rows: readonly DeliveryRow[]): Promise<void>;
+  /** Stores the send API's answer unless (sender, key) is already there; true when stored. */
+  recordSendRequest(record: SendRecord): Promise<boolean>;
 }
 
 export interface InboxStore {
@@ -63,12 +101,27 @@ export interface InboxStore {
   unreadCount(userId: string): Promise<number>;
   /** One query for a whole chunk's unread_count frames; every requested id is present. */
   unreadCounts(userIds: readonly string[]): Promise<Map<string, number>>;
-  /** Marks the user's own items read (others' ids are ignored); returns the ids that changed. */
+  /**
+   * Marks the user's own items read (others' ids are ignored); returns the ids that changed. A
+   * superseded id reads its latest successor. The in_app delivery becomes `read` and fallback
+   * deliveries still waiting are skipped (reason `read`): nobody needs an email about what they read.
+   */
   markRead(ids: readonly string[], userId: string, at: Date): Promise<string[]>;
-  /** Returns how many items changed. */
+  /** Returns how many items changed; deliveries as in markRead. */
   markAllRead(userId: string, at: Date): Promise<number>;
-  /** Per notification of this user, its channels; unknown or foreign ids are absent. */
-  deliveryStatuses(ids: readonly string[], userId: string): Promise<Map<string, ChannelStatus[]>>;
+  /** The subset of `ids` that are items of this user (superseded ones included). */
+  ownedBy(ids: readonly string[], userId: string): Promise<Set<string>>;
+  /**
+   * Per notification this viewer received or sent (send API), its channels; unknown or foreign ids
+   * are absent.
+   */
+  deliveryStatuses(ids: readonly string[], viewerId: string): Promise<Map<string, ChannelStatus[]>>;
+  /**
+   * Skips the fallback (non in_app) deliveries of these notifications that have not been sent yet
+   * (`pending`/`queued`); returns how many rows changed.
+   */
+  skipFallbacks(notificationIds: readonly string[], reason: DeliveryReason, at: Date): Promise<number>;
+  findSendRequest(senderId: string, idempotencyKey: string): Promise<SendRecord | null>;
 }
 
 export interface PreferenceStore {
@@ -86,6 +139,11 @@ export interface ProjectionStore {
   followersPage(userId: string, after: string | null, limit: number): Promise<string[]>;
   /** The subset of `recipientIds` who muted or blocked `actorId`. */
   mutedBy(recipientIds: readonly string[], actorId: string): Promise<Set<string>>;
+  /** Mutes (or blocks) `mutedUserId` for `userId`; repeating it changes the kind only. */
+  mute(userId: string, mutedUserId: string, kind: MuteKind, at: Date): Promise<void>;
+  unmute(userId: string, mutedUserId: string): Promise<void>;
+  /** Everyone this user muted or blocked, newest first. */
+  mutes(userId: string): Promise<MuteEntry[]>;
 }
 
 export interface Presence {
@@ -103,6 +161,15 @@ export type LiveFrame =
 export interface AddressedFrame {
   userId: string;
   frame: LiveFrame;
+}
+
+/**
+ * What the use cases need of the live layer (src/live/): push frames to every session of the users
+ * they address, wherever their sockets are, and say who had at least one live session. Best effort:
+ * the inbox is the truth, so a failure here never fails a delivery.
+ */
+export interface LiveDelivery {
+  deliver(frames: readonly AddressedFrame[]): Promise<{ online: Set<string> }>;
 }
 
 export interface LiveRouter {

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import { randomUUID } from 'node:crypto';
@@ -39,7 +39,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
-    disableRequestLogging: process.env.LOG_REQUESTS !== 'true',
+    logController: new LogController({ disableRequestLogging: process.env.LOG_REQUESTS !== 'true' }),
     clientErrorHandler,
     // A URL the router cannot decode (bad percent-encoding) gets the error shape too.
     frameworkErrors: (err, req, reply) => errorHandler(err, req, reply.header('x-request-id', req.id)),

@@ -1,0 +1,220 @@
+import { CHANNELS, type Notification } from '../domain/notification.js';
+import type { ChannelStatus, DeliveryReason, DeliveryRow, InboxStore, InboxUnitOfWork, SendRecord } from '../domain/ports.js';
+
+interface StoredItem {
+  recipientId: string;
+  notification: Notification;
+  inInbox: boolean;
+  senderId: string | null;
+  supersededBy: string | null;
+}
+
+interface StoredDelivery extends Omit<DeliveryRow, 'status' | 'reason'> {
+  status: ChannelStatus['status'];
+  reason: string | null;
+  attempts: number;
+  lastError: string | null;
+  updatedAt: string;
+}
+
+interface State {
+  items: Map<string, StoredItem>;
+  receipts: Set<string>;
+  deliveries: Map<string, StoredDelivery>;
+  sends: Map<string, SendRecord>;
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+const isOpen = (i: StoredItem) => i.supersededBy === null && i.inInbox;
+const isUnread = (i: StoredItem) => isOpen(i) && i.notification.readAt === null;
+
+/**
+ * The inbox in memory, for unit tests and as the reference the Prisma adapter is held to (the same
+ * contract suite). Writes are serialised, and a transaction works on a copy that replaces the
+ * state only when the work succeeds, so a failed chunk leaves nothing behind, like a rollback.
+ */
+export class MemoryInboxStore implements InboxStore {
+  private state: State = { items: new Map(), receipts: new Set(), deliveries: new Map(), sends: new Map() };
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Every stored item (superseded and fallback-only ones too), for assertions. */
+  all(): (Notification & { recipientId: string; supersededBy: string | null; inInbox: boolean })[] {
+    return [...this.state.items.values()].map((i) => ({ ...copy(i.notification), recipientId: i.recipientId, supersededBy: i.supersededBy, inInbox: i.inInbox }));
+  }
+
+  transaction<T>(work: (uow: InboxUnitOfWork) => Promise<T>): Promise<T> {
+    return this.serialised(async () => {
+      const draft = copy(this.state);
+      const result = await work(unitOfWork(draft));
+      this.state = draft;
+      return result;
+    });
+  }
+
+  async list(userId: string, page: { cursor?: string | null; limit: number; unreadOnly?: boolean }) {
+    const rows = this.ofUser(userId, page.unreadOnly ? isUnread : isOpen)
+      .filter((i) => !page.cursor || i.notification.id < page.cursor)
+      .sort((a, b) => (a.notification.id < b.notification.id ? 1 : -1));
+    const items = rows.slice(0, page.limit).map((i) => copy(i.notification));
+    return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  async listAfter(userId: string, afterId: string, limit: number): Promise<Notification[]> {
+    return this.ofUser(userId, isOpen)
+      .filter((i) => i.notification.id > afterId.toLowerCase())
+      .sort((a, b) => (a.notification.id < b.notification.id ? -1 : 1))
+      .slice(0, limit)
+      .map((i) => copy(i.notification));
+  }
+
+  async unreadCount(userId: string): Promise<number> {
+    return this.ofUser(userId, isUnread).length;
+  }
+
+  async unreadCounts(userIds: readonly string[]): Promise<Map<string, number>> {
+    return new Map(userIds.map((id) => [id, this.ofUser(id, isUnread).length]));
+  }
+
+  markRead(ids: readonly string[], userId: string, at: Date): Promise<string[]> {
+    return this.serialised(async () => {
+      const targets = new Set<string>();
+      for (const id of ids) {
+        let item = this.own(id, userId);
+        while (item?.supersededBy) item = this.state.items.get(item.supersededBy);
+        if (item && item.notification.readAt === null) targets.add(item.notification.id);
+      }
+      return this.read([...targets], at);
+    });
+  }
+
+  markAllRead(userId: string, at: Date): Promise<number> {
+    return this.serialised(async () => this.read(this.ofUser(userId, isUnread).map((i) => i.notification.id), at).length);
+  }
+
+  async ownedBy(ids: readonly string[], userId: string): Promise<Set<string>> {
+    return new Set(ids.filter((id) => this.own(id, userId)).map((id) => id.toLowerCase()));
+  }
+
+  async deliveryStatuses(ids: readonly string[], viewerId: string): Promise<Map<string, ChannelStatus[]>> {
+    const out = new Map<string, ChannelStatus[]>();
+    const viewer = viewerId.toLowerCase();
+    for (const id of ids) {
+      const item = this.state.items.get(id.toLowerCase());
+      if (!item || (item.recipientId !== viewer && item.senderId !== viewer)) continue;
+      const channels = CHANNELS.flatMap((channel) => {
+        const d = this.state.deliveries.get(`${item.notification.id}|${channel}`);
+        if (!d) return [];
+        const status: ChannelStatus = { channel, status: d.status, attempts: d.attempts, updatedAt: d.updatedAt };
+        if (d.lastError !== null) status.lastError = d.lastError;
+        if (d.reason !== null) status.reason = d.reason;
+        if (d.notBefore) status.notBefore = d.notBefore.toISOString();
+        if (d.digest) status.digest = d.digest;
+        return [status];
+      });
+      if (channels.length > 0) out.set(item.notification.id, channels);
+    }
+    return out;
+  }
+
+  skipFallbacks(notificationIds: readonly string[], reason: DeliveryReason, at: Date): Promise<number> {
+    return this.serialised(async () => skipPending(this.state, notificationIds, reason, at.toISOString()));
+  }
+
+  async findSendRequest(senderId: string, idempotencyKey: string): Promise<SendRecord | null> {
+    const record = this.state.sends.get(`${senderId}|${idempotencyKey}`);
+    return record ? copy(record) : null;
+  }
+
+  private ofUser(userId: string, keep: (i: StoredItem) => boolean): StoredItem[] {
+    const user = userId.toLowerCase();
+    return [...this.state.items.values()].filter((i) => i.recipientId === user && keep(i));
+  }
+
+  private own(id: string, userId: string): StoredItem | undefined {
+    const item = this.state.items.get(id.toLowerCase());
+    return item && item.recipientId === userId.toLowerCase() ? item : undefined;
+  }
+
+  private read(ids: string[], at: Date): string[] {
+    const when = at.toISOString();
+    for (const id of ids) {
+      this.state.items.get(id)!.notification.readAt = when;
+      for (const d of this.state.deliveries.values()) {
+        if (d.notificationId !== id) continue;
+        if (d.channel === 'in_app' && ['pending', 'queued', 'sent', 'delivered'].includes(d.status)) Object.assign(d, { status: 'read', updatedAt: when });
+        if (d.channel !== 'in_app' && ['pending', 'queued'].includes(d.status)) Object.assign(d, { status: 'skipped', reason: 'read', updatedAt: when });
+      }
+    }
+    return ids;
+  }
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function skipPending(state: State, notificationIds: readonly string[], reason: string, when: string): number {
+  const ids = new Set(notificationIds.map((id) => id.toLowerCase()));
+  let changed = 0;
+  for (const d of state.deliveries.values()) {
+    if (!ids.has(d.notificationId) || d.channel === 'in_app' || !['pending', 'queued'].includes(d.status)) continue;
+    Object.assign(d, { status: 'skipped', reason, updatedAt: when });
+    changed++;
+  }
+  return changed;
+}
+
+function unitOfWork(state: State): InboxUnitOfWork {
+  return {
+    async claimReceipts(eventId, recipientIds) {
+      const claimed: string[] = [];
+      for (const id of [...recipientIds].map((r) => r.toLowerCase()).sort()) {
+        const key = `${eventId.toLowerCase()}|${id}`;
+        if (state.receipts.has(key)) continue;
+        state.receipts.add(key);
+        claimed.push(id);
+      }
+      return claimed;
+    },
+    async openGroups(groupKey, recipientIds) {
+      const wanted = new Set(recipientIds.map((r) => r.toLowerCase()));
+      const heads = new Map<string, Notification>();
+      const open = [...state.items.values()]
+        .filter((i) => wanted.has(i.recipientId) && i.notification.groupKey === groupKey && isUnread(i))
+        .sort((a, b) => (a.notification.id < b.notification.id ? -1 : 1));
+      for (const item of open) heads.set(item.recipientId, copy(item.notification));
+      return heads;
+    },
+    async insertNotifications(items) {
+      for (const item of items) {
+        const id = item.notification.id;
+        if (state.items.has(id)) throw new Error(`duplicate notification id ${id}`);
+        state.items.set(id, { recipientId: item.recipientId.toLowerCase(), notification: copy(item.notification), inInbox: item.inInbox !== false, senderId: item.senderId ?? null, supersededBy: null });
+      }
+    },
+    async supersede(replacements) {
+      for (const r of replacements) {
+        const item = state.items.get(r.oldId);
+        if (item && item.recipientId === r.recipientId.toLowerCase()) item.supersededBy = r.newId;
+      }
+      skipPending(state, replacements.map((r) => r.oldId), 'superseded', new Date().toISOString());
+    },
+    async insertDeliveries(rows) {
+      const now = new Date().toISOString();
+      for (const row of rows) {
+        const key = `${row.notificationId}|${row.channel}`;
+        if (state.deliveries.has(key)) throw new Error(`duplicate delivery ${key}`);
+        if (!state.items.has(row.notificationId)) throw new Error(`delivery for unknown notification ${row.notificationId}`);
+        state.deliveries.set(key, { ...copy(row), attempts: 0, lastError: null, updatedAt: now });
+      }
+    },
+    async recordSendRequest(record) {
+      const key = `${record.senderId}|${record.idempotencyKey}`;
+      if (state.sends.has(key)) return false;
+      state.sends.set(key, copy(record));
+      return true;
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Prisma, PrismaClient } from '../generated/prisma/client.js';
+
+export type NotificationPrisma = InstanceType<typeof PrismaClient>;
+/** The client inside `$transaction(fn)`, or the client itself: raw SQL runs the same on both. */
+export type Db = Pick<NotificationPrisma, '$queryRaw' | '$executeRaw'>;
+
+/**
+ * Prisma on a pool the caller owns (it may be the one shared connection of the embedded mode),
+ * with every generated query qualified by `schema`. Disconnecting the client leaves the pool open.
+ */
+export function createPrismaClient(pool: pg.Pool, schema: string): NotificationPrisma {
+  return new PrismaClient({
+    adapter: new PrismaPg(pool, { schema }),
+    // On the embedded single connection a transaction may queue behind another: wait, don't fail.
+    transactionOptions: { maxWait: 10_000, timeout: 30_000 },
+  });
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Schema-qualified table names for raw SQL: PrismaPg's `schema` option qualifies generated queries
+ * only, and the search_path is not ours to change on a shared pool.
+ */
+export function tables(schema: string) {
+  if (!IDENTIFIER.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+  const table = (name: string) => Prisma.raw(`"${schema}"."${name}"`);
+  return {
+    notifications: table('notifications'),
+    receipts: table('receipts'),
+    deliveries: table('deliveries'),
+    preferences: table('preferences'),
+    users: table('users'),
+    follows: table('follows'),
+    mutes: table('mutes'),
+    sendRequests: table('send_requests'),
+  };
+}
+
+export type Tables = ReturnType<typeof tables>;

@@ -1,0 +1,49 @@
+import type { Actor, Category, Notification, NotificationType, ObjectKind, Priority } from '../domain/notification.js';
+import { Prisma } from '../generated/prisma/client.js';
+
+/** A `notifications` row as raw SQL returns it (uuid → string, jsonb → value, timestamptz → Date). */
+export interface NotificationRow {
+  id: string;
+  recipient_id: string;
+  type: string;
+  category: string;
+  priority: string;
+  actor: Actor | null;
+  object_kind: string | null;
+  object_id: string | null;
+  title: string;
+  body: string;
+  data: Record<string, unknown> | null;
+  group_key: string | null;
+  count: number | null;
+  created_at: Date;
+  read_at: Date | null;
+}
+
+export const NOTIFICATION_COLUMNS = Prisma.raw(
+  'id, recipient_id, type, category, priority, actor, object_kind, object_id, title, body, data, group_key, count, created_at, read_at',
+);
+
+// The filters every inbox query shares, written out (not parameters) so the planner matches them
+// against the partial indexes' predicates.
+export const LISTED = Prisma.raw('superseded_by IS NULL AND in_inbox');
+export const UNREAD = Prisma.raw('read_at IS NULL AND superseded_by IS NULL AND in_inbox');
+
+export function fromRow(row: NotificationRow): Notification {
+  const notification: Notification = {
+    id: row.id,
+    type: row.type as NotificationType,
+    category: row.category as Category,
+    priority: row.priority as Priority,
+    title: row.title,
+    body: row.body,
+    data: row.data ?? {},
+    createdAt: row.created_at.toISOString(),
+    readAt: row.read_at ? row.read_at.toISOString() : null,
+  };
+  if (row.actor) notification.actor = row.actor;
+  if (row.object_kind && row.object_id) notification.object = { kind: row.object_kind as ObjectKind, id: row.object_id };
+  if (row.group_key !== null) notification.groupKey = row.group_key;
+  if (row.count !== null) notification.count = row.count;
+  return notification;
+}

@@ -1,0 +1,155 @@
+import { CHANNELS, type Channel, type DeliveryStatus, type Notification } from '../domain/notification.js';
+import type { ChannelStatus, InboxStore, InboxUnitOfWork, SendRecord } from '../domain/ports.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { tables, type NotificationPrisma, type Tables } from './prisma-client.js';
+import { fromRow, LISTED, NOTIFICATION_COLUMNS, UNREAD, type NotificationRow } from './prisma-inbox-rows.js';
+import { prismaUnitOfWork } from './prisma-inbox-writes.js';
+
+// A read settles the item's deliveries: in_app becomes `read`; fallbacks not yet sent are skipped.
+const settleDeliveries = (t: Tables, at: Date) => Prisma.sql`
+  UPDATE ${t.deliveries} SET
+    status = CASE WHEN channel = 'in_app' THEN 'read' ELSE 'skipped' END,
+    reason = CASE WHEN channel = 'in_app' THEN reason ELSE 'read' END,
+    updated_at = ${at}
+  WHERE notification_id IN (SELECT id FROM marked)
+    AND ((channel = 'in_app' AND status IN ('pending', 'queued', 'sent', 'delivered'))
+      OR (channel <> 'in_app' AND status IN ('pending', 'queued')))`;
+
+/**
+ * The inbox on PostgreSQL. Reads are keyset scans of the partial indexes on (recipient_id, id);
+ * the unread count is an exact count(*) over the unread partial index, so concurrent inserts and
+ * reads can never make it drift the way a stored counter could.
+ */
+export class PrismaInboxStore implements InboxStore {
+  private readonly t: Tables;
+
+  constructor(
+    private readonly prisma: NotificationPrisma,
+    schema: string,
+  ) {
+    this.t = tables(schema);
+  }
+
+  transaction<T>(work: (uow: InboxUnitOfWork) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction((tx) => work(prismaUnitOfWork(tx, this.t)));
+  }
+
+  async list(userId: string, page: { cursor?: string | null; limit: number; unreadOnly?: boolean }) {
+    const filter = page.unreadOnly ? UNREAD : LISTED;
+    const before = page.cursor ? Prisma.sql`AND id < ${page.cursor}::uuid` : Prisma.empty;
+    const rows = await this.prisma.$queryRaw<NotificationRow[]>`
+      SELECT ${NOTIFICATION_COLUMNS} FROM ${this.t.notifications}
+      WHERE recipient_id = ${userId}::uuid AND ${filter} ${before}
+      ORDER BY id DESC LIMIT ${page.limit + 1}`;
+    const items = rows.slice(0, page.limit).map(fromRow);
+    return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  async listAfter(userId: string, afterId: string, limit: number): Promise<Notification[]> {
+    const rows = await this.prisma.$queryRaw<NotificationRow[]>`
+      SELECT ${NOTIFICATION_COLUMNS} FROM ${this.t.notifications}
+      WHERE recipient_id = ${userId}::uuid AND ${LISTED} AND id > ${afterId}::uuid
+      ORDER BY id ASC LIMIT ${limit}`;
+    return rows.map(fromRow);
+  }
+
+  async unreadCount(userId: string): Promise<number> {
+    return (await this.unreadCounts([userId])).get(userId.toLowerCase()) ?? 0;
+  }
+
+  async unreadCounts(userIds: readonly string[]): Promise<Map<string, number>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await this.prisma.$queryRaw<{ id: string; count: number }[]>`
+      SELECT u.id, (SELECT count(*)::int FROM ${this.t.notifications} n WHERE n.recipient_id = u.id AND ${UNREAD}) AS count
+      FROM unnest(${[...new Set(userIds)]}::uuid[]) AS u(id)`;
+    const counts = new Map(rows.map((r) => [r.id, r.count]));
+    // Keyed as asked, so a caller's casing of an id still finds its count.
+    return new Map(userIds.map((id) => [id, counts.get(id.toLowerCase()) ?? 0]));
+  }
+
+  async markRead(ids: readonly string[], userId: string, at: Date): Promise<string[]> {
+    if (ids.length === 0) return [];
+    // A superseded id reads the latest item of its group: follow superseded_by to the end.
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      WITH RECURSIVE chain(id, superseded_by) AS (
+        SELECT id, superseded_by FROM ${this.t.notifications} WHERE id = ANY(${[...ids]}::uuid[]) AND recipient_id = ${userId}::uuid
+        UNION
+        SELECT n.id, n.superseded_by FROM ${this.t.notifications} n JOIN chain c ON n.id = c.superseded_by
+      ), marked AS (
+        UPDATE ${this.t.notifications} SET read_at = ${at}
+        WHERE id IN (SELECT id FROM chain WHERE superseded_by IS NULL)
+          AND recipient_id = ${userId}::uuid AND read_at IS NULL AND superseded_by IS NULL
+        RETURNING id
+      ), settled AS (${settleDeliveries(this.t, at)})
+      SELECT id FROM marked`;
+    return rows.map((r) => r.id);
+  }
+
+  async markAllRead(userId: string, at: Date): Promise<number> {
+    const rows = await this.prisma.$queryRaw<{ count: number }[]>`
+      WITH marked AS (
+        UPDATE ${this.t.notifications} SET read_at = ${at}
+        WHERE recipient_id = ${userId}::uuid AND ${UNREAD}
+        RETURNING id
+      ), settled AS (${settleDeliveries(this.t, at)})
+      SELECT count(*)::int AS count FROM marked`;
+    return rows[0]?.count ?? 0;
+  }
+
+  async ownedBy(ids: readonly string[], userId: string): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT id FROM ${this.t.notifications} WHERE id = ANY(${[...ids]}::uuid[]) AND recipient_id = ${userId}::uuid`;
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async deliveryStatuses(ids: readonly string[], viewerId: string): Promise<Map<string, ChannelStatus[]>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.prisma.$queryRaw<DeliveryStatusRow[]>`
+      SELECT d.notification_id, d.channel, d.status, d.attempts, d.last_error, d.reason, d.not_before, d.digest, d.updated_at
+      FROM ${this.t.notifications} n JOIN ${this.t.deliveries} d ON d.notification_id = n.id
+      WHERE n.id = ANY(${[...ids]}::uuid[]) AND (n.recipient_id = ${viewerId}::uuid OR n.sender_id = ${viewerId}::uuid)`;
+    const out = new Map<string, ChannelStatus[]>();
+    for (const row of rows) out.set(row.notification_id, [...(out.get(row.notification_id) ?? []), toChannelStatus(row)]);
+    for (const channels of out.values()) channels.sort((a, b) => CHANNELS.indexOf(a.channel) - CHANNELS.indexOf(b.channel));
+    return out;
+  }
+
+  async skipFallbacks(notificationIds: readonly string[], reason: string, at: Date): Promise<number> {
+    if (notificationIds.length === 0) return 0;
+    return this.prisma.$executeRaw`
+      UPDATE ${this.t.deliveries} SET status = 'skipped', reason = ${reason}, updated_at = ${at}
+      WHERE notification_id = ANY(${[...notificationIds]}::uuid[]) AND channel <> 'in_app' AND status IN ('pending', 'queued')`;
+  }
+
+  async findSendRequest(senderId: string, idempotencyKey: string): Promise<SendRecord | null> {
+    const row = await this.prisma.sendRequest.findUnique({ where: { senderId_idempotencyKey: { senderId, idempotencyKey } } });
+    return row && { senderId: row.senderId, idempotencyKey: row.idempotencyKey, eventId: row.eventId, requestHash: row.requestHash, ids: row.ids };
+  }
+}
+
+interface DeliveryStatusRow {
+  notification_id: string;
+  channel: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  reason: string | null;
+  not_before: Date | null;
+  digest: string | null;
+  updated_at: Date;
+}
+
+function toChannelStatus(row: DeliveryStatusRow): ChannelStatus {
+  const status: ChannelStatus = {
+    channel: row.channel as Channel,
+    status: row.status as DeliveryStatus,
+    attempts: row.attempts,
+    updatedAt: row.updated_at.toISOString(),
+  };
+  if (row.last_error !== null) status.lastError = row.last_error;
+  if (row.reason !== null) status.reason = row.reason;
+  if (row.not_before !== null) status.notBefore = row.not_before.toISOString();
+  if (row.digest !== null) status.digest = row.digest as 'daily' | 'weekly';
+  return status;
+}

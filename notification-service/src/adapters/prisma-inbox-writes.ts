@@ -1,0 +1,115 @@
+import type { InboxItem, InboxUnitOfWork } from '../domain/ports.js';
+import type { Notification } from '../domain/notification.js';
+import type { Db, Tables } from './prisma-client.js';
+import { fromRow, NOTIFICATION_COLUMNS, type NotificationRow } from './prisma-inbox-rows.js';
+import { pgJson, pgText } from './pg-safe.js';
+
+/**
+ * The writes of one chunk, inside its transaction. Each method is ONE statement whatever the
+ * chunk size: arrays go in as parameters and come apart with unnest().
+ */
+export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
+  return {
+    async claimReceipts(eventId, recipientIds) {
+      if (recipientIds.length === 0) return [];
+      // Sorted, so two instances claiming the same chunk (a redelivery) queue on the same first key
+      // instead of deadlocking on each other's.
+      const rows = await db.$queryRaw<{ recipient_id: string }[]>`
+        INSERT INTO ${t.receipts} (event_id, recipient_id)
+        SELECT ${eventId}::uuid, r FROM unnest(${[...recipientIds]}::uuid[]) AS r ORDER BY r
+        ON CONFLICT DO NOTHING
+        RETURNING recipient_id`;
+      return rows.map((r) => r.recipient_id);
+    },
+
+    async openGroups(groupKey, recipientIds) {
+      if (recipientIds.length === 0) return new Map();
+      const ids = [...recipientIds].sort();
+      // Row locks alone cannot serialise merges: a second like waiting on the head's lock would
+      // find it superseded and miss the successor its snapshot cannot see. A transaction-scoped
+      // lock per (recipient, group) taken first makes the SELECT below see the latest head.
+      await db.$queryRaw`
+        SELECT count(*) FROM (
+          SELECT pg_advisory_xact_lock(hashtextextended(r::text || '|' || ${groupKey}, 0))
+          FROM unnest(${ids}::uuid[]) AS r ORDER BY r
+        ) AS locked`;
+      const rows = await db.$queryRaw<NotificationRow[]>`
+        SELECT ${NOTIFICATION_COLUMNS} FROM ${t.notifications}
+        WHERE recipient_id = ANY(${ids}::uuid[]) AND group_key = ${groupKey}
+          AND read_at IS NULL AND superseded_by IS NULL AND in_inbox
+        ORDER BY recipient_id, id
+        FOR UPDATE`;
+      // Ascending ids: the last row per recipient is the newest open item.
+      const heads = new Map<string, Notification>();
+      for (const row of rows) heads.set(row.recipient_id, fromRow(row));
+      return heads;
+    },
+
+    async insertNotifications(items) {
+      if (items.length === 0) return;
+      const c = columns(items);
+      await db.$executeRaw`
+        INSERT INTO ${t.notifications}
+          (id, recipient_id, type, category, priority, actor, object_kind, object_id, title, body, data, group_key, count, in_inbox, sender_id, created_at)
+        SELECT * FROM unnest(
+          ${c.id}::uuid[], ${c.recipient}::uuid[], ${c.type}::text[], ${c.category}::text[], ${c.priority}::text[],
+          ${c.actor}::jsonb[], ${c.objectKind}::text[], ${c.objectId}::uuid[], ${c.title}::text[], ${c.body}::text[],
+          ${c.data}::jsonb[], ${c.groupKey}::text[], ${c.count}::int[], ${c.inInbox}::boolean[], ${c.sender}::uuid[],
+          ${c.createdAt}::timestamptz[])`;
+    },
+
+    async supersede(replacements) {
+      if (replacements.length === 0) return;
+      const oldIds = replacements.map((r) => r.oldId);
+      await db.$executeRaw`
+        UPDATE ${t.notifications} AS n SET superseded_by = r.new_id
+        FROM unnest(${oldIds}::uuid[], ${replacements.map((r) => r.newId)}::uuid[], ${replacements.map((r) => r.recipientId)}::uuid[])
+          AS r(old_id, new_id, recipient_id)
+        WHERE n.id = r.old_id AND n.recipient_id = r.recipient_id`;
+      // The successor carries its own fallbacks; the old item's would announce a stale count.
+      await db.$executeRaw`
+        UPDATE ${t.deliveries} SET status = 'skipped', reason = 'superseded', updated_at = now()
+        WHERE notification_id = ANY(${oldIds}::uuid[]) AND channel <> 'in_app' AND status IN ('pending', 'queued')`;
+    },
+
+    async insertDeliveries(rows) {
+      if (rows.length === 0) return;
+      await db.$executeRaw`
+        INSERT INTO ${t.deliveries} (notification_id, channel, recipient_id, status, reason, not_before, digest)
+        SELECT * FROM unnest(
+          ${rows.map((r) => r.notificationId)}::uuid[], ${rows.map((r) => r.channel)}::text[], ${rows.map((r) => r.recipientId)}::uuid[],
+          ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.reason)}::text[],
+          ${rows.map((r) => r.notBefore?.toISOString() ?? null)}::timestamptz[], ${rows.map((r) => r.digest)}::text[])`;
+    },
+
+    async recordSendRequest(record) {
+      const inserted = await db.$executeRaw`
+        INSERT INTO ${t.sendRequests} (sender_id, idempotency_key, event_id, request_hash, ids)
+        VALUES (${record.senderId}::uuid, ${record.idempotencyKey}, ${record.eventId}::uuid, ${record.requestHash}, ${record.ids}::uuid[])
+        ON CONFLICT DO NOTHING`;
+      return inserted > 0;
+    },
+  };
+}
+
+function columns(items: readonly InboxItem[]) {
+  const n = items.map((i) => i.notification);
+  return {
+    id: n.map((x) => x.id),
+    recipient: items.map((i) => i.recipientId),
+    type: n.map((x) => x.type),
+    category: n.map((x) => x.category),
+    priority: n.map((x) => x.priority),
+    actor: n.map((x) => (x.actor ? pgJson(x.actor) : null)),
+    objectKind: n.map((x) => x.object?.kind ?? null),
+    objectId: n.map((x) => x.object?.id ?? null),
+    title: n.map((x) => pgText(x.title)),
+    body: n.map((x) => pgText(x.body)),
+    data: n.map((x) => pgJson(x.data)),
+    groupKey: n.map((x) => pgText(x.groupKey ?? null)),
+    count: n.map((x) => x.count ?? null),
+    inInbox: items.map((i) => i.inInbox !== false),
+    sender: items.map((i) => i.senderId ?? null),
+    createdAt: n.map((x) => x.createdAt),
+  };
+}

@@ -1,0 +1,52 @@
+import { defaultPreferencesFor, normalizePreferences, type Preferences } from '../domain/preferences.js';
+import type { PreferenceStore } from '../domain/ports.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { tables, type NotificationPrisma, type Tables } from './prisma-client.js';
+
+/**
+ * Preferences as one jsonb document per user. Reading a chunk's preferences is one query that
+ * also reads each person's registered time zone, for those who never saved any.
+ */
+export class PrismaPreferenceStore implements PreferenceStore {
+  private readonly t: Tables;
+
+  constructor(
+    private readonly prisma: NotificationPrisma,
+    schema: string,
+  ) {
+    this.t = tables(schema);
+  }
+
+  async getMany(userIds: readonly string[]): Promise<Map<string, Preferences>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await this.prisma.$queryRaw<{ id: string; preferences: unknown; timezone: string | null }[]>`
+      SELECT r.id, p.preferences, u.timezone
+      FROM unnest(${[...new Set(userIds)]}::uuid[]) AS r(id)
+      LEFT JOIN ${this.t.preferences} p ON p.user_id = r.id
+      LEFT JOIN ${this.t.users} u ON u.id = r.id`;
+    const byId = new Map(rows.map((row) => [row.id, preferencesOf(row.preferences, row.timezone)]));
+    return new Map(userIds.map((id) => [id, byId.get(id.toLowerCase()) ?? defaultPreferencesFor(null)]));
+  }
+
+  async get(userId: string): Promise<Preferences> {
+    return (await this.getMany([userId])).get(userId)!;
+  }
+
+  async put(userId: string, preferences: Preferences): Promise<void> {
+    const document = preferences as unknown as Prisma.InputJsonObject;
+    await this.prisma.preference.upsert({
+      where: { userId },
+      create: { userId, preferences: document },
+      update: { preferences: document, updatedAt: new Date() },
+    });
+  }
+}
+
+// Stored documents were normalized when written; normalizing again on the way out keeps an older
+// shape (or a hand edit) from ever reaching the policy, and falls back to the defaults if invalid.
+function preferencesOf(stored: unknown, registeredZone: string | null): Preferences {
+  const defaults = defaultPreferencesFor(registeredZone);
+  if (stored === null || stored === undefined) return defaults;
+  const result = normalizePreferences(stored, defaults);
+  return result.ok ? result.value : defaults;
+}

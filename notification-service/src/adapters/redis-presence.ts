@@ -1,0 +1,89 @@
+import type { Redis } from 'ioredis';
+import type { Presence } from '../domain/ports.js';
+import { DEFAULT_PRESENCE_TTL_MS } from '../live/options.js';
+
+export interface RedisPresenceOptions {
+  redis: Redis;
+  /** Key prefix, e.g. `herald:`; keys are `<prefix>presence:<userId>`. */
+  prefix: string;
+  /** How long a registration lasts unless refreshed. */
+  ttlMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Which instances hold a user's sockets: the sorted set `<prefix>presence:<userId>`, member =
+ * instance id, score = the member's expiry in ms. Readers take only members whose expiry is still
+ * ahead, so a killed instance's entries stop counting the moment they expire, and the key carries a
+ * TTL no earlier than its latest member's expiry, so a user whose every instance died leaves nothing
+ * behind. Each call is one pipeline: one round trip for a chunk of 1,000 users.
+ *
+ * Scores come from each instance's clock: instances must keep their clocks in sync (NTP) to well
+ * under the expiry, which is seconds.
+ */
+export class RedisPresence implements Presence {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(options: RedisPresenceOptions) {
+    this.redis = options.redis;
+    this.prefix = `${options.prefix}presence:`;
+    this.ttlMs = options.ttlMs ?? DEFAULT_PRESENCE_TTL_MS;
+    this.now = options.now ?? Date.now;
+  }
+
+  key(userId: string): string {
+    return this.prefix + userId;
+  }
+
+  async register(instanceId: string, userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    const now = this.now();
+    const pipeline = this.redis.pipeline();
+    for (const userId of new Set(userIds)) {
+      const key = this.key(userId);
+      pipeline.zadd(key, now + this.ttlMs, instanceId);
+      // Members of instances that died are dropped here too, so a set never collects them.
+      pipeline.zremrangebyscore(key, '-inf', now);
+      // NX gives a new key its TTL; GT only ever extends it, so an instance with a shorter expiry
+      // cannot cut short another instance's entry.
+      pipeline.pexpire(key, this.ttlMs, 'NX');
+      pipeline.pexpire(key, this.ttlMs, 'GT');
+    }
+    await execOrThrow(pipeline);
+  }
+
+  async unregister(instanceId: string, userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const userId of new Set(userIds)) pipeline.zrem(this.key(userId), instanceId);
+    await execOrThrow(pipeline);
+  }
+
+  async instancesFor(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const unique = [...new Set(userIds)];
+    const out = new Map<string, string[]>();
+    if (unique.length === 0) return out;
+    const pipeline = this.redis.pipeline();
+    const min = `(${this.now()}`;
+    for (const userId of unique) pipeline.zrangebyscore(this.key(userId), min, '+inf');
+    const results = await execOrThrow(pipeline);
+    unique.forEach((userId, index) => {
+      const instances = results[index] as string[];
+      if (instances.length > 0) out.set(userId, instances);
+    });
+    return out;
+  }
+}
+
+type Pipeline = ReturnType<Redis['pipeline']>;
+
+async function execOrThrow(pipeline: Pipeline): Promise<unknown[]> {
+  const results = (await pipeline.exec()) ?? [];
+  return results.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}

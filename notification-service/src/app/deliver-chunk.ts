@@ -1,0 +1,120 @@
+import { groupHeadOf, groupSuccessor, mergeIntoGroup } from '../domain/grouping.js';
+import { toNotification, type Channel, type Notification, type NotificationDraft } from '../domain/notification.js';
+import { DEFAULT_PREFERENCES } from '../domain/preferences.js';
+import type { DeliveryRow, InboxItem, InboxUnitOfWork } from '../domain/ports.js';
+import type { AppDeps } from './deps.js';
+import { decide, deliveryRows, inInbox, type Decisions } from './delivery-rows.js';
+import { pushLive } from './push-live.js';
+
+export interface ChunkInput {
+  /** With the recipient, the idempotency key: (eventId, recipient) is claimed once, ever. */
+  eventId: string;
+  draft: NotificationDraft;
+  recipientIds: readonly string[];
+  /** Send API: only these channels may be used. */
+  channels?: readonly Channel[];
+  /** Send API: who sent it (they may read its delivery status). */
+  senderId?: string;
+  /** Extra writes in the chunk's transaction, given what it created (the send API's record). */
+  within?: (uow: InboxUnitOfWork, created: readonly Created[]) => Promise<void>;
+}
+
+export interface Created {
+  recipientId: string;
+  notification: Notification;
+  inInbox: boolean;
+}
+
+export interface ChunkResult {
+  created: Created[];
+  /** Recipients who had a live session when the frames went out. */
+  online: Set<string>;
+}
+
+/**
+ * Delivers one draft to one chunk of recipients (DESIGN.md invariants 2 and 4):
+ * 1. one query for everyone's preferences, one for who muted or blocked the actor; decide per person;
+ * 2. one transaction: claim the (event, recipient) receipts, lock the open groups of the newly
+ *    claimed, insert new items or group successors (superseding the old), insert delivery rows;
+ * 3. after commit: push notification and unread_count frames live; fallback deliveries of people
+ *    who were online are skipped (`delivered_live`), except for critical alerts.
+ * A redelivered event or chunk finds its receipts claimed and changes nothing, sends nothing.
+ */
+export async function deliverChunk(deps: AppDeps, input: ChunkInput): Promise<ChunkResult> {
+  const { draft } = input;
+  const actorId = draft.actor?.id.toLowerCase();
+  const recipients = [...new Set(input.recipientIds.map((id) => id.toLowerCase()))].filter((id) => id !== actorId);
+  const now = deps.clock.now();
+  const plans = recipients.length > 0 ? await decideAll(deps, input, recipients, now) : new Map<string, Decisions>();
+  if (plans.size === 0 && !input.within) return { created: [], online: new Set() };
+
+  const created = await deps.inbox.transaction(async (uow) => {
+    const claimed = plans.size > 0 ? await uow.claimReceipts(input.eventId, [...plans.keys()]) : [];
+    const listed = claimed.filter((r) => inInbox(plans.get(r)!));
+    const heads = draft.groupKey && listed.length > 0 ? await uow.openGroups(draft.groupKey, listed) : new Map<string, Notification>();
+    const out: Created[] = [];
+    const items: InboxItem[] = [];
+    const deliveries: DeliveryRow[] = [];
+    const replacements: { recipientId: string; oldId: string; newId: string }[] = [];
+    for (const recipientId of claimed) {
+      const decisions = plans.get(recipientId)!;
+      const at = { id: deps.newId(now), createdAt: now };
+      const head = heads.get(recipientId);
+      let notification: Notification;
+      if (head && draft.actor) {
+        const merged = mergeIntoGroup(groupHeadOf(head), draft.actor, now, deps.groupWindowMs);
+        // The same person again (unlike, like): the item already says it, so nothing new to announce.
+        if (merged.merge && merged.repeat) continue;
+        notification = merged.merge ? groupSuccessor(head, draft, merged, at) : toNotification(draft, at);
+        if (merged.merge) replacements.push({ recipientId, oldId: head.id, newId: notification.id });
+      } else {
+        notification = toNotification(draft, at);
+      }
+      const listedHere = inInbox(decisions);
+      items.push({ recipientId, notification, inInbox: listedHere, ...(input.senderId ? { senderId: input.senderId } : {}) });
+      deliveries.push(...deliveryRows(notification.id, recipientId, decisions));
+      out.push({ recipientId, notification, inInbox: listedHere });
+    }
+    if (items.length > 0) {
+      await uow.insertNotifications(items);
+      if (replacements.length > 0) await uow.supersede(replacements);
+      await uow.insertDeliveries(deliveries);
+    }
+    await input.within?.(uow, out);
+    return out;
+  });
+  deps.metrics.notificationsCreated(created.length);
+
+  const online = await pushLive(deps, created.filter((c) => c.inInbox));
+  await skipFallbacksOfOnline(deps, created, online, now);
+  return { created, online };
+}
+
+async function decideAll(deps: AppDeps, input: ChunkInput, recipients: string[], now: Date): Promise<Map<string, Decisions>> {
+  const actorId = input.draft.actor?.id;
+  const [preferences, muted] = await Promise.all([
+    deps.preferences.getMany(recipients),
+    actorId ? deps.projections.mutedBy(recipients, actorId) : Promise.resolve(new Set<string>()),
+  ]);
+  const only = input.channels ? new Set(input.channels) : undefined;
+  const plans = new Map<string, Decisions>();
+  for (const recipientId of recipients) {
+    if (muted.has(recipientId)) continue;
+    const decisions = decide(preferences.get(recipientId) ?? DEFAULT_PREFERENCES, input.draft, now, only);
+    if (decisions) plans.set(recipientId, decisions);
+  }
+  return plans;
+}
+
+// Someone who saw it live does not need the email too; a critical alert escalates regardless.
+async function skipFallbacksOfOnline(deps: AppDeps, created: readonly Created[], online: Set<string>, now: Date): Promise<void> {
+  if (online.size === 0) return;
+  const ids = created.filter((c) => c.inInbox && online.has(c.recipientId) && c.notification.priority !== 'critical').map((c) => c.notification.id);
+  if (ids.length === 0) return;
+  try {
+    await deps.inbox.skipFallbacks(ids, 'delivered_live', now);
+  } catch (err) {
+    // Already committed and announced; a retry of the event would not redo this, so do not fail it.
+    deps.logger.warn({ err, count: ids.length }, 'could not skip fallback deliveries of online recipients');
+  }
+}

@@ -1,0 +1,62 @@
+import { InvalidEventError, parseEvent, UnknownEventTypeError, type DomainEvent } from '@herald/contracts';
+import { PermanentError } from '@herald/platform';
+import { planEvent } from '../domain/plan.js';
+import type { AppDeps } from './deps.js';
+import { deliverChunk } from './deliver-chunk.js';
+import { fanOutToFollowers } from './fan-out.js';
+import { InvalidWorkChunkError, parseWorkChunk } from './work-message.js';
+
+/**
+ * One message from the events queue. A malformed event can never succeed: it is counted and thrown
+ * as a PermanentError, which the bus dead-letters at once. An event of a type we do not know (a
+ * newer producer) is counted and acked. Otherwise: projections first (a follow must be known
+ * before the followee is told), then every target. Returning acks the message, so it returns only
+ * once every effect is committed or every work chunk confirmed.
+ */
+export async function handleEvent(deps: AppDeps, body: unknown): Promise<void> {
+  let event: DomainEvent;
+  try {
+    event = parseEvent(body);
+  } catch (err) {
+    if (err instanceof UnknownEventTypeError) {
+      deps.metrics.eventUnknown();
+      deps.logger.info({ type: err.type }, 'ignoring event of unknown type');
+      return;
+    }
+    if (err instanceof InvalidEventError) {
+      deps.metrics.eventMalformed();
+      throw new PermanentError(err.message);
+    }
+    throw err;
+  }
+
+  const plan = planEvent(event);
+  if (plan.projections.length > 0) await deps.projections.applyChanges(plan.projections);
+  for (const [index, target] of plan.targets.entries()) {
+    if (target.audience.kind === 'users') {
+      await deliverChunk(deps, { eventId: event.id, draft: target.draft, recipientIds: target.audience.userIds });
+    } else {
+      await fanOutToFollowers(deps, event, index, target.audience, target.draft);
+    }
+  }
+}
+
+/**
+ * One message from the fan-out queue: a chunk of a followers audience. The draft is planned again
+ * from the event, and the target's exclusions applied again, so a chunk cannot address anyone the
+ * event would not.
+ */
+export async function handleWorkChunk(deps: AppDeps, body: unknown): Promise<void> {
+  let work;
+  try {
+    work = parseWorkChunk(body);
+  } catch (err) {
+    if (err instanceof InvalidWorkChunkError) throw new PermanentError(err.message);
+    throw err;
+  }
+  const target = planEvent(work.event).targets[work.target];
+  if (!target || target.audience.kind !== 'followers') throw new PermanentError(`event ${work.event.id} has no followers target ${work.target}`);
+  const excluded = new Set(target.audience.exclude.map((id) => id.toLowerCase()));
+  const recipientIds = work.recipients.filter((id) => !excluded.has(id.toLowerCase()));
+  await deliverChunk(deps, { eventId: work.event.id, draft: target.draft, recipientIds });
+}

@@ -1,0 +1,18 @@
+import { BadRequestError } from '@herald/platform';
+import type { MuteEntry, MuteKind } from '../domain/ports.js';
+import type { AppDeps } from './deps.js';
+
+/** Mutes or blocks another user: their actions stop notifying this user (both kinds, for now). */
+export async function muteUser(deps: AppDeps, userId: string, mutedUserId: string, kind: MuteKind): Promise<void> {
+  const target = mutedUserId.toLowerCase();
+  if (target === userId) throw new BadRequestError('userId', 'you cannot mute yourself');
+  await deps.projections.mute(userId, target, kind, deps.clock.now());
+}
+
+export function unmuteUser(deps: AppDeps, userId: string, mutedUserId: string): Promise<void> {
+  return deps.projections.unmute(userId, mutedUserId.toLowerCase());
+}
+
+export function listMutes(deps: AppDeps, userId: string): Promise<MuteEntry[]> {
+  return deps.projections.mutes(userId);
+}

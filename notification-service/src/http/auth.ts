@@ -1,0 +1,27 @@
+import type { FastifyRequest } from 'fastify';
+import { UnauthorizedError, type AccessClaims, type TokenVerifier } from '@herald/platform';
+import type { RouteScope } from './scope.js';
+
+const callers = new WeakMap<FastifyRequest, AccessClaims>();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Verifies the bearer token on every route of the scope before the body is even validated, so an
+ * anonymous caller learns nothing but 401. The gateway checks too; this service does not trust the
+ * network between them.
+ */
+export function requireAuth(app: RouteScope, verifier: TokenVerifier): void {
+  app.addHook('onRequest', async (req) => {
+    const claims = verifier.fromRequest(req);
+    const userId = claims.userId.toLowerCase();
+    // Every id here is a uuid column; a subject that is not one names nobody we know.
+    if (!UUID.test(userId)) throw new UnauthorizedError('access token subject is not a user id', 'invalid_token');
+    callers.set(req, { ...claims, userId });
+  });
+}
+
+export function callerOf(req: FastifyRequest): AccessClaims {
+  const caller = callers.get(req);
+  if (!caller) throw new UnauthorizedError();
+  return caller;
+}

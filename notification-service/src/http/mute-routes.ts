@@ -1,0 +1,53 @@
+import Type from 'typebox';
+import type { AppDeps } from '../app/deps.js';
+import { listMutes, muteUser, unmuteUser } from '../app/mutes.js';
+import { callerOf } from './auth.js';
+import type { RouteScope } from './scope.js';
+import { errorResponses, Id, NoContent, UserIdParams } from './schemas.js';
+
+const tags = ['mutes'];
+const security = [{ bearer: [] }];
+const Kind = Type.Enum(['mute', 'block']);
+
+/** An addition to CONTRACT.md: stop hearing from someone without unfollowing them. */
+export function muteRoutes(app: RouteScope, deps: AppDeps): void {
+  app.get(
+    '/api/v1/notifications/mutes',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'People you muted or blocked, newest first',
+        response: { 200: Type.Object({ items: Type.Array(Type.Object({ userId: Id, kind: Kind, createdAt: Type.String({ format: 'date-time' }) })) }), ...errorResponses },
+      },
+    },
+    async (req) => ({ items: await listMutes(deps, callerOf(req).userId) }),
+  );
+
+  app.put(
+    '/api/v1/notifications/mutes/:userId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Mute (or block) a user: their actions no longer notify you. Idempotent; the body may be omitted ({kind: 'mute'})",
+        params: UserIdParams,
+        body: Type.Union([Type.Object({ kind: Type.Optional(Kind) }, { additionalProperties: false }), Type.Null()]),
+        response: { 204: NoContent, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      await muteUser(deps, callerOf(req).userId, req.params.userId, req.body?.kind ?? 'mute');
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/api/v1/notifications/mutes/:userId',
+    { schema: { tags, security, summary: 'Unmute a user (idempotent)', params: UserIdParams, response: { 204: NoContent, ...errorResponses } } },
+    async (req, reply) => {
+      await unmuteUser(deps, callerOf(req).userId, req.params.userId);
+      return reply.code(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,99 @@
+import Type from 'typebox';
+import { ErrorBody } from '@herald/contracts';
+import { CATEGORIES, CHANNELS, DELIVERY_STATUSES, NOTIFICATION_TYPES, PRIORITIES } from '../domain/notification.js';
+import { FREQUENCIES } from '../domain/preferences.js';
+import { MAX_PAGE_SIZE } from '../app/deps.js';
+
+/**
+ * Request and response schemas: validation, serialisation and the OpenAPI document come from here.
+ * Ids are matched with a strict pattern rather than `format: uuid`, which also admits `urn:uuid:`
+ * forms that PostgreSQL's uuid type refuses.
+ */
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+export const IdWith = (description: string) => Type.String({ pattern: UUID_PATTERN, description });
+export const Id = IdWith('uuid');
+export const IdParams = Type.Object({ id: Id });
+export const UserIdParams = Type.Object({ userId: Id });
+
+/** Text PostgreSQL can store: no NUL, no lone UTF-16 surrogate (ajv compiles patterns with the u flag). */
+export const Text = (options: { minLength?: number; maxLength: number; description?: string }) =>
+  Type.String({ ...options, pattern: '^[^\\u0000\\uD800-\\uDFFF]*$' });
+
+export const NotificationTypeSchema = Type.Enum(NOTIFICATION_TYPES);
+export const ChannelSchema = Type.Enum(CHANNELS);
+export const PrioritySchema = Type.Enum(PRIORITIES);
+
+const Timestamp = Type.String({ format: 'date-time' });
+const Actor = Type.Object({ id: Id, username: Type.String(), displayName: Type.String() });
+
+export const Notification = Type.Object({
+  id: Id,
+  type: NotificationTypeSchema,
+  category: Type.Enum(CATEGORIES),
+  priority: PrioritySchema,
+  actor: Type.Optional(Actor),
+  object: Type.Optional(Type.Object({ kind: Type.String(), id: Id })),
+  title: Type.String(),
+  body: Type.String(),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  createdAt: Timestamp,
+  readAt: Type.Union([Timestamp, Type.Null()]),
+  groupKey: Type.Optional(Type.String()),
+  count: Type.Optional(Type.Integer()),
+});
+
+export const InboxQuery = Type.Object(
+  {
+    cursor: Type.Optional(IdWith('nextCursor of the previous page: the id of its last item')),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, description: `default 20, at most ${MAX_PAGE_SIZE}` })),
+    unread: Type.Optional(Type.Boolean({ description: 'true: unread items only' })),
+  },
+  { additionalProperties: false },
+);
+
+export const InboxPage = Type.Object({ items: Type.Array(Notification), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export const ChannelStatus = Type.Object({
+  channel: ChannelSchema,
+  status: Type.Enum(DELIVERY_STATUSES),
+  attempts: Type.Integer(),
+  lastError: Type.Optional(Type.String()),
+  reason: Type.Optional(Type.String({ description: 'why it was skipped: channel_off, type_off, not_requested, delivered_live, read, superseded' })),
+  notBefore: Type.Optional(Type.String({ format: 'date-time', description: 'held until then (quiet hours)' })),
+  digest: Type.Optional(Type.Enum(['daily', 'weekly'], { description: 'waiting for this digest' })),
+  updatedAt: Timestamp,
+});
+
+export const StatusQuery = Type.Object(
+  { id: Type.Array(Id, { minItems: 1, maxItems: 100, description: 'one or more notification ids: ?id=a&id=b' }) },
+  { additionalProperties: false },
+);
+
+export const StatusPage = Type.Object(
+  { items: Type.Array(Type.Object({ id: Id, channels: Type.Array(ChannelStatus) })) },
+  { description: 'In the order asked; ids you neither received nor sent, and unknown ids, are left out.' },
+);
+
+const TypePreference = Type.Object({
+  in_app: Type.Optional(Type.Boolean()),
+  email: Type.Optional(Type.Boolean()),
+  sms: Type.Optional(Type.Boolean()),
+  push: Type.Optional(Type.Boolean()),
+  frequency: Type.Optional(Type.Enum(FREQUENCIES)),
+});
+
+export const Preferences = Type.Object({
+  channels: Type.Object({ in_app: Type.Boolean(), email: Type.Boolean(), sms: Type.Boolean(), push: Type.Boolean() }),
+  types: Type.Record(Type.String(), TypePreference),
+  frequency: Type.Enum(FREQUENCIES),
+  quietHours: Type.Optional(Type.Union([Type.Object({ start: Type.String(), end: Type.String() }), Type.Null()])),
+  timezone: Type.Optional(Type.String()),
+});
+
+/** The PUT body as documented; every field is optional and validated by normalizePreferences. */
+export const PreferencesBody = Type.Partial(Preferences, { description: 'omitted fields take the default; the time zone stays as it was' });
+
+export const NoContent = Type.Null({ description: 'no content' });
+
+/** The error statuses every authenticated route can answer with. */
+export const errorResponses = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody } as const;

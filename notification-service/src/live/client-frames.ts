@@ -1,0 +1,54 @@
+import type { RawData } from 'ws';
+import type { HubContext } from './hub-context.js';
+import { CLOSE, PONG, encodeError, encodeLive, parseClientFrame } from './protocol.js';
+import { resumeSession } from './resume.js';
+import type { Session } from './session.js';
+
+/**
+ * One client frame. A bad frame is answered with an error frame and the socket stays open (a client
+ * bug should not cost the user their live feed), but it is counted and too many close the socket.
+ */
+export async function handleClientFrame(ctx: HubContext, session: Session, data: RawData, isBinary: boolean): Promise<void> {
+  if (session.opening) await session.opening;
+  if (session.state === 'closed') return;
+  const parsed = parseClientFrame(data, isBinary, ctx.options.maxReadIds);
+  if (!parsed.ok) return refuse(ctx, session, parsed.code, parsed.message);
+
+  const frame = parsed.frame;
+  switch (frame.type) {
+    case 'ping':
+      session.alive = true;
+      session.send(PONG);
+      return;
+    case 'resume':
+      return resumeSession(ctx, session, frame.after);
+    case 'read':
+      return markRead(ctx, session, frame.ids);
+  }
+}
+
+function refuse(ctx: HubContext, session: Session, code: string, message: string): void {
+  ctx.metrics.badFrames.inc();
+  if (++session.badFrames > ctx.options.maxBadFrames) {
+    session.close(CLOSE.POLICY, 'too many invalid frames');
+    return;
+  }
+  session.send(encodeError(code, message));
+}
+
+/**
+ * Every session of the user, on every instance, learns the new count through deliver(); when nothing
+ * changed (already read, or not theirs) only the asking session gets the count back.
+ */
+async function markRead(ctx: HubContext, session: Session, ids: string[]): Promise<void> {
+  try {
+    const changed = await ctx.inbox.markRead(ids, session.userId, ctx.clock.now());
+    const count = await ctx.inbox.unreadCount(session.userId);
+    const frame = { type: 'unread_count', count } as const;
+    if (changed.length > 0) await ctx.deliver([{ userId: session.userId, frame }]);
+    else session.push(encodeLive(frame));
+  } catch (err) {
+    ctx.logger.warn({ err, sessionId: session.id, userId: session.userId }, 'read frame failed');
+    session.send(encodeError('read_failed', 'the notifications could not be marked read: try again'));
+  }
+}

@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { Registry } from 'prom-client';
+import type { RawData, WebSocket } from 'ws';
+import type { Logger, TokenVerifier } from '@herald/platform';
+import { routeFrames } from '../domain/live-routing.js';
+import type { AddressedFrame, Clock, Presence } from '../domain/ports.js';
+import { handleClientFrame } from './client-frames.js';
+import type { HubContext, LiveInbox } from './hub-context.js';
+import { LocalSessions } from './local-sessions.js';
+import { liveMetrics, type LiveMetrics } from './metrics.js';
+import { resolveLiveOptions, type LiveOptions } from './options.js';
+import { PresenceKeeper } from './presence-keeper.js';
+import { CLOSE, encodeHello, encodeLive } from './protocol.js';
+import { registerWsRoute, type AnyFastify, type WsRouteHost } from './routes.js';
+import { Session, type SessionHost } from './session.js';
+import type { LiveTransport } from './transport.js';
+
+export interface LiveHubDeps {
+  instanceId: string;
+  presence: Presence;
+  transport: LiveTransport;
+  inbox: LiveInbox;
+  verifier: TokenVerifier;
+  logger: Logger;
+  registry: Registry;
+  options?: Partial<LiveOptions>;
+  clock?: Clock;
+}
+
+export interface LiveHubStats {
+  instanceId: string;
+  sockets: number;
+  users: number;
+}
+
+export interface LiveHub {
+  /** Registers @fastify/websocket and GET /ws on the service's app. */
+  registerRoutes(app: AnyFastify): Promise<void>;
+  /** Writes to local sockets, publishes the rest once per instance; returns who is online anywhere. */
+  deliver(frames: readonly AddressedFrame[]): Promise<{ online: Set<string> }>;
+  /** Subscribes to this instance's frames and starts the heartbeat and presence refresh. */
+  start(): Promise<void>;
+  /** Closes every socket (1012: reconnect and resume), unsubscribes, and removes this instance's presence. */
+  close(): Promise<void>;
+  stats(): LiveHubStats;
+}
+
+export function createLiveHub(deps: LiveHubDeps): LiveHub {
+  return new Hub(deps);
+}
+
+/**
+ * The live layer of one instance: the sockets it holds, their presence in the shared registry, and
+ * the routing of frames to them or to the instances holding the rest (docs/notification-service.md).
+ */
+class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost {
+  readonly options: LiveOptions;
+  readonly metrics: LiveMetrics;
+  readonly inbox: LiveInbox;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly verifier: TokenVerifier;
+  private readonly sessions = new LocalSessions();
+  private readonly presence: PresenceKeeper;
+  private timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => Promise<void>) | undefined;
+  private closing = false;
+
+  constructor(private readonly deps: LiveHubDeps) {
+    this.options = resolveLiveOptions(deps.options);
+    this.metrics = liveMetrics(deps.registry, () => this.sessions.size);
+    this.inbox = deps.inbox;
+    this.logger = deps.logger.child({ component: 'live', instanceId: deps.instanceId });
+    this.clock = deps.clock ?? { now: () => new Date() };
+    this.verifier = deps.verifier;
+    this.presence = new PresenceKeeper(deps.presence, deps.instanceId, this.logger);
+  }
+
+  registerRoutes(app: AnyFastify): Promise<void> {
+    return registerWsRoute(app, this);
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = await this.deps.transport.subscribe(this.deps.instanceId, (frames) => this.writeLocal(frames));
+    this.timers.push(
+      setInterval(() => this.heartbeat(), this.options.heartbeatMs).unref(),
+      setInterval(() => void this.presence.refresh(this.sessions.userIds()), this.options.presenceRefreshMs).unref(),
+    );
+  }
+
+  async deliver(frames: readonly AddressedFrame[]): Promise<{ online: Set<string> }> {
+    const online = this.writeLocal(frames);
+    if (frames.length === 0) return { online };
+    let remote: Map<string, string[]>;
+    try {
+      remote = await this.presence.elsewhere([...new Set(frames.map((f) => f.userId))]);
+    } catch (err) {
+      this.logger.warn({ err }, 'presence unreadable: frames reached local sockets only');
+      return { online };
+    }
+    for (const userId of remote.keys()) online.add(userId);
+    const batches = routeFrames(frames, remote);
+    await Promise.all(
+      [...batches].map(([instanceId, batch]) =>
+        this.deps.transport.publish(instanceId, batch).catch((err) => this.logger.warn({ err, to: instanceId }, 'live publish failed')),
+      ),
+    );
+    return { online };
+  }
+
+  stats(): LiveHubStats {
+    return { instanceId: this.deps.instanceId, sockets: this.sessions.size, users: this.sessions.users };
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const timer of this.timers) clearInterval(timer);
+    const users = this.sessions.userIds();
+    await this.closeSessions();
+    await this.unsubscribe?.().catch((err) => this.logger.warn({ err }, 'live unsubscribe failed'));
+    await this.presence.releaseAll(users);
+  }
+
+  // --- sockets -------------------------------------------------------------------------------
+
+  sessionCount(userId: string): number {
+    return this.sessions.countFor(userId);
+  }
+
+  accept(socket: WebSocket, userId: string): void {
+    const session = new Session(socket, userId, randomUUID(), this);
+    if (this.closing || this.sessions.countFor(userId) >= this.options.maxSessionsPerUser) {
+      session.close(this.closing ? CLOSE.RESTARTING : CLOSE.POLICY, this.closing ? 'server restarting' : 'too many sessions');
+      return;
+    }
+    const first = this.sessions.add(session);
+    session.opening = this.open(session, first).finally(() => (session.opening = undefined));
+  }
+
+  /** Presence is registered before hello, so a resume's query never runs before frames can reach us. */
+  private async open(session: Session, first: boolean): Promise<void> {
+    try {
+      await this.presence.ensure(session.userId, first);
+      const unread = await this.inbox.unreadCount(session.userId);
+      if (session.state === 'closed') return;
+      session.send(encodeHello(session.id, unread));
+      if (session.state === 'opening') session.goLive();
+    } catch (err) {
+      this.logger.warn({ err, sessionId: session.id, userId: session.userId }, 'could not open live session');
+      session.close(CLOSE.INTERNAL, 'inbox unavailable: reconnect later');
+    }
+  }
+
+  detach(session: Session): void {
+    const { last } = this.sessions.remove(session);
+    if (last && !this.closing) this.presence.release(session.userId);
+  }
+
+  onFrame(session: Session, data: RawData, isBinary: boolean): void {
+    handleClientFrame(this, session, data, isBinary).catch((err) =>
+      this.logger.error({ err, sessionId: session.id }, 'client frame handling failed'),
+    );
+  }
+
+  onSocketError(session: Session, err: Error): void {
+    // ws reports protocol errors (oversized frame: 1009, bad UTF-8) here and closes the socket itself.
+    this.logger.debug({ err, sessionId: session.id, userId: session.userId }, 'socket error');
+  }
+
+  async closeSessions(): Promise<void> {
+    const sockets: WebSocket[] = [];
+    for (const session of this.sessions.all()) {
+      sockets.push(session.socket);
+      session.close(CLOSE.RESTARTING, 'server restarting: reconnect and resume');
+    }
+    const open = sockets.filter((s) => s.readyState !== s.CLOSED);
+    if (open.length === 0) return;
+    const timeout = new Promise((resolve) => setTimeout(resolve, this.options.closeGraceMs).unref());
+    await Promise.race([Promise.all(open.map((s) => once(s, 'close'))), timeout]);
+    for (const socket of open) if (socket.readyState !== socket.CLOSED) socket.terminate();
+  }
+
+  // --- frames and timers ---------------------------------------------------------------------
+
+  /** Each frame is encoded once and the same bytes go to every session of its user. */
+  private writeLocal(frames: readonly AddressedFrame[]): Set<string> {
+    const online = new Set<string>();
+    for (const { userId, frame } of frames) {
+      const sessions = this.sessions.of(userId);
+      if (!sessions) continue;
+      online.add(userId);
+      const out = encodeLive(frame);
+      for (const session of sessions) session.push(out);
+    }
+    return online;
+  }
+
+  private heartbeat(): void {
+    const now = Date.now();
+    for (const session of this.sessions.all()) {
+      if (!session.alive) {
+        this.metrics.heartbeatTerminations.inc();
+        session.terminate();
+        continue;
+      }
+      session.alive = false;
+      session.socket.ping();
+      session.expireSeen(now);
+    }
+  }
+}

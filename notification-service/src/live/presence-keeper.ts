@@ -1,0 +1,84 @@
+import type { Logger } from '@herald/platform';
+import type { Presence } from '../domain/ports.js';
+
+const BATCH = 1_000;
+/**
+ * A Redis client queues commands while disconnected and retries them for a long time; hello and
+ * deliver() wait this long for presence at most, then carry on without it (local sockets still work).
+ */
+const WAIT_MS = 2_000;
+
+/**
+ * This instance's entries in the shared presence registry: registered when a user's first socket
+ * opens, refreshed periodically in batches, removed when the last one closes. Failures are logged and
+ * never break a socket: entries expire by themselves and the next refresh restores what was lost.
+ */
+export class PresenceKeeper {
+  /** First-socket registrations in flight: a second socket of the user waits for the same one. */
+  private readonly registering = new Map<string, Promise<void>>();
+  private refreshing = false;
+
+  constructor(
+    private readonly presence: Presence,
+    private readonly instanceId: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Resolves once the user is registered here (or the attempt failed), so a resume query may run. */
+  ensure(userId: string, first: boolean): Promise<void> {
+    const pending = this.registering.get(userId);
+    if (pending || !first) return pending ?? Promise.resolve();
+    const registration = within(this.presence.register(this.instanceId, [userId]), 'presence register')
+      .catch((err) => this.logger.warn({ err, userId }, 'presence register failed; the next refresh retries'))
+      .finally(() => this.registering.delete(userId));
+    this.registering.set(userId, registration);
+    return registration;
+  }
+
+  release(userId: string): void {
+    this.presence
+      .unregister(this.instanceId, [userId])
+      .catch((err) => this.logger.warn({ err, userId }, 'presence unregister failed; the entry will expire'));
+  }
+
+  async releaseAll(userIds: readonly string[]): Promise<void> {
+    await this.batches(userIds, (batch) => this.presence.unregister(this.instanceId, batch)).catch((err) =>
+      this.logger.warn({ err }, 'presence unregister failed; entries will expire'),
+    );
+  }
+
+  async refresh(userIds: readonly string[]): Promise<void> {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      await this.batches(userIds, (batch) => this.presence.register(this.instanceId, batch));
+    } catch (err) {
+      this.logger.warn({ err }, 'presence refresh failed; retrying at the next period');
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  /** Other instances holding each user; this instance's own entries are left out (its sockets are local). */
+  async elsewhere(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const found = await within(this.presence.instancesFor(userIds), 'presence lookup');
+    const out = new Map<string, string[]>();
+    for (const [userId, ids] of found) {
+      const others = ids.filter((id) => id !== this.instanceId);
+      if (others.length > 0) out.set(userId, others);
+    }
+    return out;
+  }
+
+  private async batches(userIds: readonly string[], run: (batch: readonly string[]) => Promise<void>): Promise<void> {
+    for (let i = 0; i < userIds.length; i += BATCH) await run(userIds.slice(i, i + BATCH));
+  }
+}
+
+function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${WAIT_MS} ms`)), WAIT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,184 @@
+import type { RawData, WebSocket } from 'ws';
+import type { LiveMetrics } from './metrics.js';
+import type { LiveOptions } from './options.js';
+import { CLOSE, type Outgoing } from './protocol.js';
+
+/** What a session needs from the hub that owns it. */
+export interface SessionHost {
+  readonly options: LiveOptions;
+  readonly metrics: LiveMetrics;
+  /** Called once, when the session stops being deliverable. */
+  detach(session: Session): void;
+  onFrame(session: Session, data: RawData, isBinary: boolean): void;
+  onSocketError(session: Session, err: Error): void;
+}
+
+/**
+ * opening: registering presence and sending hello; live frames are held so hello comes first.
+ * resuming: replaying the inbox; live frames are held, then flushed without the ids already sent.
+ */
+export type SessionState = 'opening' | 'live' | 'resuming' | 'closed';
+
+const kSession = Symbol('herald.live.session');
+type TaggedSocket = WebSocket & { [kSession]: Session };
+
+/**
+ * One socket of one user. Kept small because an instance holds tens of thousands of them: the
+ * listeners are shared functions (the socket points at its session, not one closure per socket),
+ * and the hold buffer and the id set exist only while they are needed.
+ */
+export class Session {
+  state: SessionState = 'opening';
+  /** Cleared by each heartbeat ping, set by the pong (or a client ping). */
+  alive = true;
+  badFrames = 0;
+  /** Client frames wait for this while the session opens. */
+  opening: Promise<void> | undefined;
+  private held: Outgoing[] | undefined;
+  /** Notification ids written recently, so a frame that is both replayed and delivered live goes out once. */
+  private seen: Set<string> | undefined;
+  private seenUntil: number;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly userId: string,
+    readonly id: string,
+    readonly host: SessionHost,
+  ) {
+    this.seenUntil = Date.now() + host.options.dedupWindowMs;
+    (socket as TaggedSocket)[kSession] = this;
+    socket.on('message', onMessage);
+    socket.on('pong', onPong);
+    socket.on('close', onClose);
+    socket.on('error', onError);
+  }
+
+  get isResuming(): boolean {
+    return this.state === 'resuming';
+  }
+
+  /** A live frame: held while opening or resuming, written otherwise. */
+  push(out: Outgoing): void {
+    if (this.state === 'live') return this.write(out);
+    if (this.state === 'closed') return;
+    const held = (this.held ??= []);
+    if (held.length >= this.host.options.maxResumeBufferFrames) {
+      this.close(CLOSE.RESUME_AGAIN, 'too many live frames while resuming: reconnect and resume');
+      return;
+    }
+    held.push(out);
+  }
+
+  write(out: Outgoing): void {
+    if (out.notificationId !== undefined && !this.remember(out.notificationId)) return;
+    this.host.metrics.framesSent.inc();
+    this.send(out.data);
+  }
+
+  /** A replayed notification; resolves when written to the OS when `flush`, so a resume cannot outrun its reader. */
+  replay(out: Outgoing, flush: boolean): { sent: boolean; written?: Promise<void> } {
+    if (this.state === 'closed' || !this.remember(out.notificationId!)) return { sent: false };
+    if (!flush) {
+      this.send(out.data);
+      return { sent: true };
+    }
+    const written = new Promise<void>((resolve) => this.socket.send(out.data, () => resolve()));
+    this.checkBuffered();
+    return { sent: true, written };
+  }
+
+  send(data: Buffer): void {
+    if (this.state === 'closed') return;
+    this.socket.send(data);
+    this.checkBuffered();
+  }
+
+  startResume(): void {
+    this.state = 'resuming';
+  }
+
+  /** Leaves opening or resuming: held frames go out in arrival order, minus what was already sent. */
+  goLive(): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'resuming') {
+      this.seenUntil = Date.now() + this.host.options.dedupWindowMs;
+      this.trimSeen();
+    }
+    this.state = 'live';
+    const held = this.held;
+    this.held = undefined;
+    if (held) for (const out of held) this.write(out);
+  }
+
+  /** Drops the id set once its window has passed (called from the heartbeat, so idle sockets shed it). */
+  expireSeen(now: number): void {
+    if (this.seen && this.state !== 'resuming' && now > this.seenUntil) this.seen = undefined;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.markClosed();
+    this.socket.close(code, reason);
+  }
+
+  terminate(): void {
+    this.markClosed();
+    this.socket.terminate();
+  }
+
+  markClosed(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.held = undefined;
+    this.seen = undefined;
+    this.host.detach(this);
+  }
+
+  private remember(id: string): boolean {
+    if (this.state !== 'resuming' && Date.now() > this.seenUntil) {
+      this.seen = undefined;
+      return true;
+    }
+    if (this.seen?.has(id)) return false;
+    (this.seen ??= new Set()).add(id);
+    if (this.state !== 'resuming') this.trimSeen();
+    return true;
+  }
+
+  /** The newest ids matter (they are the ones still in flight), so the oldest go first. */
+  private trimSeen(): void {
+    const seen = this.seen;
+    if (!seen) return;
+    const cap = this.host.options.maxResumeBufferFrames;
+    for (const id of seen) {
+      if (seen.size <= cap) break;
+      seen.delete(id);
+    }
+  }
+
+  private checkBuffered(): void {
+    if (this.state === 'closed' || this.socket.bufferedAmount <= this.host.options.maxBufferedBytes) return;
+    this.host.metrics.slowConsumerDisconnects.inc();
+    this.close(CLOSE.SLOW_CONSUMER, 'reading too slowly: reconnect and resume');
+  }
+}
+
+const sessionOf = (socket: WebSocket): Session => (socket as TaggedSocket)[kSession];
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  const session = sessionOf(this);
+  session.host.onFrame(session, data, isBinary);
+}
+
+function onPong(this: WebSocket): void {
+  sessionOf(this).alive = true;
+}
+
+function onClose(this: WebSocket): void {
+  sessionOf(this).markClosed();
+}
+
+function onError(this: WebSocket, err: Error): void {
+  const session = sessionOf(this);
+  session.host.onSocketError(session, err);
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import type { Registry } from 'prom-client';
+import type { Redis } from 'ioredis';
+import {
+  applyMigrations,
+  createHttpApp,
+  OutboxRelay,
+  uuidv7,
+  type EventBus,
+  type HttpApp,
+  type Logger,
+  type Subscription,
+  type TokenVerifier,
+} from '@herald/platform';
+import type { AppDeps } from './app/deps.js';
+import type { Clock, Presence } from './domain/ports.js';
+import { busWorkQueue, queueNames, startConsumers } from './adapters/bus-consumers.js';
+import { MemoryLiveTransport } from './adapters/memory-live-transport.js';
+import { MemoryPresence } from './adapters/memory-presence.js';
+import { createPrismaClient } from './adapters/prisma-client.js';
+import { PrismaInboxStore } from './adapters/prisma-inbox-store.js';
+import { PrismaPreferenceStore } from './adapters/prisma-preference-store.js';
+import { PrismaProjectionStore } from './adapters/prisma-projection-store.js';
+import { promPipelineMetrics } from './adapters/prom-metrics.js';
+import { registerRoutes } from './http/routes.js';
+import { createLiveHub, type LiveHub, type LiveInbox, type LiveOptions, type LiveTransport } from './live/index.js';
+
+export const SERVICE_NAME = 'notification-service';
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations', import.meta.url));
+
+export interface NotificationServiceDeps {
+  logger: Logger;
+  registry: Registry;
+  /** Owned by the caller (it may be the one shared connection of the embedded mode); never ended here. */
+  pool: pg.Pool;
+  schema: string;
+  /** herald.events: the domain events this service consumes. */
+  bus: EventBus;
+  /** The internal work exchange (AMQP_WORK_EXCHANGE) carrying fan-out chunks between instances. */
+  workBus: EventBus;
+  verifier: TokenVerifier;
+  /** LISTEN for outbox inserts on a dedicated connection (real PostgreSQL only). */
+  listen: boolean;
+  /** Prefix of every queue name (AMQP_QUEUE_PREFIX); tests give each file its own. */
+  queuePrefix?: string;
+  chunkSize?: number;
+  groupWindowMs?: number;
+  clock?: Clock;
+  /** Presence and transport of the live layer: Redis in real mode, in memory (one instance) by default. */
+  instanceId?: string;
+  presence?: Presence;
+  transport?: LiveTransport;
+  liveOptions?: Partial<LiveOptions>;
+  /** Replaces the live hub altogether (tests); it gets the inbox the hub would read. */
+  live?: (inbox: LiveInbox) => LiveHub;
+  /** Checked by /readyz when given (the connection behind presence and transport). */
+  redis?: Pick<Redis, 'ping'>;
+  outboxPollMs?: number;
+}
+
+export interface NotificationService {
+  app: HttpApp;
+  /** The use cases' dependencies, as wired (tests reach the stores through it). */
+  deps: AppDeps;
+  live: LiveHub;
+  /** Migrates, starts the outbox relay, the live hub and the consumers, then listens (when a port is given). */
+  start(opts?: { port: number; host: string }): Promise<void>;
+  /** Stops consuming, closes sockets and the app; the pool, buses and Redis belong to the caller. */
+  close(): Promise<void>;
+}
+
+/** The composition root: adapters in, use cases wired to routes and consumers, one app out. */
+export async function createNotificationService(deps: NotificationServiceDeps): Promise<NotificationService> {
+  const { logger, pool, schema, bus, workBus, registry } = deps;
+  const prisma = createPrismaClient(pool, schema);
+  const inbox = new PrismaInboxStore(prisma, schema);
+  const clock = deps.clock ?? { now: () => new Date() };
+  const live =
+    deps.live?.(inbox) ??
+    createLiveHub({
+      instanceId: deps.instanceId ?? randomUUID(),
+      presence: deps.presence ?? new MemoryPresence(),
+      transport: deps.transport ?? new MemoryLiveTransport(),
+      inbox,
+      verifier: deps.verifier,
+      logger,
+      registry,
+      options: deps.liveOptions,
+      clock,
+    });
+  // This service emits no events yet; the outbox is in place for the delivery events to come
+  // (channel failures, digests), so they get the same no-loss guarantee as everyone else's.
+  const relay = new OutboxRelay({ pool, schema, bus, logger, listen: deps.listen, pollIntervalMs: deps.outboxPollMs });
+
+  const appDeps: AppDeps = {
+    inbox,
+    preferences: new PrismaPreferenceStore(prisma, schema),
+    projections: new PrismaProjectionStore(prisma, schema),
+    live,
+    work: busWorkQueue(workBus),
+    metrics: promPipelineMetrics(registry),
+    clock,
+    newId: (at) => uuidv7(at.getTime()),
+    logger,
+    chunkSize: deps.chunkSize ?? 1000,
+    groupWindowMs: deps.groupWindowMs ?? 3_600_000,
+  };
+
+  const readiness: Record<string, () => Promise<unknown>> = { postgres: () => pool.query('SELECT 1'), bus: () => bus.check() };
+  if (workBus !== bus) readiness.workBus = () => workBus.check();
+  if (deps.redis) readiness.redis = () => deps.redis!.ping();
+  const app = await createHttpApp({
+    service: SERVICE_NAME,
+    logger,
+    registry,
+    readiness,
+    openapi: { title: 'Herald notification-service', description: 'Inbox, delivery status, preferences, mutes, the send API and live delivery (/ws)' },
+  });
+  await live.registerRoutes(app);
+  await registerRoutes(app, appDeps, deps.verifier);
+
+  let subscriptions: Subscription[] = [];
+  return {
+    app,
+    deps: appDeps,
+    live,
+    async start(opts) {
+      await applyMigrations({ pool, schema, migrationsDir: MIGRATIONS_DIR, logger });
+      await relay.start();
+      await live.start();
+      subscriptions = await startConsumers({ bus, workBus, deps: appDeps, queues: queueNames(deps.queuePrefix), logger });
+      if (opts) await app.listen({ port: opts.port, host: opts.host });
+      else await app.ready();
+    },
+    async close() {
+      await Promise.all(subscriptions.map((s) => s.cancel()));
+      await live.close();
+      await app.close();
+      await relay.stop();
+      await prisma.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,186 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { uuidv7 } from '@herald/platform';
+import type { InboxStore } from '../../src/domain/ports.js';
+import { item, many, newUser, seed, type MakeStores } from './stores.js';
+
+/** What every InboxStore must do; run against the memory store and PostgreSQL through Prisma. */
+export function inboxStoreContract(name: string, make: MakeStores): void {
+  describe(`InboxStore contract: ${name}`, () => {
+    let inbox: InboxStore;
+    beforeAll(async () => {
+      ({ inbox } = await make());
+    });
+
+    const channelsOf = async (id: string, viewer: string) =>
+      ((await inbox.deliveryStatuses([id], viewer)).get(id) ?? []).map((c) => `${c.channel}:${c.status}${c.reason ? `:${c.reason}` : ''}`);
+
+    it('claims each (event, recipient) once and returns only the newly claimed', async () => {
+      const [a, b, c] = [newUser(), newUser(), newUser()].sort();
+      const event = uuidv7();
+      expect(await inbox.transaction((uow) => uow.claimReceipts(event, [b!, a!]))).toEqual([a, b]);
+      expect(await inbox.transaction((uow) => uow.claimReceipts(event, [b!, c!]))).toEqual([c]);
+      expect(await inbox.transaction((uow) => uow.claimReceipts(uuidv7(), [a!]))).toEqual([a]);
+    });
+
+    it('a transaction that throws leaves nothing behind: no receipt, no item', async () => {
+      const user = newUser();
+      const event = uuidv7();
+      const n = item();
+      const failed = inbox.transaction(async (uow) => {
+        await uow.claimReceipts(event, [user]);
+        await uow.insertNotifications([{ recipientId: user, notification: n }]);
+        throw new Error('boom');
+      });
+      await expect(failed).rejects.toThrow('boom');
+      expect(await inbox.transaction((uow) => uow.claimReceipts(event, [user]))).toEqual([user]);
+      expect((await inbox.list(user, { limit: 10 })).items).toEqual([]);
+    });
+
+    it('lists newest first in pages, then resumes oldest first after an id', async () => {
+      const user = newUser();
+      const seeded = await seed(inbox, user, many(5));
+      const ids = seeded.map((s) => s.id);
+      const first = await inbox.list(user, { limit: 2 });
+      expect(first.items.map((n) => n.id)).toEqual([ids[4], ids[3]]);
+      expect(first.nextCursor).toBe(ids[3]);
+      const second = await inbox.list(user, { limit: 2, cursor: first.nextCursor });
+      expect(second.items.map((n) => n.id)).toEqual([ids[2], ids[1]]);
+      const last = await inbox.list(user, { limit: 2, cursor: second.nextCursor });
+      expect(last).toEqual({ items: [seeded[0]!.notification], nextCursor: null });
+      expect((await inbox.listAfter(user, ids[1]!, 10)).map((n) => n.id)).toEqual(ids.slice(2));
+      expect(await inbox.listAfter(user, ids[4]!, 10)).toEqual([]);
+    });
+
+    it('stores every field of the public shape and gives it back unchanged', async () => {
+      const user = newUser();
+      const full = item({
+        type: 'like',
+        priority: 'low',
+        actor: { id: newUser(), username: 'ana', displayName: 'Ana 🌻' },
+        object: { kind: 'post', id: newUser() },
+        title: 'Ana liked your post',
+        body: 'Zoë’s “post”',
+        data: { postId: 'x', nested: { list: [1, 'two', null] } },
+        groupKey: 'like:post:x',
+        count: 1,
+      });
+      await inbox.transaction((uow) => uow.insertNotifications([{ recipientId: user, notification: full }]));
+      expect((await inbox.list(user, { limit: 1 })).items).toEqual([full]);
+    });
+
+    it('unread pages and exact unread counts; reading changes only the reader\'s own items', async () => {
+      const [user, other] = [newUser(), newUser()];
+      const seeded = await seed(inbox, user, many(4));
+      const [foreign] = await seed(inbox, other);
+      expect(await inbox.markRead([seeded[1]!.id, foreign!.id, uuidv7()], user, new Date())).toEqual([seeded[1]!.id]);
+      expect(await inbox.markRead([seeded[1]!.id], user, new Date())).toEqual([]);
+      expect(await inbox.unreadCount(user)).toBe(3);
+      expect(await inbox.unreadCount(other)).toBe(1);
+      expect((await inbox.list(user, { limit: 10, unreadOnly: true })).items.map((n) => n.id)).toEqual([seeded[3]!.id, seeded[2]!.id, seeded[0]!.id]);
+      const read = (await inbox.list(user, { limit: 10 })).items.find((n) => n.id === seeded[1]!.id)!;
+      expect(read.readAt).not.toBeNull();
+      const nobody = newUser();
+      expect(await inbox.unreadCounts([user, nobody, other])).toEqual(new Map([[user, 3], [nobody, 0], [other, 1]]));
+      expect(await inbox.markAllRead(user, new Date())).toBe(3);
+      expect(await inbox.markAllRead(user, new Date())).toBe(0);
+      expect(await inbox.unreadCounts([user, other])).toEqual(new Map([[user, 0], [other, 1]]));
+    });
+
+    it('reading settles deliveries: in_app read, a pending email skipped, an already skipped one keeps its reason', async () => {
+      const user = newUser();
+      const [pending] = await seed(inbox, user);
+      const [queued] = await seed(inbox, user);
+      await inbox.markRead([pending!.id], user, new Date());
+      expect(await channelsOf(pending!.id, user)).toEqual(['in_app:read', 'email:skipped:read']);
+      await inbox.skipFallbacks([queued!.id], 'delivered_live', new Date());
+      await inbox.markAllRead(user, new Date());
+      expect(await channelsOf(queued!.id, user)).toEqual(['in_app:read', 'email:skipped:delivered_live']);
+    });
+
+    it('finds open groups, supersedes the old item, and reading the old id reads its successor', async () => {
+      const [user, other] = [newUser(), newUser()];
+      const key = `like:post:${uuidv7()}`;
+      const [readOne] = await seed(inbox, user, [{ groupKey: key, count: 1 }]);
+      await inbox.markRead([readOne!.id], user, new Date());
+      const [head] = await seed(inbox, user, [{ groupKey: key, count: 1 }]);
+      await seed(inbox, user, [{ groupKey: 'like:post:other', count: 1 }]);
+      await seed(inbox, user, [{ groupKey: key, count: 1 }], { inInbox: false });
+      const [othersHead] = await seed(inbox, other, [{ groupKey: key, count: 1 }]);
+      const open = await inbox.transaction((uow) => uow.openGroups(key, [user, other, newUser()]));
+      expect([...open.keys()].sort()).toEqual([user, other].sort());
+      expect(open.get(user)!.id).toBe(head!.id);
+      expect(open.get(other)!.id).toBe(othersHead!.id);
+
+      const successor = item({ groupKey: key, count: 2 });
+      await inbox.transaction(async (uow) => {
+        await uow.insertNotifications([{ recipientId: user, notification: successor }]);
+        await uow.supersede([{ recipientId: user, oldId: head!.id, newId: successor.id }]);
+      });
+      expect((await inbox.list(user, { limit: 10 })).items.map((n) => n.id)).not.toContain(head!.id);
+      expect(await inbox.listAfter(user, readOne!.id, 10).then((l) => l.map((n) => n.id))).not.toContain(head!.id);
+      expect(await channelsOf(head!.id, user)).toEqual(['in_app:delivered', 'email:skipped:superseded']);
+      expect(await inbox.unreadCount(user)).toBe(2);
+      expect((await inbox.transaction((uow) => uow.openGroups(key, [user]))).get(user)!.id).toBe(successor.id);
+      expect(await inbox.markRead([head!.id], user, new Date())).toEqual([successor.id]);
+      expect(await inbox.ownedBy([head!.id, othersHead!.id, uuidv7()], user)).toEqual(new Set([head!.id]));
+    });
+
+    it('an item kept only for its fallbacks is never listed or counted, but has a status', async () => {
+      const user = newUser();
+      const [hidden] = await seed(inbox, user, [{}], { inInbox: false });
+      expect((await inbox.list(user, { limit: 10 })).items).toEqual([]);
+      expect(await inbox.listAfter(user, uuidv7(0), 10)).toEqual([]);
+      expect(await inbox.unreadCount(user)).toBe(0);
+      expect(await inbox.markAllRead(user, new Date())).toBe(0);
+      expect(await channelsOf(hidden!.id, user)).toEqual(['in_app:delivered', 'email:pending']);
+    });
+
+    it('shows delivery status to the recipient and the sender only, channels in order', async () => {
+      const [user, sender, stranger] = [newUser(), newUser(), newUser()];
+      const [n] = await seed(inbox, user, [{}], { senderId: sender });
+      const statuses = await inbox.deliveryStatuses([n!.id, uuidv7()], sender);
+      expect([...statuses.keys()]).toEqual([n!.id]);
+      expect(statuses.get(n!.id)).toEqual([
+        { channel: 'in_app', status: 'delivered', attempts: 0, updatedAt: expect.any(String) },
+        { channel: 'email', status: 'pending', attempts: 0, updatedAt: expect.any(String) },
+      ]);
+      expect((await inbox.deliveryStatuses([n!.id], user)).size).toBe(1);
+      expect((await inbox.deliveryStatuses([n!.id], stranger)).size).toBe(0);
+    });
+
+    it('skips only fallbacks that have not been sent', async () => {
+      const user = newUser();
+      const [a, b] = await seed(inbox, user, many(2));
+      expect(await inbox.skipFallbacks([a!.id, b!.id], 'delivered_live', new Date())).toBe(2);
+      expect(await inbox.skipFallbacks([a!.id, b!.id], 'delivered_live', new Date())).toBe(0);
+      expect(await channelsOf(a!.id, user)).toEqual(['in_app:delivered', 'email:skipped:delivered_live']);
+    });
+
+    it('records a send request once and finds it', async () => {
+      const sender = newUser();
+      const record = { senderId: sender, idempotencyKey: 'key-1', eventId: uuidv7(), requestHash: 'a'.repeat(64), ids: [uuidv7(), uuidv7()] };
+      expect(await inbox.transaction((uow) => uow.recordSendRequest(record))).toBe(true);
+      expect(await inbox.transaction((uow) => uow.recordSendRequest({ ...record, ids: [] }))).toBe(false);
+      expect(await inbox.findSendRequest(sender, 'key-1')).toEqual(record);
+      expect(await inbox.findSendRequest(sender, 'key-2')).toBeNull();
+    });
+
+    it('claims a receipt exactly once among concurrent transactions', async () => {
+      const user = newUser();
+      const event = uuidv7();
+      const claims = await Promise.all(Array.from({ length: 6 }, () => inbox.transaction((uow) => uow.claimReceipts(event, [user]))));
+      expect(claims.flat()).toEqual([user]);
+    });
+
+    it('keeps the unread count exact under concurrent inserts and reads', async () => {
+      const user = newUser();
+      const seeded = await seed(inbox, user, many(30));
+      const inserts = Array.from({ length: 20 }, () => seed(inbox, user));
+      const reads = seeded.slice(0, 15).map((s) => inbox.markRead([s.id], user, new Date()));
+      const changed = await Promise.all([...reads, ...inserts.map((p) => p.then(() => []))]);
+      expect(changed.flat()).toHaveLength(15);
+      expect(await inbox.unreadCount(user)).toBe(30 - 15 + 20);
+      expect((await inbox.list(user, { limit: 100, unreadOnly: true })).items).toHaveLength(35);
+    });
+  });
+}

@@ -1,0 +1,73 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ProjectionChange, UserProfile } from '../../src/domain/plan.js';
+import type { PreferenceStore, ProjectionStore } from '../../src/domain/ports.js';
+import { newUser, type MakeStores } from './stores.js';
+
+const at = (minute: number) => new Date(Date.UTC(2024, 4, 1, 12, minute)).toISOString();
+const follow = (followerId: string, followeeId: string, minute: number): ProjectionChange => ({ kind: 'follow.added', followerId, followeeId, asOf: at(minute) });
+const unfollow = (followerId: string, followeeId: string, minute: number): ProjectionChange => ({ kind: 'follow.removed', followerId, followeeId, asOf: at(minute) });
+
+/** What every ProjectionStore must do; run against the memory store and PostgreSQL through Prisma. */
+export function projectionStoreContract(name: string, make: MakeStores): void {
+  describe(`ProjectionStore contract: ${name}`, () => {
+    let projections: ProjectionStore;
+    let preferences: PreferenceStore;
+    beforeAll(async () => {
+      ({ projections, preferences } = await make());
+    });
+
+    it('pages followers in ascending id order by keyset', async () => {
+      const followee = newUser();
+      const followers = Array.from({ length: 7 }, newUser).sort();
+      await projections.applyChanges(followers.map((f, i) => follow(f, followee, i)));
+      const first = await projections.followersPage(followee, null, 3);
+      expect(first).toEqual(followers.slice(0, 3));
+      expect(await projections.followersPage(followee, first.at(-1)!, 3)).toEqual(followers.slice(3, 6));
+      expect(await projections.followersPage(followee, followers[5]!, 3)).toEqual(followers.slice(6));
+      expect(await projections.followersPage(followee, followers[6]!, 3)).toEqual([]);
+      expect(await projections.followersPage(newUser(), null, 3)).toEqual([]);
+    });
+
+    it('applies a follow change only when it is newer than what it holds', async () => {
+      const [followee, a, b, c] = [newUser(), newUser(), newUser(), newUser()];
+      // a: followed, then unfollowed, then the late (older) follow arrives again: stays unfollowed.
+      await projections.applyChanges([follow(a, followee, 1), unfollow(a, followee, 2), follow(a, followee, 1)]);
+      // b: the unfollow arrives before the follow it undoes, which is older: stays unfollowed.
+      await projections.applyChanges([unfollow(b, followee, 5), follow(b, followee, 4)]);
+      // c: unfollowed and followed again later: follows.
+      await projections.applyChanges([follow(c, followee, 1), unfollow(c, followee, 2), follow(c, followee, 3)]);
+      expect(await projections.followersPage(followee, null, 10)).toEqual([c]);
+    });
+
+    it('keeps the newest profile of a user whatever order the events arrive in (seen through the zone defaults)', async () => {
+      const id = newUser();
+      const profile = (timezone: string): UserProfile => ({ id, username: 'zoe', displayName: 'Zoë', email: 'z@example.com', phone: null, locale: 'en', timezone });
+      await projections.applyChanges([{ kind: 'user.upserted', user: profile('Asia/Tokyo'), asOf: at(10) }]);
+      await projections.applyChanges([{ kind: 'user.upserted', user: profile('Europe/Lisbon'), asOf: at(1) }]);
+      expect((await preferences.get(id)).timezone).toBe('Asia/Tokyo');
+      await projections.applyChanges([{ kind: 'user.upserted', user: profile('America/New_York'), asOf: at(11) }]);
+      expect((await preferences.get(id)).timezone).toBe('America/New_York');
+    });
+
+    it('mutes and blocks: mutedBy answers for a whole chunk, unmute undoes, kinds can change', async () => {
+      const [actor, a, b, c, d] = [newUser(), newUser(), newUser(), newUser(), newUser()];
+      await projections.mute(a, actor, 'mute', new Date(Date.UTC(2024, 0, 1)));
+      await projections.mute(b, actor, 'block', new Date(Date.UTC(2024, 0, 2)));
+      await projections.mute(c, newUser(), 'mute', new Date());
+      expect(await projections.mutedBy([a, b, c, d], actor)).toEqual(new Set([a, b]));
+      await projections.mute(a, actor, 'block', new Date(Date.UTC(2024, 0, 3)));
+      expect(await projections.mutes(a)).toEqual([{ userId: actor, kind: 'block', createdAt: '2024-01-01T00:00:00.000Z' }]);
+      await projections.unmute(a, actor);
+      await projections.unmute(a, actor);
+      expect(await projections.mutedBy([a, b], actor)).toEqual(new Set([b]));
+      expect(await projections.mutedBy([], actor)).toEqual(new Set());
+    });
+
+    it('lists mutes newest first', async () => {
+      const [user, x, y] = [newUser(), newUser(), newUser()];
+      await projections.mute(user, x, 'mute', new Date(Date.UTC(2024, 0, 1)));
+      await projections.mute(user, y, 'block', new Date(Date.UTC(2024, 0, 2)));
+      expect((await projections.mutes(user)).map((m) => [m.userId, m.kind])).toEqual([[y, 'block'], [x, 'mute']]);
+    });
+  });
+}

@@ -1,0 +1,42 @@
+import { afterAll } from 'vitest';
+import { applyMigrations, createPgPool } from '@herald/platform';
+import { createTestDatabase, type TestDatabase } from '@herald/platform/testing';
+import type pg from 'pg';
+import { createPrismaClient, type NotificationPrisma } from '../../src/adapters/prisma-client.js';
+import { PrismaInboxStore } from '../../src/adapters/prisma-inbox-store.js';
+import { PrismaPreferenceStore } from '../../src/adapters/prisma-preference-store.js';
+import { PrismaProjectionStore } from '../../src/adapters/prisma-projection-store.js';
+import { MIGRATIONS_DIR } from '../../src/service.js';
+import { inboxStoreContract } from './inbox-store.contract.js';
+import { preferenceStoreContract } from './preference-store.contract.js';
+import { projectionStoreContract } from './projection-store.contract.js';
+import type { MakeStores, Stores } from './stores.js';
+
+// One fresh database for this file, migrated by the real runner; every test uses its own user ids.
+const SCHEMA = 'notifications';
+let setup: Promise<{ db: TestDatabase; pool: pg.Pool; prisma: NotificationPrisma; stores: Stores }> | undefined;
+
+const make: MakeStores = async () => {
+  setup ??= (async () => {
+    const db = await createTestDatabase('notif_stores');
+    // Several connections, so the concurrency cases really run side by side.
+    const pool = createPgPool(db.url, { max: 8 });
+    await applyMigrations({ pool, schema: SCHEMA, migrationsDir: MIGRATIONS_DIR });
+    const prisma = createPrismaClient(pool, SCHEMA);
+    const stores = { inbox: new PrismaInboxStore(prisma, SCHEMA), preferences: new PrismaPreferenceStore(prisma, SCHEMA), projections: new PrismaProjectionStore(prisma, SCHEMA) };
+    return { db, pool, prisma, stores };
+  })();
+  return (await setup).stores;
+};
+
+afterAll(async () => {
+  if (!setup) return;
+  const { db, pool, prisma } = await setup;
+  await prisma.$disconnect();
+  await pool.end();
+  await db.drop();
+});
+
+inboxStoreContract('prisma', make);
+preferenceStoreContract('prisma', make);
+projectionStoreContract('prisma', make);

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import type { IncomingMessage } from '@herald/platform';
+import { startHerald, type Herald } from '../../embedded/herald.js';
+import { apiClient, uniqueName } from '../support/client.js';
+import { waitFor } from '../support/wait.js';
+
+// `npm start`'s code path in process: PGlite, the in-memory bus, every service behind the gateway.
+describe('embedded mode, through HTTP', () => {
+  let herald: Herald;
+  let dataDir: string;
+  const events: IncomingMessage[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'herald-embedded-'));
+    herald = await startHerald({ dataDir, port: 0, host: '127.0.0.1', logger: pino({ level: 'warn' }) });
+    await herald.bus.subscribe({ queue: 'test.tap', bindings: ['#'] }, async (m) => void events.push(m));
+  }, 120_000);
+
+  afterAll(async () => {
+    await herald?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const seen = (type: string, match: (data: any) => boolean) =>
+    waitFor(() => events.find((e) => e.routingKey === type && match((e.body as any).data)), { what: type });
+
+  it('serves the web demo and the API docs at the gateway', async () => {
+    const page = await fetch(herald.url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
+    const docs = await fetch(`${herald.url}/docs/json`);
+    expect(docs.status).toBe(200);
+    expect(Object.keys((await docs.json()).paths)).toEqual(expect.arrayContaining(['/api/v1/auth/register', '/api/v1/posts']));
+  });
+
+  it('registers, follows, posts and comments, emitting each event once', async () => {
+    const api = apiClient(herald.url);
+    const ana = await api.register(uniqueName('ana'));
+    const bo = await api.register(uniqueName('bo'));
+    await seen('user.registered', (d) => d.userId === bo.user.id);
+
+    expect((await api.call('POST', `/api/v1/users/${ana.user.id}/follow`, undefined, bo.accessToken)).status).toBe(204);
+    await seen('user.followed', (d) => d.followeeId === ana.user.id && d.follower.id === bo.user.id);
+    const followers = await api.call('GET', `/api/v1/users/${ana.user.id}/followers`, undefined, ana.accessToken);
+    expect(followers.body.items.map((u: any) => u.id)).toEqual([bo.user.id]);
+
+    const post = await api.call('POST', '/api/v1/posts', { text: `hi @${bo.user.username}` }, ana.accessToken);
+    expect(post.status).toBe(201);
+    const created = await seen('post.created', (d) => d.postId === post.body.post.id);
+    expect((created.body as any).data.mentionedUserIds).toEqual([bo.user.id]);
+
+    const comment = await api.call('POST', `/api/v1/posts/${post.body.post.id}/comments`, { text: 'welcome!' }, bo.accessToken);
+    expect(comment.status).toBe(201);
+    await seen('comment.created', (d) => d.commentId === comment.body.comment.id && d.postAuthorId === ana.user.id);
+
+    const ids = events.map((e) => e.messageId);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('keeps state across a restart of the same data directory', async () => {
+    const api = apiClient(herald.url);
+    const cy = await api.register(uniqueName('cy'));
+    await herald.close();
+    herald = await startHerald({ dataDir, port: 0, host: '127.0.0.1', logger: pino({ level: 'warn' }) });
+    const login = await apiClient(herald.url).call('POST', '/api/v1/auth/login', { login: cy.user.username, password: 'correct horse battery' });
+    expect(login.status).toBe(200);
+    expect(login.body.user.id).toBe(cy.user.id);
+  });
+});
