@@ -10,7 +10,7 @@ describe('real infrastructure, through the gateway', () => {
   let tap: Awaited<ReturnType<typeof tapEvents>>;
 
   beforeAll(async () => {
-    stack = await startRealStack({ services: ['user-service', 'post-service'] });
+    stack = await startRealStack();
     tap = await tapEvents(AMQP_URL, stack.exchange);
   }, 120_000);
 

@@ -18,8 +18,9 @@ export interface ServiceProcess {
 
 /** Starts `<service>/src/main.ts` as its own process (the real-infrastructure runtime) and waits for /readyz. */
 export async function startServiceProcess(name: string, env: Record<string, string>, port: number): Promise<ServiceProcess> {
-  const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
-  const child = spawn(tsx, ['--conditions=development', path.join(repoRoot, name, 'src', 'main.ts')], {
+  // node itself (with tsx as a loader), not the tsx CLI: the CLI runs node as a child of its own,
+  // and a SIGKILL to the CLI would leave that child running.
+  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', path.join(repoRoot, name, 'src', 'main.ts')], {
     cwd: repoRoot,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

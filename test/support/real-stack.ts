@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { generateTokenKeys } from '@herald/platform';
 import { createTestDatabase } from '@herald/platform/testing';
 import { freePort } from './ports.js';
+import { deleteStackTopology } from './broker-cleanup.js';
 import { startServiceProcess, type ServiceProcess } from './processes.js';
 
 export const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -31,6 +32,7 @@ export async function startRealStack(opts: { services?: string[]; extraEnv?: Rec
     DATABASE_URL: db.url,
     AMQP_URL,
     AMQP_EXCHANGE: exchange,
+    AMQP_WORK_EXCHANGE: `${exchange}.work`,
     AMQP_QUEUE_PREFIX: `e2e.${id}.`,
     REDIS_URL,
     REDIS_PREFIX: `herald:e2e:${id}:`,
@@ -43,6 +45,7 @@ export async function startRealStack(opts: { services?: string[]; extraEnv?: Rec
   const processes: Record<string, ServiceProcess> = {};
   const stopAll = async () => {
     await Promise.all(Object.values(processes).map((p) => p.stop()));
+    await deleteStackTopology(AMQP_URL, env.AMQP_QUEUE_PREFIX!, [exchange, `${exchange}.work`]).catch(() => {});
     await db.drop();
   };
   try {

@@ -157,6 +157,9 @@ export class LiveClient {
       return;
     }
     this.ws = ws;
+    // The server may send its JSON as binary frames; as ArrayBuffers they can be decoded synchronously
+    // (a Blob could not), so frames keep their order.
+    ws.binaryType = 'arraybuffer';
     let opened = false;
     ws.onopen = () => {
       opened = true;
@@ -203,7 +206,7 @@ export class LiveClient {
   handleFrame(raw) {
     let frame;
     try {
-      frame = JSON.parse(typeof raw === 'string' ? raw : String(raw));
+      frame = JSON.parse(typeof raw === 'string' ? raw : textOf(raw));
     } catch {
       return;
     }
@@ -306,6 +309,13 @@ export function replacedIdsOf(n) {
 
 function fingerprintOf(n) {
   return JSON.stringify([n.count ?? 1, n.readAt ?? null, n.title ?? '', n.body ?? '', n.actor?.id ?? '', n.createdAt ?? '']);
+}
+
+const decoder = new TextDecoder();
+
+function textOf(raw) {
+  if (raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) return decoder.decode(raw);
+  return String(raw);
 }
 
 function detach(ws) {

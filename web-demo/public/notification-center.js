@@ -8,7 +8,7 @@ const COUNT_RECONCILE_MS = 2000;
 export class NotificationCenter {
   /**
    * @param {{api: import('./api.js').ApiClient, live: import('./live.js').LiveClient,
-   *          store: import('./inbox-store.js').InboxStore, toasts: {add: Function, refresh: Function}}} deps
+   *          store: import('./inbox-store.js').InboxStore, toasts: {add: Function, refresh: Function, dismiss?: Function}}} deps
    */
   constructor({ api, live, store, toasts }) {
     this.api = api;
@@ -107,6 +107,8 @@ export class NotificationCenter {
     const changed = this.store.markRead(ids);
     if (!changed.length) return;
     this.store.adjustUnreadCount(-changed.length);
+    // A toast about something already read is noise.
+    for (const id of changed) this.toasts.dismiss?.(id);
     this.live.markRead(changed);
     const results = await Promise.allSettled(changed.map((id) => this.api.markRead(id)));
     await this.refreshCount();
@@ -117,6 +119,7 @@ export class NotificationCenter {
   async markAllRead() {
     const changed = this.store.markAllRead();
     this.store.setUnreadCount(0);
+    for (const id of changed) this.toasts.dismiss?.(id);
     if (changed.length) this.live.markRead(changed);
     try {
       await this.api.markAllRead();

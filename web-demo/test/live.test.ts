@@ -67,6 +67,22 @@ describe('LiveClient', () => {
     expect(received.map((r) => [r.notification.id, r.isNew])).toEqual([['01A', true]]);
   });
 
+  it('reads frames that arrive as binary (ArrayBuffer) as well as text', () => {
+    const { client, received } = setup();
+    const hello = vi.fn();
+    client.on('hello', hello);
+    client.start();
+    const ws = FakeWebSocket.latest();
+    // Blobs cannot be read synchronously, so the client asks for ArrayBuffers.
+    expect((ws as unknown as { binaryType: string }).binaryType).toBe('arraybuffer');
+    ws.serverOpen();
+    const bytes = (frame: unknown) => new TextEncoder().encode(JSON.stringify(frame));
+    ws.onmessage?.({ data: bytes({ type: 'hello', sessionId: 's1', unreadCount: 2 }).buffer });
+    ws.onmessage?.({ data: bytes({ type: 'notification', notification: note('01A') }) });
+    expect(hello).toHaveBeenCalledWith({ sessionId: 's1', unreadCount: 2 });
+    expect(received.map((r) => r.notification.id)).toEqual(['01A']);
+  });
+
   it('drops an exact duplicate and passes an updated version of a known id as an update, not a new one', () => {
     const { client, received } = setup();
     client.start();

@@ -82,14 +82,16 @@ export class Session {
       this.send(out.data);
       return { sent: true };
     }
-    const written = new Promise<void>((resolve) => this.socket.send(out.data, () => resolve()));
+    const written = new Promise<void>((resolve) => this.socket.send(out.data, { binary: false }, () => resolve()));
     this.checkBuffered();
     return { sent: true, written };
   }
 
   send(data: Buffer): void {
     if (this.state === 'closed') return;
-    this.socket.send(data);
+    // Frames are serialised once into a Buffer and shared by every session; `binary: false` keeps
+    // them JSON text frames on the wire, as browsers and the contract expect.
+    this.socket.send(data, { binary: false });
     this.checkBuffered();
   }
 
