@@ -3,6 +3,7 @@ import type { AppDeps } from '../app/deps.js';
 import { deliveryStatus } from '../app/delivery-status.js';
 import { listInbox, unreadCount } from '../app/list-inbox.js';
 import { markAllRead, markRead } from '../app/mark-read.js';
+import { BadRequestError, NotFoundError } from '@herald/platform';
 import { callerOf } from './auth.js';
 import type { RouteScope } from './scope.js';
 import { errorResponses, IdParams, InboxPage, InboxQuery, NoContent, StatusPage, StatusQuery } from './schemas.js';
@@ -30,12 +31,18 @@ export function inboxRoutes(app: RouteScope, deps: AppDeps): void {
         tags,
         security,
         summary: 'Delivery status per notification and channel',
-        description: 'Notifications you received, or sent through the send API. Others and unknown ids are omitted (never a 404), in the order asked.',
+        description: 'Notifications you received, or sent through the send API, in the order asked. Others and unknown ids are omitted; asked alone, they answer 404.',
         querystring: StatusQuery,
         response: { 200: StatusPage, ...errorResponses },
       },
     },
-    async (req) => ({ items: await deliveryStatus(deps, callerOf(req).userId, req.query.id) }),
+    async (req) => {
+      const ids = parseIdList(req.query.id);
+      const items = await deliveryStatus(deps, callerOf(req).userId, ids);
+      if (ids.length > 1) return { items };
+      if (items.length === 0) throw new NotFoundError('notification');
+      return { ...items[0]!, items };
+    },
   );
 
   app.post(
@@ -64,4 +71,16 @@ export function inboxRoutes(app: RouteScope, deps: AppDeps): void {
       return reply.code(204).send(null);
     },
   );
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `?id=a&id=b` and `?id=a,b` both name several ids; each must be a notification id. */
+function parseIdList(values: readonly string[]): string[] {
+  const ids = [...new Set(values.flatMap((v) => v.split(',')).map((v) => v.trim().toLowerCase()).filter(Boolean))];
+  if (ids.length === 0) throw new BadRequestError('id', 'at least one notification id is required');
+  if (ids.length > 100) throw new BadRequestError('id', 'at most 100 ids per request');
+  const bad = ids.find((id) => !UUID.test(id));
+  if (bad !== undefined) throw new BadRequestError('id', `${JSON.stringify(bad.slice(0, 64))} is not a notification id`);
+  return ids;
 }

@@ -65,13 +65,29 @@ export const ChannelStatus = Type.Object({
 });
 
 export const StatusQuery = Type.Object(
-  { id: Type.Array(Id, { minItems: 1, maxItems: 100, description: 'one or more notification ids: ?id=a&id=b' }) },
+  {
+    id: Type.Array(Type.String({ minLength: 1, maxLength: 3700 }), {
+      minItems: 1,
+      maxItems: 100,
+      description: 'one or more notification ids: ?id=a&id=b or ?id=a,b (at most 100)',
+    }),
+  },
   { additionalProperties: false },
 );
 
+const NotificationStatus = Type.Object({ id: Id, channels: Type.Array(ChannelStatus) });
+
 export const StatusPage = Type.Object(
-  { items: Type.Array(Type.Object({ id: Id, channels: Type.Array(ChannelStatus) })) },
-  { description: 'In the order asked; ids you neither received nor sent, and unknown ids, are left out.' },
+  {
+    items: Type.Array(NotificationStatus),
+    id: Type.Optional(Id),
+    channels: Type.Optional(Type.Array(ChannelStatus)),
+  },
+  {
+    description:
+      'In the order asked; ids you neither received nor sent, and unknown ids, are left out. When exactly one id is asked ' +
+      'for, its `id` and `channels` are also given at the top level, and an id that is not yours or unknown answers 404.',
+  },
 );
 
 const TypePreference = Type.Object({

@@ -87,6 +87,11 @@ describe('inbox routes', () => {
     ]);
     const single = (await as(me).get(`/api/v1/notifications/status?id=${a}`)).json();
     expect(single.items.map((i: { id: string }) => i.id)).toEqual([a]);
+    // Asked alone, the one id's status is also at the top level, and a foreign id is a 404.
+    expect(single).toMatchObject({ id: a, channels: [{ channel: 'in_app' }, { channel: 'email' }] });
+    expect((await as(me).get(`/api/v1/notifications/status?id=${theirs}`)).statusCode).toBe(404);
+    const commaList = (await as(me).get(`/api/v1/notifications/status?id=${b},${a}`)).json();
+    expect(commaList.items.map((i: { id: string }) => i.id)).toEqual([b, a]);
   });
 
   it('preferences: defaults, replace with PUT or the POST alias, and they steer delivery', async () => {
