@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import {
   MemoryEventBus,
@@ -30,6 +32,8 @@ export interface Herald {
   url: string;
   /** The in-process event bus, for tests that watch events like a consumer would. */
   bus: MemoryEventBus;
+  /** `X-API-Key` for backends calling the send API (kept in HERALD_DATA_DIR/keys). */
+  sendApiKey: string;
   close(): Promise<void>;
 }
 
@@ -43,6 +47,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   const logger = opts.logger ?? createLogger('herald');
   const dataDir = path.resolve(opts.dataDir);
   const keys = loadOrCreateTokenKeys(dataDir);
+  const sendApiKey = loadOrCreateSecret(path.join(dataDir, 'keys', 'send-api-key'));
   const verifier = new TokenVerifier(keys.publicKey);
   const closers: Array<() => Promise<unknown>> = [];
   const close = async () => {
@@ -70,6 +75,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       logger: logger.child({ name: 'notification-service' }),
       registry: createMetricsRegistry('notification-service'),
       schema: 'notifications',
+      sendApiKeys: `embedded:${sendApiKey}`,
     });
     const internalUrl = async (svc: { app: { server: { address(): unknown } }; start(o: { port: number; host: string }): Promise<unknown>; close(): Promise<unknown> }) => {
       await svc.start({ port: 0, host: '127.0.0.1' });
@@ -96,9 +102,17 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     closers.push(() => gateway.close());
     const port = (gateway.app.server.address() as AddressInfo).port;
     logger.debug({ address }, 'gateway listening');
-    return { url: `http://localhost:${port}`, bus, close };
+    return { url: `http://localhost:${port}`, bus, sendApiKey, close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+function loadOrCreateSecret(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = `hk_${randomBytes(24).toString('base64url')}`;
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }

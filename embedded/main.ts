@@ -17,7 +17,10 @@ try {
   const herald = await startHerald({ ...config, logger, env: process.env });
   closeOnSignals(logger, [() => herald.close()]);
   logger.info({ url: herald.url, dataDir: config.dataDir, startupMs: Date.now() - started }, 'Herald is running (embedded mode)');
-  console.log(`\n  Herald is running at ${herald.url}  (API docs: ${herald.url}/docs)\n  Data: ${config.dataDir}   Stop: Ctrl+C\n`);
+  console.log(
+    `\n  Herald is running at ${herald.url}  (API docs: ${herald.url}/docs)\n` +
+      `  Send API key (X-API-Key): ${herald.sendApiKey}\n  Data: ${config.dataDir}   Stop: Ctrl+C\n`,
+  );
 } catch (err) {
   if (err instanceof ConfigError) logger.fatal(err.message);
   else logger.fatal({ err }, 'Herald failed to start');

@@ -24,6 +24,8 @@ export const notificationServiceConfigSpec = {
   amqpExchange: env.string('AMQP_EXCHANGE', 'herald.events'),
   /** Internal topic exchange for fan-out chunks; not part of the public contract. */
   amqpWorkExchange: env.string('AMQP_WORK_EXCHANGE', 'herald.notification.work'),
+  /** `name:key,name2:key2`: API keys backends may use on the send API instead of a scoped token. */
+  sendApiKeys: env.string('SEND_API_KEYS', ''),
   /** Prepended to every queue name, so test runs (or tenants) sharing a broker never share queues. */
   amqpQueuePrefix: matching('AMQP_QUEUE_PREFIX', '', /^[A-Za-z0-9._-]{0,100}$/, 'letters, digits, ".", "_" or "-" (at most 100)'),
   redisUrl: env.url('REDIS_URL', ['redis', 'rediss']),

@@ -25,6 +25,7 @@ const service = await createNotificationService({
   bus,
   workBus,
   verifier: new TokenVerifier(readPem(config.jwtPublicKey)),
+  sendApiKeys: config.sendApiKeys,
   listen: true,
   queuePrefix: config.amqpQueuePrefix,
   chunkSize: config.chunkSize,

@@ -24,6 +24,7 @@ import { PrismaInboxStore } from './adapters/prisma-inbox-store.js';
 import { PrismaPreferenceStore } from './adapters/prisma-preference-store.js';
 import { PrismaProjectionStore } from './adapters/prisma-projection-store.js';
 import { promPipelineMetrics } from './adapters/prom-metrics.js';
+import { parseApiKeys } from './http/api-keys.js';
 import { registerRoutes } from './http/routes.js';
 import { createLiveHub, type LiveHub, type LiveInbox, type LiveOptions, type LiveTransport } from './live/index.js';
 
@@ -41,6 +42,8 @@ export interface NotificationServiceDeps {
   /** The internal work exchange (AMQP_WORK_EXCHANGE) carrying fan-out chunks between instances. */
   workBus: EventBus;
   verifier: TokenVerifier;
+  /** `name:key` pairs, comma-separated (SEND_API_KEYS): backends calling the send API without a token. */
+  sendApiKeys?: string;
   /** LISTEN for outbox inserts on a dedicated connection (real PostgreSQL only). */
   listen: boolean;
   /** Prefix of every queue name (AMQP_QUEUE_PREFIX); tests give each file its own. */
@@ -119,7 +122,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     openapi: { title: 'Herald notification-service', description: 'Inbox, delivery status, preferences, mutes, the send API and live delivery (/ws)' },
   });
   await live.registerRoutes(app);
-  await registerRoutes(app, appDeps, deps.verifier);
+  await registerRoutes(app, appDeps, deps.verifier, parseApiKeys(deps.sendApiKeys ?? ''));
 
   let subscriptions: Subscription[] = [];
   return {

@@ -71,3 +71,44 @@ describe('embedded mode, through HTTP', () => {
     expect(login.body.user.id).toBe(cy.user.id);
   });
 });
+
+describe('embedded mode: the send API for other backends', () => {
+  let herald: Herald;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'herald-send-'));
+    herald = await startHerald({ dataDir, port: 0, host: '127.0.0.1', logger: pino({ level: 'warn' }) });
+  }, 120_000);
+
+  afterAll(async () => {
+    await herald?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('accepts the API key through the gateway, is idempotent, and reports delivery status', async () => {
+    const api = apiClient(herald.url);
+    const dee = await api.register(uniqueName('dee'));
+    const send = (key: string, idempotencyKey: string) =>
+      fetch(`${herald.url}/api/v1/notifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        body: JSON.stringify({ recipients: [dee.user.id], type: 'alert', title: 'Card expiring', body: 'Update it', priority: 'critical', idempotencyKey }),
+      });
+    const first = await send(herald.sendApiKey, 'billing-42');
+    expect(first.status).toBe(202);
+    const { ids } = await first.json();
+    expect(ids).toHaveLength(1);
+    const again = await send(herald.sendApiKey, 'billing-42');
+    expect(await again.json()).toEqual({ ids });
+    expect((await send('hk_wrong', 'x')).status).toBe(401);
+
+    const inbox = await api.call('GET', '/api/v1/notifications', undefined, dee.accessToken);
+    expect(inbox.body.items.map((n: any) => [n.id, n.type, n.priority, n.title])).toEqual([[ids[0], 'alert', 'critical', 'Card expiring']]);
+    const status = await fetch(`${herald.url}/api/v1/notifications/status?id=${ids[0]}`, { headers: { 'x-api-key': herald.sendApiKey } });
+    expect(status.status).toBe(200);
+    expect((await status.json()).channels.map((c: any) => c.channel)).toContain('in_app');
+    // An API key opens the send API only, never someone's inbox.
+    expect((await fetch(`${herald.url}/api/v1/notifications`, { headers: { 'x-api-key': herald.sendApiKey } })).status).toBe(401);
+  });
+});

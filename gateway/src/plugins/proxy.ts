@@ -46,6 +46,11 @@ export async function proxyPlugin(app: FastifyInstance, opts: ProxyOptions): Pro
   });
   app.addHook('onRequest', async (req, reply) => {
     if (req.proxied!.isPublic) return app.limits.auth(req, reply);
+    // Backends may call the send API with an API key instead of a token; notification-service,
+    // which holds the keys, verifies it. Only those routes, and only without a bearer token.
+    if (!req.headers.authorization && typeof req.headers['x-api-key'] === 'string' && acceptsApiKey(req.method, req.url)) {
+      return app.limits.auth(req, reply);
+    }
     await app.authenticate(req);
     await app.limits.user(req, reply);
   });
@@ -94,4 +99,10 @@ export async function proxyPlugin(app: FastifyInstance, opts: ProxyOptions): Pro
     handler: (req, reply, _dest, options) => reply.from(req.url.split('?', 1)[0], options),
   };
   await app.register(httpProxy, proxyOptions);
+}
+
+/** The send API and its delivery status: the routes a backend with an API key may call. */
+export function acceptsApiKey(method: string, url: string): boolean {
+  const path = url.split('?', 1)[0];
+  return (method === 'POST' && path === '/api/v1/notifications') || (method === 'GET' && path === '/api/v1/notifications/status');
 }

@@ -1,6 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { UnauthorizedError, type AccessClaims, type TokenVerifier } from '@herald/platform';
 import type { RouteScope } from './scope.js';
+import type { ApiKeys } from './api-keys.js';
+
+/** Routes a backend may call with `X-API-Key` instead of a bearer token. */
+const API_KEY_ROUTES = new Set(['POST /api/v1/notifications', 'GET /api/v1/notifications/status']);
 
 const callers = new WeakMap<FastifyRequest, AccessClaims>();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -10,8 +14,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * anonymous caller learns nothing but 401. The gateway checks too; this service does not trust the
  * network between them.
  */
-export function requireAuth(app: RouteScope, verifier: TokenVerifier): void {
+export function requireAuth(app: RouteScope, verifier: TokenVerifier, apiKeys?: ApiKeys): void {
   app.addHook('onRequest', async (req) => {
+    const apiKey = req.headers['x-api-key'];
+    if (apiKeys && !req.headers.authorization && typeof apiKey === 'string' && API_KEY_ROUTES.has(`${req.method} ${req.routeOptions.url}`)) {
+      const caller = apiKeys.verify(apiKey);
+      if (!caller) throw new UnauthorizedError('unknown API key', 'invalid_api_key');
+      callers.set(req, caller);
+      return;
+    }
     const claims = verifier.fromRequest(req);
     const userId = claims.userId.toLowerCase();
     // Every id here is a uuid column; a subject that is not one names nobody we know.

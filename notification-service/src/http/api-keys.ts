@@ -1,0 +1,44 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { AccessClaims } from '@herald/platform';
+
+/**
+ * API keys for backends that call the send API (CONTRACT.md: "a token with the notifications:send
+ * scope, or an API key"). Configured as `SEND_API_KEYS=name:key,other:key2`. A key grants only
+ * `notifications:send`; its caller is a stable pseudo-user derived from the key's name, so
+ * idempotency keys and delivery status are scoped per key name.
+ */
+export interface ApiKeys {
+  verify(presented: string): AccessClaims | undefined;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+export function parseApiKeys(spec: string): ApiKeys | undefined {
+  const entries = spec
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const at = item.indexOf(':');
+      const name = at > 0 ? item.slice(0, at) : 'default';
+      const key = at > 0 ? item.slice(at + 1) : item;
+      return { name, hash: digest(key), caller: { userId: senderIdFor(name), username: `api:${name}`, scopes: ['notifications:send'] } };
+    });
+  if (entries.length === 0) return undefined;
+  return {
+    verify(presented) {
+      const hash = digest(presented);
+      // Compare against every key so the time taken does not reveal which one (or whether any) matched.
+      let found: AccessClaims | undefined;
+      for (const entry of entries) if (timingSafeEqual(hash, entry.hash)) found = entry.caller;
+      return found;
+    },
+  };
+}
+
+/** A UUID (v8, name-based) for an API key's name: the sender id its notifications are recorded under. */
+export function senderIdFor(name: string): string {
+  const hex = createHash('sha256').update(`herald-api-key:${name}`).digest('hex');
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
