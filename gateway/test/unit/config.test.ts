@@ -9,9 +9,9 @@ describe('gateway configuration', () => {
     expect(config).toMatchObject({
       port: 3000,
       rateLimitEnabled: true,
-      rateLimitUserPerMinute: 600,
-      rateLimitIpPerMinute: 1200,
-      rateLimitAuthPerMinute: 60,
+      rateLimitUserPerMinute: 1200,
+      rateLimitIpPerMinute: 3000,
+      rateLimitAuthPerMinute: 300,
       corsOrigins: '*',
       trustProxy: false,
     });
