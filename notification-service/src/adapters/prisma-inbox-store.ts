@@ -4,6 +4,7 @@ import { Prisma } from '../generated/prisma/client.js';
 import { tables, type NotificationPrisma, type Tables } from './prisma-client.js';
 import { fromRow, LISTED, NOTIFICATION_COLUMNS, UNREAD, type NotificationRow } from './prisma-inbox-rows.js';
 import { prismaUnitOfWork } from './prisma-inbox-writes.js';
+import { uuidArray } from './pg-safe.js';
 
 // A read settles the item's deliveries: in_app becomes `read`; fallbacks not yet sent are skipped.
 const settleDeliveries = (t: Tables, at: Date) => Prisma.sql`
@@ -61,7 +62,7 @@ export class PrismaInboxStore implements InboxStore {
     if (userIds.length === 0) return new Map();
     const rows = await this.prisma.$queryRaw<{ id: string; count: number }[]>`
       SELECT u.id, (SELECT count(*)::int FROM ${this.t.notifications} n WHERE n.recipient_id = u.id AND ${UNREAD}) AS count
-      FROM unnest(${[...new Set(userIds)]}::uuid[]) AS u(id)`;
+      FROM unnest(${uuidArray(new Set(userIds))}) AS u(id)`;
     const counts = new Map(rows.map((r) => [r.id, r.count]));
     // Keyed as asked, so a caller's casing of an id still finds its count.
     return new Map(userIds.map((id) => [id, counts.get(id.toLowerCase()) ?? 0]));
@@ -119,7 +120,7 @@ export class PrismaInboxStore implements InboxStore {
     if (notificationIds.length === 0) return 0;
     return this.prisma.$executeRaw`
       UPDATE ${this.t.deliveries} SET status = 'skipped', reason = ${reason}, updated_at = ${at}
-      WHERE notification_id = ANY(${[...notificationIds]}::uuid[]) AND channel <> 'in_app' AND status IN ('pending', 'queued')`;
+      WHERE notification_id = ANY(${uuidArray(notificationIds)}) AND channel <> 'in_app' AND status IN ('pending', 'queued')`;
   }
 
   async findSendRequest(senderId: string, idempotencyKey: string): Promise<SendRecord | null> {

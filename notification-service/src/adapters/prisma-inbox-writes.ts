@@ -2,11 +2,12 @@ import type { InboxItem, InboxUnitOfWork } from '../domain/ports.js';
 import type { Notification } from '../domain/notification.js';
 import type { Db, Tables } from './prisma-client.js';
 import { fromRow, NOTIFICATION_COLUMNS, type NotificationRow } from './prisma-inbox-rows.js';
-import { pgJson, pgText } from './pg-safe.js';
+import { pgArray, pgJson, pgText, uuidArray } from './pg-safe.js';
 
 /**
  * The writes of one chunk, inside its transaction. Each method is ONE statement whatever the
- * chunk size: arrays go in as parameters and come apart with unnest().
+ * chunk size: arrays go in as parameters (one array literal each, see pgArray) and come apart with
+ * unnest().
  */
 export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
   return {
@@ -16,7 +17,7 @@ export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
       // instead of deadlocking on each other's.
       const rows = await db.$queryRaw<{ recipient_id: string }[]>`
         INSERT INTO ${t.receipts} (event_id, recipient_id)
-        SELECT ${eventId}::uuid, r FROM unnest(${[...recipientIds]}::uuid[]) AS r ORDER BY r
+        SELECT ${eventId}::uuid, r FROM unnest(${uuidArray(recipientIds)}) AS r ORDER BY r
         ON CONFLICT DO NOTHING
         RETURNING recipient_id`;
       return rows.map((r) => r.recipient_id);
@@ -31,11 +32,11 @@ export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
       await db.$queryRaw`
         SELECT count(*) FROM (
           SELECT pg_advisory_xact_lock(hashtextextended(r::text || '|' || ${groupKey}, 0))
-          FROM unnest(${ids}::uuid[]) AS r ORDER BY r
+          FROM unnest(${uuidArray(ids)}) AS r ORDER BY r
         ) AS locked`;
       const rows = await db.$queryRaw<NotificationRow[]>`
         SELECT ${NOTIFICATION_COLUMNS} FROM ${t.notifications}
-        WHERE recipient_id = ANY(${ids}::uuid[]) AND group_key = ${groupKey}
+        WHERE recipient_id = ANY(${uuidArray(ids)}) AND group_key = ${groupKey}
           AND read_at IS NULL AND superseded_by IS NULL AND in_inbox
         ORDER BY recipient_id, id
         FOR UPDATE`;
@@ -52,10 +53,10 @@ export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
         INSERT INTO ${t.notifications}
           (id, recipient_id, type, category, priority, actor, object_kind, object_id, title, body, data, group_key, count, in_inbox, sender_id, created_at)
         SELECT * FROM unnest(
-          ${c.id}::uuid[], ${c.recipient}::uuid[], ${c.type}::text[], ${c.category}::text[], ${c.priority}::text[],
-          ${c.actor}::jsonb[], ${c.objectKind}::text[], ${c.objectId}::uuid[], ${c.title}::text[], ${c.body}::text[],
-          ${c.data}::jsonb[], ${c.groupKey}::text[], ${c.count}::int[], ${c.inInbox}::boolean[], ${c.sender}::uuid[],
-          ${c.createdAt}::timestamptz[])`;
+          ${a(c.id)}::uuid[], ${a(c.recipient)}::uuid[], ${a(c.type)}::text[], ${a(c.category)}::text[], ${a(c.priority)}::text[],
+          ${a(c.actor)}::jsonb[], ${a(c.objectKind)}::text[], ${a(c.objectId)}::uuid[], ${a(c.title)}::text[], ${a(c.body)}::text[],
+          ${a(c.data)}::jsonb[], ${a(c.groupKey)}::text[], ${a(c.count)}::int[], ${a(c.inInbox)}::boolean[], ${a(c.sender)}::uuid[],
+          ${a(c.createdAt)}::timestamptz[])`;
     },
 
     async supersede(replacements) {
@@ -63,13 +64,13 @@ export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
       const oldIds = replacements.map((r) => r.oldId);
       await db.$executeRaw`
         UPDATE ${t.notifications} AS n SET superseded_by = r.new_id
-        FROM unnest(${oldIds}::uuid[], ${replacements.map((r) => r.newId)}::uuid[], ${replacements.map((r) => r.recipientId)}::uuid[])
+        FROM unnest(${uuidArray(oldIds)}, ${uuidArray(replacements.map((r) => r.newId))}, ${uuidArray(replacements.map((r) => r.recipientId))})
           AS r(old_id, new_id, recipient_id)
         WHERE n.id = r.old_id AND n.recipient_id = r.recipient_id`;
       // The successor carries its own fallbacks; the old item's would announce a stale count.
       await db.$executeRaw`
         UPDATE ${t.deliveries} SET status = 'skipped', reason = 'superseded', updated_at = now()
-        WHERE notification_id = ANY(${oldIds}::uuid[]) AND channel <> 'in_app' AND status IN ('pending', 'queued')`;
+        WHERE notification_id = ANY(${uuidArray(oldIds)}) AND channel <> 'in_app' AND status IN ('pending', 'queued')`;
     },
 
     async insertDeliveries(rows) {
@@ -77,9 +78,9 @@ export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
       await db.$executeRaw`
         INSERT INTO ${t.deliveries} (notification_id, channel, recipient_id, status, reason, not_before, digest)
         SELECT * FROM unnest(
-          ${rows.map((r) => r.notificationId)}::uuid[], ${rows.map((r) => r.channel)}::text[], ${rows.map((r) => r.recipientId)}::uuid[],
-          ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.reason)}::text[],
-          ${rows.map((r) => r.notBefore?.toISOString() ?? null)}::timestamptz[], ${rows.map((r) => r.digest)}::text[])`;
+          ${uuidArray(rows.map((r) => r.notificationId))}, ${a(rows.map((r) => r.channel))}::text[], ${uuidArray(rows.map((r) => r.recipientId))},
+          ${a(rows.map((r) => r.status))}::text[], ${a(rows.map((r) => r.reason))}::text[],
+          ${a(rows.map((r) => r.notBefore?.toISOString() ?? null))}::timestamptz[], ${a(rows.map((r) => r.digest))}::text[])`;
     },
 
     async recordSendRequest(record) {
@@ -91,6 +92,8 @@ export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
     },
   };
 }
+
+const a = pgArray;
 
 function columns(items: readonly InboxItem[]) {
   const n = items.map((i) => i.notification);

@@ -2,6 +2,7 @@ import { defaultPreferencesFor, normalizePreferences, type Preferences } from '.
 import type { PreferenceStore } from '../domain/ports.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { tables, type NotificationPrisma, type Tables } from './prisma-client.js';
+import { uuidArray } from './pg-safe.js';
 
 /**
  * Preferences as one jsonb document per user. Reading a chunk's preferences is one query that
@@ -21,7 +22,7 @@ export class PrismaPreferenceStore implements PreferenceStore {
     if (userIds.length === 0) return new Map();
     const rows = await this.prisma.$queryRaw<{ id: string; preferences: unknown; timezone: string | null }[]>`
       SELECT r.id, p.preferences, u.timezone
-      FROM unnest(${[...new Set(userIds)]}::uuid[]) AS r(id)
+      FROM unnest(${uuidArray(new Set(userIds))}) AS r(id)
       LEFT JOIN ${this.t.preferences} p ON p.user_id = r.id
       LEFT JOIN ${this.t.users} u ON u.id = r.id`;
     const byId = new Map(rows.map((row) => [row.id, preferencesOf(row.preferences, row.timezone)]));

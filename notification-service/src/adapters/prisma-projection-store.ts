@@ -1,7 +1,7 @@
 import type { MuteEntry, MuteKind, ProjectionStore } from '../domain/ports.js';
 import type { ProjectionChange } from '../domain/plan.js';
 import { tables, type Db, type NotificationPrisma, type Tables } from './prisma-client.js';
-import { pgText } from './pg-safe.js';
+import { pgText, uuidArray } from './pg-safe.js';
 
 /**
  * This service's copies of users and the follow graph, fed by events, and the mutes people set
@@ -58,7 +58,7 @@ export class PrismaProjectionStore implements ProjectionStore {
   async mutedBy(recipientIds: readonly string[], actorId: string): Promise<Set<string>> {
     if (recipientIds.length === 0) return new Set();
     const rows = await this.prisma.$queryRaw<{ user_id: string }[]>`
-      SELECT user_id FROM ${this.t.mutes} WHERE muted_user_id = ${actorId}::uuid AND user_id = ANY(${[...recipientIds]}::uuid[])`;
+      SELECT user_id FROM ${this.t.mutes} WHERE muted_user_id = ${actorId}::uuid AND user_id = ANY(${uuidArray(recipientIds)})`;
     return new Set(rows.map((r) => r.user_id));
   }
 

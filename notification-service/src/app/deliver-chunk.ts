@@ -2,7 +2,7 @@ import { groupHeadOf, groupSuccessor, mergeIntoGroup } from '../domain/grouping.
 import { toNotification, type Channel, type Notification, type NotificationDraft } from '../domain/notification.js';
 import { DEFAULT_PREFERENCES } from '../domain/preferences.js';
 import type { DeliveryRow, InboxItem, InboxUnitOfWork } from '../domain/ports.js';
-import type { AppDeps } from './deps.js';
+import { timed, type AppDeps } from './deps.js';
 import { decide, deliveryRows, inInbox, type Decisions } from './delivery-rows.js';
 import { pushLive } from './push-live.js';
 
@@ -45,10 +45,10 @@ export async function deliverChunk(deps: AppDeps, input: ChunkInput): Promise<Ch
   const actorId = draft.actor?.id.toLowerCase();
   const recipients = [...new Set(input.recipientIds.map((id) => id.toLowerCase()))].filter((id) => id !== actorId);
   const now = deps.clock.now();
-  const plans = recipients.length > 0 ? await decideAll(deps, input, recipients, now) : new Map<string, Decisions>();
+  const plans = recipients.length > 0 ? await timed(deps.metrics, 'decide', () => decideAll(deps, input, recipients, now)) : new Map<string, Decisions>();
   if (plans.size === 0 && !input.within) return { created: [], online: new Set() };
 
-  const created = await deps.inbox.transaction(async (uow) => {
+  const created = await timed(deps.metrics, 'write', () => deps.inbox.transaction(async (uow) => {
     const claimed = plans.size > 0 ? await uow.claimReceipts(input.eventId, [...plans.keys()]) : [];
     const listed = claimed.filter((r) => inInbox(plans.get(r)!));
     const heads = draft.groupKey && listed.length > 0 ? await uow.openGroups(draft.groupKey, listed) : new Map<string, Notification>();
@@ -82,11 +82,11 @@ export async function deliverChunk(deps: AppDeps, input: ChunkInput): Promise<Ch
     }
     await input.within?.(uow, out);
     return out;
-  });
+  }));
   deps.metrics.notificationsCreated(created.length);
 
-  const online = await pushLive(deps, created.filter((c) => c.inInbox));
-  await skipFallbacksOfOnline(deps, created, online, now);
+  const online = await timed(deps.metrics, 'push', () => pushLive(deps, created.filter((c) => c.inInbox)));
+  await timed(deps.metrics, 'settle', () => skipFallbacksOfOnline(deps, created, online, now));
   return { created, online };
 }
 

@@ -26,16 +26,17 @@ export const inInbox = (decisions: Decisions) => decisions.in_app.action !== 'sk
  * status route lists the channels that were in play.
  */
 export function deliveryRows(notificationId: string, recipientId: string, decisions: Decisions): DeliveryRow[] {
+  // Plain literals, no spreads: this runs once per recipient, 10,000 times for one post to 10,000 followers.
   const rows: DeliveryRow[] = [];
   for (const channel of CHANNELS) {
     const decision = decisions[channel];
-    const base = { notificationId, recipientId, channel };
     if (decision.action === 'skip') {
-      if (channel === 'in_app') rows.push({ ...base, status: 'skipped', reason: decision.reason, notBefore: null, digest: null });
+      if (channel === 'in_app') rows.push({ notificationId, recipientId, channel, status: 'skipped', reason: decision.reason, notBefore: null, digest: null });
       continue;
     }
     const initial = initialDelivery(decision);
-    rows.push({ ...base, status: channel === 'in_app' ? 'delivered' : 'pending', reason: null, notBefore: initial.notBefore, digest: initial.digest });
+    const status = channel === 'in_app' ? 'delivered' : 'pending';
+    rows.push({ notificationId, recipientId, channel, status, reason: null, notBefore: initial.notBefore, digest: initial.digest });
   }
   return rows;
 }

@@ -8,7 +8,28 @@ export interface PipelineMetrics {
   eventUnknown(): void;
   chunksPublished(count: number): void;
   notificationsCreated(count: number): void;
+  /** Seconds one stage took (a histogram): what bounds a fan-out, read from /metrics (bench/fanout.ts). */
+  stage(stage: PipelineStage, seconds: number): void;
 }
+
+/**
+ * event_lag / chunk_lag: the event's occurredAt to its (or its chunk's) handler starting; split: paging
+ * the audience into work messages; decide, write (the chunk's transaction), push (live frames), settle
+ * (skipping fallbacks of people who were online).
+ */
+export type PipelineStage = 'event_lag' | 'chunk_lag' | 'split' | 'decide' | 'write' | 'push' | 'settle';
+
+export async function timed<T>(metrics: PipelineMetrics, stage: PipelineStage, run: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await run();
+  } finally {
+    metrics.stage(stage, (performance.now() - started) / 1000);
+  }
+}
+
+/** Seconds since an event happened (never negative: clocks of two hosts may disagree a little). */
+export const secondsSince = (occurredAt: string): number => Math.max(0, (Date.now() - Date.parse(occurredAt)) / 1000);
 
 /** Everything the use cases need, built once by service.ts (or by a test from memory fakes). */
 export interface AppDeps {

@@ -1,7 +1,7 @@
 import type { DomainEvent } from '@herald/contracts';
 import type { NotificationDraft } from '../domain/notification.js';
 import type { Audience } from '../domain/plan.js';
-import type { AppDeps } from './deps.js';
+import { timed, type AppDeps } from './deps.js';
 import { deliverChunk } from './deliver-chunk.js';
 import type { WorkChunk } from './work-message.js';
 
@@ -29,20 +29,24 @@ export async function fanOutToFollowers(deps: AppDeps, event: DomainEvent, targe
     return;
   }
 
-  let batch: WorkChunk[] = [];
-  let chunk = 0;
-  let page = first.slice(0, size);
-  const publish = async () => {
-    await deps.work.enqueue(batch);
-    deps.metrics.chunksPublished(batch.length);
-    batch = [];
-  };
-  while (page.length > 0) {
-    batch.push({ event, target, chunk: chunk++, recipients: keep(page) });
-    if (batch.length >= PUBLISH_BATCH) await publish();
-    if (page.length < size) break;
-    page = await deps.projections.followersPage(audience.ofUserId, page.at(-1)!, size);
-  }
-  if (batch.length > 0) await publish();
-  deps.logger.info({ eventId: event.id, chunks: chunk }, 'fan-out split into work chunks');
+  const chunks = await timed(deps.metrics, 'split', async () => {
+    let batch: WorkChunk[] = [];
+    let chunk = 0;
+    let page = first.slice(0, size);
+    const publish = async () => {
+      await deps.work.enqueue(batch);
+      deps.metrics.chunksPublished(batch.length);
+      batch = [];
+    };
+    while (page.length > 0) {
+      batch.push({ event, target, chunk: chunk++, recipients: keep(page) });
+      // The first chunk goes out alone: delivery starts while the rest of the audience is paged.
+      if (chunk === 1 || batch.length >= PUBLISH_BATCH) await publish();
+      if (page.length < size) break;
+      page = await deps.projections.followersPage(audience.ofUserId, page.at(-1)!, size);
+    }
+    if (batch.length > 0) await publish();
+    return chunk;
+  });
+  deps.logger.info({ eventId: event.id, chunks }, 'fan-out split into work chunks');
 }

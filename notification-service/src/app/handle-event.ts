@@ -1,7 +1,7 @@
 import { InvalidEventError, parseEvent, UnknownEventTypeError, type DomainEvent } from '@herald/contracts';
 import { PermanentError } from '@herald/platform';
 import { planEvent } from '../domain/plan.js';
-import type { AppDeps } from './deps.js';
+import { secondsSince, type AppDeps } from './deps.js';
 import { deliverChunk } from './deliver-chunk.js';
 import { fanOutToFollowers } from './fan-out.js';
 import { InvalidWorkChunkError, parseWorkChunk } from './work-message.js';
@@ -30,6 +30,7 @@ export async function handleEvent(deps: AppDeps, body: unknown): Promise<void> {
     throw err;
   }
 
+  deps.metrics.stage('event_lag', secondsSince(event.occurredAt));
   const plan = planEvent(event);
   if (plan.projections.length > 0) await deps.projections.applyChanges(plan.projections);
   for (const [index, target] of plan.targets.entries()) {
@@ -54,6 +55,7 @@ export async function handleWorkChunk(deps: AppDeps, body: unknown): Promise<voi
     if (err instanceof InvalidWorkChunkError) throw new PermanentError(err.message);
     throw err;
   }
+  deps.metrics.stage('chunk_lag', secondsSince(work.event.occurredAt));
   const target = planEvent(work.event).targets[work.target];
   if (!target || target.audience.kind !== 'followers') throw new PermanentError(`event ${work.event.id} has no followers target ${work.target}`);
   const excluded = new Set(target.audience.exclude.map((id) => id.toLowerCase()));

@@ -85,7 +85,7 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost {
     this.unsubscribe = await this.deps.transport.subscribe(this.deps.instanceId, (frames) => this.writeLocal(frames));
     this.timers.push(
       setInterval(() => this.heartbeat(), this.options.heartbeatMs).unref(),
-      setInterval(() => void this.presence.refresh(this.sessions.userIds()), this.options.presenceRefreshMs).unref(),
+      setInterval(() => void this.refreshPresence(), this.options.presenceRefreshMs).unref(),
     );
   }
 
@@ -117,6 +117,7 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost {
     if (this.closing) return;
     this.closing = true;
     for (const timer of this.timers) clearInterval(timer);
+    this.presence.stop();
     const users = this.sessions.userIds();
     await this.closeSessions();
     await this.unsubscribe?.().catch((err) => this.logger.warn({ err }, 'live unsubscribe failed'));
@@ -184,17 +185,35 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost {
 
   // --- frames and timers ---------------------------------------------------------------------
 
-  /** Each frame is encoded once and the same bytes go to every session of its user. */
+  /**
+   * Each frame is encoded once and the same bytes go to every session of its user. Sockets are corked
+   * for the batch, so all frames a session gets from one delivery go out in a single write.
+   */
   private writeLocal(frames: readonly AddressedFrame[]): Set<string> {
     const online = new Set<string>();
-    for (const { userId, frame } of frames) {
-      const sessions = this.sessions.of(userId);
-      if (!sessions) continue;
-      online.add(userId);
-      const out = encodeLive(frame);
-      for (const session of sessions) session.push(out);
+    const corked: Session[] = [];
+    try {
+      for (const { userId, frame } of frames) {
+        const sessions = this.sessions.of(userId);
+        if (!sessions) continue;
+        if (!online.has(userId)) {
+          online.add(userId);
+          for (const session of sessions) {
+            session.cork();
+            corked.push(session);
+          }
+        }
+        const out = encodeLive(frame);
+        for (const session of sessions) session.push(out);
+      }
+    } finally {
+      for (const session of corked) session.uncork();
     }
     return online;
+  }
+
+  private refreshPresence(): Promise<void> {
+    return this.presence.refresh(this.sessions.userIds(), this.options.presenceRefreshMs / 2, (userId) => this.sessions.countFor(userId) > 0);
   }
 
   private heartbeat(): void {

@@ -1,7 +1,13 @@
 import type { Logger } from '@herald/platform';
 import type { Presence } from '../domain/ports.js';
 
-const BATCH = 1_000;
+/**
+ * Users per presence pipeline on refresh and release (4 Redis commands per user on refresh). Small,
+ * so that no batch holds the event loop, or the Redis connection's queue that deliveries' presence
+ * lookups wait in, for more than a few milliseconds: refreshing 10,000 users at once in batches of
+ * 1,000 delayed live frames by up to ~170 ms every period (bench/fanout.ts, docs/performance.md).
+ */
+const BATCH = 250;
 /**
  * A Redis client queues commands while disconnected and retries them for a long time; hello and
  * deliver() wait this long for presence at most, then carry on without it (local sockets still work).
@@ -17,6 +23,7 @@ export class PresenceKeeper {
   /** First-socket registrations in flight: a second socket of the user waits for the same one. */
   private readonly registering = new Map<string, Promise<void>>();
   private refreshing = false;
+  private stopped = false;
 
   constructor(
     private readonly presence: Presence,
@@ -47,16 +54,32 @@ export class PresenceKeeper {
     );
   }
 
-  async refresh(userIds: readonly string[]): Promise<void> {
-    if (this.refreshing) return;
+  /**
+   * Re-registers `userIds` BATCH at a time, spread evenly over `spreadMs` (the hub gives half its
+   * refresh period), so refreshing 10,000 users is 40 small pipelines instead of one stall of every
+   * live delivery. A user whose last socket closed meanwhile (`stillHere` false) is skipped, so a
+   * refresh never re-registers someone release() just removed; none run once stop() was called.
+   */
+  async refresh(userIds: readonly string[], spreadMs = 0, stillHere: (userId: string) => boolean = () => true): Promise<void> {
+    if (this.refreshing || this.stopped) return;
     this.refreshing = true;
     try {
-      await this.batches(userIds, (batch) => this.presence.register(this.instanceId, batch));
+      const pauseMs = userIds.length > BATCH ? spreadMs / Math.ceil(userIds.length / BATCH) : 0;
+      for (let i = 0; i < userIds.length && !this.stopped; i += BATCH) {
+        if (i > 0 && pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+        const batch = userIds.slice(i, i + BATCH).filter(stillHere);
+        if (batch.length > 0 && !this.stopped) await this.presence.register(this.instanceId, batch);
+      }
     } catch (err) {
       this.logger.warn({ err }, 'presence refresh failed; retrying at the next period');
     } finally {
       this.refreshing = false;
     }
+  }
+
+  /** On close: no refresh batch runs after this, so none can follow releaseAll(). */
+  stop(): void {
+    this.stopped = true;
   }
 
   /** Other instances holding each user; this instance's own entries are left out (its sockets are local). */

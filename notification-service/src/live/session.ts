@@ -21,6 +21,8 @@ export type SessionState = 'opening' | 'live' | 'resuming' | 'closed';
 
 const kSession = Symbol('herald.live.session');
 type TaggedSocket = WebSocket & { [kSession]: Session };
+/** ws keeps the TCP socket in `_socket` (not public API; routes.ts relies on it too). */
+type RawSocketOf = { _socket?: { cork(): void; uncork(): void } };
 
 /**
  * One socket of one user. Kept small because an instance holds tens of thousands of them: the
@@ -93,6 +95,19 @@ export class Session {
     // them JSON text frames on the wire, as browsers and the contract expect.
     this.socket.send(data, { binary: false });
     this.checkBuffered();
+  }
+
+  /**
+   * Holds this socket's writes until uncork(): the frames of one delivery (a notification and the new
+   * unread count) then leave in one write system call instead of one each, which is most of what
+   * writing a frame costs.
+   */
+  cork(): void {
+    (this.socket as unknown as RawSocketOf)._socket?.cork();
+  }
+
+  uncork(): void {
+    (this.socket as unknown as RawSocketOf)._socket?.uncork();
   }
 
   startResume(): void {

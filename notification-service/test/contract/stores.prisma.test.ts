@@ -1,4 +1,4 @@
-import { afterAll } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations, createPgPool } from '@herald/platform';
 import { createTestDatabase, type TestDatabase } from '@herald/platform/testing';
 import type pg from 'pg';
@@ -10,7 +10,7 @@ import { MIGRATIONS_DIR } from '../../src/service.js';
 import { inboxStoreContract } from './inbox-store.contract.js';
 import { preferenceStoreContract } from './preference-store.contract.js';
 import { projectionStoreContract } from './projection-store.contract.js';
-import type { MakeStores, Stores } from './stores.js';
+import { item, newUser, type MakeStores, type Stores } from './stores.js';
 
 // One fresh database for this file, migrated by the real runner; every test uses its own user ids.
 const SCHEMA = 'notifications';
@@ -40,3 +40,18 @@ afterAll(async () => {
 inboxStoreContract('prisma', make);
 preferenceStoreContract('prisma', make);
 projectionStoreContract('prisma', make);
+
+describe('PrismaInboxStore: text PostgreSQL refuses', () => {
+  // Events from other producers may carry NUL or lone surrogates (cleaned, not fatal), and anything
+  // an array literal must escape (quotes, backslashes, braces, commas, NULL), which must come back as sent.
+  it('stores an item whose title, body, actor and data hold NUL, lone surrogates and array-literal syntax', async () => {
+    const { inbox } = await make();
+    const user = newUser();
+    const odd = 'a\u0000b\uD800c\uDC00d 🌻 "q" \\ {x,y} NULL';
+    const n = item({ title: odd, body: odd, actor: { id: newUser(), username: 'ana', displayName: odd }, data: { [odd]: [odd, { nested: odd }] } });
+    await inbox.transaction((uow) => uow.insertNotifications([{ recipientId: user, notification: n }]));
+    const clean = 'ab\uFFFDc\uFFFDd 🌻 "q" \\ {x,y} NULL';
+    const [stored] = (await inbox.list(user, { limit: 1 })).items;
+    expect(stored).toMatchObject({ id: n.id, title: clean, body: clean, actor: { displayName: clean }, data: { [clean]: [clean, { nested: clean }] } });
+  });
+});

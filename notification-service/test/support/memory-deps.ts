@@ -1,5 +1,5 @@
 import { createLogger, uuidv7 } from '@herald/platform';
-import type { AppDeps, PipelineMetrics } from '../../src/app/deps.js';
+import type { AppDeps, PipelineMetrics, PipelineStage } from '../../src/app/deps.js';
 import type { WorkChunk, WorkQueue } from '../../src/app/work-message.js';
 import { MemoryInboxStore } from '../../src/adapters/memory-inbox-store.js';
 import { MemoryPreferenceStore } from '../../src/adapters/memory-preference-store.js';
@@ -62,6 +62,10 @@ export class CountingMetrics implements PipelineMetrics {
   }
   notificationsCreated(n: number) {
     this.created += n;
+  }
+  readonly stages: Partial<Record<PipelineStage, number[]>> = {};
+  stage(stage: PipelineStage, seconds: number) {
+    (this.stages[stage] ??= []).push(seconds);
   }
 }
 
