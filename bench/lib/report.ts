@@ -87,6 +87,7 @@ export function render(r: Results): string {
     `CPU during the burst: ${cpu(b)}; machine busy ${pct(b.cpu.machineBusy)}.`,
     `CPU during the sustained run: ${cpu(s)}; machine busy ${pct(s.cpu.machineBusy)}.`,
     `CPU during the steady run on the exchange: ${cpu(r.steadyBus)}; machine busy ${pct(r.steadyBus.cpu.machineBusy)}; per event: notification-service ${perEvent(r.steadyBus, 'notification-service')}, postgres ${perEvent(r.steadyBus, 'postgres')}.`,
+    r.steadyHttp ? `CPU during the steady run through post-service: ${cpu(r.steadyHttp)}; machine busy ${pct(r.steadyHttp.cpu.machineBusy)}; per request: post-service ${perEvent(r.steadyHttp, 'post-service')}, notification-service ${perEvent(r.steadyHttp, 'notification-service')}, postgres ${perEvent(r.steadyHttp, 'postgres')}.` : '',
     io ? `CPU during the live-layer-alone burst: ${hub ? cpu(hub) : 'n/a'}; socket.io burst: ${cpu(io)}; bare ws burst: ${ws ? cpu(ws) : 'n/a'}.` : '',
     io ? `Server-side push time (all frames handed to sockets): Herald hub ${ms(hub?.pushLoopMs)} (deliver() per 1,000 users, 4 at a time, each with its Redis presence lookup), socket.io ${ms(io.pushLoopMs)}, bare ws ${ms(ws?.pushLoopMs)}.` : '',
   ].join('\n');
