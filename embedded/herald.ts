@@ -8,13 +8,14 @@ import {
   TokenVerifier,
   createLogger,
   createMetricsRegistry,
+  loadConfig,
   loadOrCreateTokenKeys,
   startEmbeddedPostgres,
   type Logger,
 } from '@herald/platform';
 import { createUserService } from '@herald/user-service';
 import { createPostService } from '@herald/post-service';
-import { createNotificationService } from '@herald/notification-service';
+import { channelEnvSpec, createNotificationService } from '@herald/notification-service';
 import { createGateway, readGatewayConfig } from '@herald/gateway';
 
 export interface HeraldOptions {
@@ -75,7 +76,14 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       logger: logger.child({ name: 'notification-service' }),
       registry: createMetricsRegistry('notification-service'),
       schema: 'notifications',
-      sendApiKeys: `embedded:${sendApiKey}`,
+      // The embedded key carries every scope: the send API and the operator routes.
+      sendApiKeys: `embedded:${sendApiKey}:*`,
+      channels: {
+        ...loadConfig(channelEnvSpec, opts.env ?? {}),
+        publicUrl: opts.env?.PUBLIC_URL || `http://localhost:${opts.port || 3000}`,
+        trackingSecret: opts.env?.TRACKING_SECRET || loadOrCreateSecret(path.join(dataDir, 'keys', 'tracking-secret')),
+        captureUnconfigured: true,
+      },
     });
     const internalUrl = async (svc: { app: { server: { address(): unknown } }; start(o: { port: number; host: string }): Promise<unknown>; close(): Promise<unknown> }) => {
       await svc.start({ port: 0, host: '127.0.0.1' });

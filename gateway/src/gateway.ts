@@ -31,8 +31,10 @@ export interface Gateway {
 
 const DESCRIPTION =
   'The public Herald API, served through the gateway. Every route needs `Authorization: Bearer <accessToken>` ' +
-  'except `POST /api/v1/auth/register` and `POST /api/v1/auth/login`. Errors have the shape ' +
-  '`{"error": {"code", "message", "details"?}}`; 429 answers carry `Retry-After`.';
+  'except `POST /api/v1/auth/register`, `POST /api/v1/auth/login` and `POST /api/v1/providers/sms/status` ' +
+  '(verified by its `X-Twilio-Signature`). Backends may call the send API (`POST /api/v1/notifications`, ' +
+  '`GET /api/v1/notifications/status`), `POST /api/v1/webhooks` and `/api/v1/admin/*` with `X-API-Key` instead. ' +
+  'Errors have the shape `{"error": {"code", "message", "details"?}}`; 429 answers carry `Retry-After`.';
 
 /**
  * The one public door. Holds no business state: root hooks run in registration order, so each

@@ -29,16 +29,44 @@ export const ROUTES: readonly RouteRule[] = [
   { pattern: '/api/v1/messages/*', service: 'post-service' },
   { pattern: '/api/v1/notifications', service: 'notification-service' },
   { pattern: '/api/v1/notifications/*', service: 'notification-service' },
+  // Operators (dead letters, replays), webhook subscriptions and provider receipts.
+  { pattern: '/api/v1/admin/*', service: 'notification-service' },
+  { pattern: '/api/v1/webhooks', service: 'notification-service' },
+  { pattern: '/api/v1/webhooks/*', service: 'notification-service' },
+  { pattern: '/api/v1/providers/*', service: 'notification-service' },
 ];
 
-/** The only routes reachable without an access token. */
-export const PUBLIC_ROUTES: ReadonlyArray<{ method: string; path: string }> = [
-  { method: 'POST', path: '/api/v1/auth/register' },
-  { method: 'POST', path: '/api/v1/auth/login' },
+/**
+ * Outside `/api/v1`, GET (and HEAD) only, never a token: the links in sent emails (`/t/c/<token>`
+ * redirects, `/t/o/<token>` is the open pixel; the token is signed, the service checks it) and
+ * embedded mode's dev outbox (the service answers 404 when it has none). Proxied as they are.
+ */
+export const OPEN_ROUTES: readonly RouteRule[] = [
+  { pattern: '/t/*', service: 'notification-service' },
+  { pattern: '/dev/outbox', service: 'notification-service' },
+  { pattern: '/dev/outbox.json', service: 'notification-service' },
+];
+const OPEN_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * The budget a request counts against besides the general per-IP one: `auth` the stricter per-IP
+ * sign-in budget, `user` the token's subject, `ip` nothing more.
+ */
+export type LimitBudget = 'auth' | 'user' | 'ip';
+
+/**
+ * The `/api/v1` routes reachable without an access token. The provider receipt is verified by its
+ * signature in notification-service instead; it comes from the provider's few addresses as fast as
+ * messages are sent, so it is not held to the sign-in budget.
+ */
+export const PUBLIC_ROUTES: ReadonlyArray<{ method: string; path: string; limit: Exclude<LimitBudget, 'user'> }> = [
+  { method: 'POST', path: '/api/v1/auth/register', limit: 'auth' },
+  { method: 'POST', path: '/api/v1/auth/login', limit: 'auth' },
+  { method: 'POST', path: '/api/v1/providers/sms/status', limit: 'ip' },
 ];
 
 export type Resolution =
-  | { kind: 'routed'; service: ServiceName; isPublic: boolean }
+  | { kind: 'routed'; service: ServiceName; isPublic: boolean; limit: LimitBudget }
   | { kind: 'unknown' }
   | { kind: 'invalid'; reason: string };
 
@@ -62,8 +90,10 @@ export function pathSegments(path: string): string[] | { invalid: string } {
   return segments;
 }
 
-const compiled = ROUTES.map((rule) => ({ ...rule, segments: rule.pattern.slice(1).split('/') }));
-const publicKeys = new Set(PUBLIC_ROUTES.map((r) => `${r.method} ${r.path}`));
+const compile = (rules: readonly RouteRule[]) => rules.map((rule) => ({ ...rule, segments: rule.pattern.slice(1).split('/') }));
+const compiled = compile(ROUTES);
+const compiledOpen = compile(OPEN_ROUTES);
+const publicLimits = new Map(PUBLIC_ROUTES.map((r) => [`${r.method} ${r.path}`, r.limit]));
 
 function matches(pattern: string[], segments: string[]): boolean {
   const wildcard = pattern[pattern.length - 1] === '*';
@@ -77,14 +107,24 @@ function matches(pattern: string[], segments: string[]): boolean {
   return true;
 }
 
+/** Whether a path (no query string) matches a pattern of the table's syntax, on decoded segments. */
+export function matchesPattern(pattern: string, path: string): boolean {
+  const segments = pathSegments(path);
+  return Array.isArray(segments) && matches(pattern.slice(1).split('/'), segments);
+}
+
 /** Routes a request path (no query string) and says whether it may go without a token. */
 export function resolveRoute(method: string, path: string): Resolution {
   const segments = pathSegments(path);
   if (!Array.isArray(segments)) return { kind: 'invalid', reason: segments.invalid };
+  const verb = method.toUpperCase();
   const rule = compiled.find((r) => matches(r.segments, segments));
-  if (!rule) return { kind: 'unknown' };
-  const decodedPath = `/${segments.join('/')}`;
-  return { kind: 'routed', service: rule.service, isPublic: publicKeys.has(`${method.toUpperCase()} ${decodedPath}`) };
+  if (rule) {
+    const limit = publicLimits.get(`${verb} /${segments.join('/')}`);
+    return limit ? { kind: 'routed', service: rule.service, isPublic: true, limit } : { kind: 'routed', service: rule.service, isPublic: false, limit: 'user' };
+  }
+  const open = OPEN_METHODS.has(verb) ? compiledOpen.find((r) => matches(r.segments, segments)) : undefined;
+  return open ? { kind: 'routed', service: open.service, isPublic: true, limit: 'ip' } : { kind: 'unknown' };
 }
 
 /** The owning service of an OpenAPI path template such as `/api/v1/users/{id}/posts`. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { env, loadConfig, type ConfigOf } from '@herald/platform';
 import { liveEnvSpec } from './live/options.js';
+import { channelEnvSpec } from './channels/config.js';
 
 type Source = Record<string, string | undefined>;
 type Read<T> = (source: Source) => { ok: true; value: T } | { ok: false; problem: string };
@@ -36,6 +37,7 @@ export const notificationServiceConfigSpec = {
   /** Names this instance in presence and live routing. Random per process; if set, keep it unique per process (a restart is a new instance). */
   instanceId: matching('INSTANCE_ID', randomUUID(), /^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-" (1-64)'),
   ...liveEnvSpec,
+  ...channelEnvSpec,
 };
 
 export type NotificationServiceConfig = ConfigOf<typeof notificationServiceConfigSpec>;

@@ -3,3 +3,4 @@ export { readNotificationServiceConfig, notificationServiceConfigSpec, type Noti
 export { EVENTS_QUEUE, FANOUT_QUEUE, FANOUT_ROUTING_KEY, queueNames } from './adapters/bus-consumers.js';
 export { MemoryPresence } from './adapters/memory-presence.js';
 export { MemoryLiveTransport } from './adapters/memory-live-transport.js';
+export { channelEnvSpec } from './channels/config.js';

@@ -35,6 +35,7 @@ const service = await createNotificationService({
   transport: new RedisLiveTransport({ redis, prefix: config.redisPrefix, logger }),
   liveOptions: liveOptionsFromConfig(config),
   redis,
+  channels: { ...config, captureUnconfigured: false },
 });
 closeOnSignals(logger, [() => pool.end(), () => redis.quit(), () => bus.close(), () => workBus.close(), () => service.close()]);
 await service.start({ port: config.port, host: config.host });

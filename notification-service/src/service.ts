@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
@@ -8,6 +8,7 @@ import {
   createHttpApp,
   OutboxRelay,
   uuidv7,
+  type ConfigOf,
   type EventBus,
   type HttpApp,
   type Logger,
@@ -26,6 +27,15 @@ import { PrismaProjectionStore } from './adapters/prisma-projection-store.js';
 import { promPipelineMetrics } from './adapters/prom-metrics.js';
 import { parseApiKeys } from './http/api-keys.js';
 import { registerRoutes } from './http/routes.js';
+import { registerChannelRoutes } from './http/channel-routes.js';
+import { PrismaChannelStore } from './adapters/prisma-channel-store.js';
+import type { channelEnvSpec } from './channels/config.js';
+import { channelMetrics } from './channels/metrics.js';
+import { failureNotifier } from './channels/notice.js';
+import { buildChannelRegistry, type ChannelRegistry } from './channels/registry.js';
+import { deliveryIdOf, renderMessage } from './channels/render.js';
+import { createChannelRuntime, type ChannelRuntime } from './channels/runtime.js';
+import { TrackingSigner } from './channels/tracking.js';
 import { createLiveHub, type LiveHub, type LiveInbox, type LiveOptions, type LiveTransport } from './live/index.js';
 
 export const SERVICE_NAME = 'notification-service';
@@ -61,13 +71,33 @@ export interface NotificationServiceDeps {
   /** Checked by /readyz when given (the connection behind presence and transport). */
   redis?: Pick<Redis, 'ping'>;
   outboxPollMs?: number;
+  /** Out-of-band channels: timers, retries, providers (channels/config.ts); defaults as documented. */
+  channels?: Partial<ChannelSettings>;
 }
+
+/** channels/config.ts's values plus what only the composition root decides. */
+export type ChannelSettings = ConfigOf<typeof channelEnvSpec> & {
+  /** Embedded: channels without a provider are captured and shown at /dev/outbox. */
+  captureUnconfigured: boolean;
+  slackRequireHttps?: boolean;
+  breaker?: { failureThreshold?: number; halfOpenAfterMs?: number };
+};
+
+const CHANNEL_DEFAULTS: ChannelSettings = {
+  fallbackDelayMs: 120_000, escalateAfterMs: 300_000, channelMaxAttempts: 6, channelRetryBaseMs: 1000, channelRetryMaxMs: 300_000,
+  channelConcurrency: 16, channelSweepMs: 1000, channelClaimLeaseMs: 60_000, mailFrom: 'Herald <notifications@herald.local>',
+  slackWebhookHosts: 'hooks.slack.com', publicUrl: 'http://localhost:3000', captureUnconfigured: false,
+  smtpUrl: undefined, smtpFallbackUrl: undefined, smsProviderUrl: undefined, smsFallbackProviderUrl: undefined, smsAccountSid: undefined,
+  smsAuthToken: undefined, smsFrom: undefined, trackingSecret: undefined,
+};
 
 export interface NotificationService {
   app: HttpApp;
   /** The use cases' dependencies, as wired (tests reach the stores through it). */
   deps: AppDeps;
   live: LiveHub;
+  /** The out-of-band channels: their store, providers and worker runtime (tests drive sweeps through it). */
+  channels: { store: PrismaChannelStore; runtime: ChannelRuntime; registry: ChannelRegistry };
   /** Migrates, starts the outbox relay, the live hub and the consumers, then listens (when a port is given). */
   start(opts?: { port: number; host: string }): Promise<void>;
   /** Stops consuming, closes sockets and the app; the pool, buses and Redis belong to the caller. */
@@ -77,6 +107,7 @@ export interface NotificationService {
 /** The composition root: adapters in, use cases wired to routes and consumers, one app out. */
 export async function createNotificationService(deps: NotificationServiceDeps): Promise<NotificationService> {
   const { logger, pool, schema, bus, workBus, registry } = deps;
+  const ch: ChannelSettings = { ...CHANNEL_DEFAULTS, ...withoutUndefined(deps.channels ?? {}) };
   const prisma = createPrismaClient(pool, schema);
   const inbox = new PrismaInboxStore(prisma, schema);
   const clock = deps.clock ?? { now: () => new Date() };
@@ -109,7 +140,34 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     logger,
     chunkSize: deps.chunkSize ?? 1000,
     groupWindowMs: deps.groupWindowMs ?? 3_600_000,
+    fallbackDelayMs: ch.fallbackDelayMs,
+    escalateAfterMs: ch.escalateAfterMs,
   };
+
+  const channelStore = new PrismaChannelStore(prisma, schema);
+  const channelRegistry = buildChannelRegistry(ch);
+  if (!ch.trackingSecret) logger.warn('TRACKING_SECRET is not set: tracking links are signed with a per-process key and stop working after a restart');
+  const signer = new TrackingSigner(ch.trackingSecret ?? randomBytes(32).toString('base64url'));
+  const runtime = createChannelRuntime({
+    workBus,
+    queuePrefix: deps.queuePrefix ?? '',
+    concurrency: ch.channelConcurrency,
+    sweepIntervalMs: ch.channelSweepMs,
+    logger: logger.child({ component: 'channels' }),
+    fire: { store: channelStore, preferences: appDeps.preferences, clock },
+    send: {
+      store: channelStore,
+      senders: channelRegistry.senders,
+      render: (d) => renderMessage({ publicUrl: ch.publicUrl, signer }, { notification: d.notification, channel: d.channel, address: d.address, deliveryId: deliveryIdOf(d.notificationId, d.channel) }),
+      retry: { maxAttempts: ch.channelMaxAttempts, baseMs: ch.channelRetryBaseMs, maxMs: ch.channelRetryMaxMs },
+      leaseMs: ch.channelClaimLeaseMs,
+      clock,
+      newId: appDeps.newId,
+      metrics: channelMetrics(registry, channelStore, () => channelRegistry.senders),
+      logger,
+      notifyFailure: failureNotifier(() => appDeps),
+    },
+  });
 
   const readiness: Record<string, () => Promise<unknown>> = { postgres: () => pool.query('SELECT 1'), bus: () => bus.check() };
   if (workBus !== bus) readiness.workBus = () => workBus.check();
@@ -122,27 +180,44 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     openapi: { title: 'Herald notification-service', description: 'Inbox, delivery status, preferences, mutes, the send API and live delivery (/ws)' },
   });
   await live.registerRoutes(app);
-  await registerRoutes(app, appDeps, deps.verifier, parseApiKeys(deps.sendApiKeys ?? ''));
+  const apiKeys = parseApiKeys(deps.sendApiKeys ?? '');
+  await registerRoutes(app, appDeps, deps.verifier, apiKeys);
+  await registerChannelRoutes(app, {
+    store: channelStore,
+    signer,
+    sweep: () => runtime.sweep(),
+    publicUrl: ch.publicUrl,
+    ...(ch.smsAuthToken ? { smsAuthToken: ch.smsAuthToken } : {}),
+    ...(channelRegistry.capture ? { capture: channelRegistry.capture } : {}),
+  }, apiKeys);
 
   let subscriptions: Subscription[] = [];
   return {
     app,
     deps: appDeps,
     live,
+    channels: { store: channelStore, runtime, registry: channelRegistry },
     async start(opts) {
       await applyMigrations({ pool, schema, migrationsDir: MIGRATIONS_DIR, logger });
       await relay.start();
       await live.start();
       subscriptions = await startConsumers({ bus, workBus, deps: appDeps, queues: queueNames(deps.queuePrefix), logger });
+      await runtime.start();
       if (opts) await app.listen({ port: opts.port, host: opts.host });
       else await app.ready();
     },
     async close() {
+      await runtime.stop();
       await Promise.all(subscriptions.map((s) => s.cancel()));
       await live.close();
       await app.close();
       await relay.stop();
+      await channelRegistry.close();
       await prisma.$disconnect();
     },
   };
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

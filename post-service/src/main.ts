@@ -6,7 +6,8 @@ import { createPostService, SERVICE_NAME } from './service.js';
 const config = readPostServiceConfig();
 const logger = createLogger(SERVICE_NAME);
 const registry = createMetricsRegistry(SERVICE_NAME);
-const pool = createPgPool(config.databaseUrl, { applicationName: SERVICE_NAME });
+// A dropped idle connection is routine during a failover: logged, and the pool reconnects on demand.
+const pool = createPgPool(config.databaseUrl, { applicationName: SERVICE_NAME, onIdleError: (err) => logger.warn({ err: err.message }, 'idle PostgreSQL connection lost') });
 const bus = await AmqpEventBus.connect({ url: config.amqpUrl, exchange: config.amqpExchange, logger, registry, connectionName: SERVICE_NAME });
 const verifier = new TokenVerifier(readPem(config.jwtPublicKey));
 

@@ -179,4 +179,84 @@ describe('web demo in a real browser', () => {
 
     expect([...ana.errors, ...bo.errors]).toEqual([]);
   }, 90_000);
+
+  it('shows per-channel delivery, saves a phone number and Slack, and links the dev outbox', async () => {
+    expect(postNotificationId).not.toBe('');
+    const { page } = bo;
+    const errorsBefore = bo.errors.length;
+    const { token } = await session(page);
+    const api = apiClient(url);
+
+    // The inbox row of Ana's post opens its delivery statuses on demand.
+    await page.click(byTestId('bell'));
+    const item = page.locator(`${byTestId('notification-item')}[data-id="${postNotificationId}"]`);
+    await item.waitFor({ timeout: 10_000 });
+    const toggle = item.locator(byTestId('delivery-toggle'));
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    await toggle.click();
+    const inApp = item.locator(byTestId('delivery-status-in_app'));
+    await inApp.waitFor({ timeout: 10_000 });
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    expect(await inApp.getAttribute('data-status')).toMatch(/^[a-z_]+$/);
+    expect(await inApp.textContent()).toContain('In-app');
+    await screenshot(page, 'delivery');
+    await toggle.click();
+    expect(await item.locator(byTestId('delivery-panel')).isHidden()).toBe(true);
+
+    // The phone number: the server's refusal next to the field, then a good number saved.
+    await page.click(byTestId('nav-settings'));
+    const phone = page.locator(byTestId('settings-phone'));
+    await phone.waitFor({ timeout: 10_000 });
+    await phone.fill('12345');
+    await page.click(byTestId('settings-phone-submit'));
+    const phoneError = page.locator(byTestId('settings-phone-error'));
+    await phoneError.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await phoneError.textContent()).toMatch(/\+14155550123|international/i);
+    expect(await phone.getAttribute('aria-invalid')).toBe('true');
+    await phone.fill('+14155550123');
+    await page.click(byTestId('settings-phone-submit'));
+    await expect.poll(() => page.textContent(byTestId('settings-phone-saved')), LIVE_WAIT).toBe('Phone number saved.');
+    expect(await phoneError.isHidden()).toBe(true);
+    expect((await api.call('GET', '/api/v1/users/me', undefined, token)).body.user.phone).toBe('+14155550123');
+
+    // Slack on, with a webhook URL (a non-Slack URL is refused next to the field first) and a digest hour.
+    const slackUrl = page.locator(byTestId('pref-slack-webhook-url'));
+    await page.check(byTestId('pref-channel-slack'));
+    await slackUrl.fill('https://example.com/not-slack');
+    await page.click(byTestId('preferences-submit'));
+    const slackError = page.locator('[data-error-for="slackWebhookUrl"]');
+    await slackError.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await slackError.textContent()).toContain('hooks.slack.com');
+    const webhook = 'https://hooks.slack.com/services/T0000000/B0000000/XXXXXXXXXXXXXXXXXXXXXXXX';
+    await slackUrl.fill(webhook);
+    await page.selectOption(byTestId('pref-digest-hour'), '18');
+    await page.click(byTestId('preferences-submit'));
+    await expect.poll(() => page.textContent(byTestId('preferences-saved')), LIVE_WAIT).toBe('Preferences saved.');
+    const prefs = (await api.call('GET', '/api/v1/users/me/preferences', undefined, token)).body;
+    const saved = prefs.preferences ?? prefs;
+    expect(saved).toMatchObject({ channels: { slack: true }, slackWebhookUrl: webhook, digestHour: 18 });
+    // Reloaded, the form shows what was saved.
+    await page.reload();
+    await page.locator(byTestId('pref-slack-webhook-url')).waitFor({ timeout: 10_000 });
+    expect(await page.isChecked(byTestId('pref-channel-slack'))).toBe(true);
+    expect(await page.inputValue(byTestId('pref-slack-webhook-url'))).toBe(webhook);
+    expect(await page.inputValue(byTestId('pref-digest-hour'))).toBe('18');
+    expect(await page.inputValue(byTestId('settings-phone'))).toBe('+14155550123');
+    await screenshot(page, 'settings');
+
+    // The dev outbox (embedded mode) opens in a tab of its own, through the gateway, without a token.
+    const link = page.locator(byTestId('dev-outbox-link'));
+    expect(await link.getAttribute('href')).toBe('/dev/outbox');
+    const [outbox] = await Promise.all([bo.context.waitForEvent('page', { timeout: 10_000 }), link.click()]);
+    try {
+      await outbox.waitForLoadState('domcontentloaded');
+      expect(new URL(outbox.url()).pathname).toBe('/dev/outbox');
+      expect(await outbox.textContent('h1', { timeout: 10_000 })).toBe('Dev outbox');
+    } finally {
+      await outbox.close();
+    }
+
+    // The refused saves above are logged by the browser as failed requests (400); nothing else may be.
+    expect(bo.errors.slice(errorsBefore).filter((e) => !/status of 400/.test(e))).toEqual([]);
+  }, 60_000);
 });

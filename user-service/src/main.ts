@@ -7,7 +7,8 @@ const logger = createLogger('user-service');
 try {
   const config = loadUserServiceConfig(process.env, { standalone: true });
   const registry = createMetricsRegistry('user-service');
-  const pool = createPgPool(config.databaseUrl!, { applicationName: 'user-service' });
+  // A dropped idle connection is routine during a failover: logged, and the pool reconnects on demand.
+  const pool = createPgPool(config.databaseUrl!, { applicationName: 'user-service', onIdleError: (err) => logger.warn({ err: err.message }, 'idle PostgreSQL connection lost') });
   const bus = await AmqpEventBus.connect({ url: config.amqpUrl!, exchange: config.amqpExchange, logger, registry, connectionName: 'user-service' });
   const verifier = new TokenVerifier(config.jwtPublicKey!);
   const signer = new TokenSigner(config.jwtPrivateKey!, config.accessTokenTtlSeconds);

@@ -100,6 +100,8 @@ export class ApiClient {
   unreadCount() { return this.request('GET', '/notifications/unread-count'); }
   markRead(id) { return this.request('POST', `/notifications/${enc(id)}/read`); }
   markAllRead() { return this.request('POST', '/notifications/read-all'); }
+  /** Per-channel delivery of one notification: `{id, channels: [{channel, status, reason?, attempts, ...}]}`. */
+  deliveryStatus(id) { return this.request('GET', '/notifications/status', { query: { id } }); }
   preferences() { return this.request('GET', '/users/me/preferences'); }
   savePreferences(prefs) { return this.request('PUT', '/users/me/preferences', { body: prefs }); }
 }

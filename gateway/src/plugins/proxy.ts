@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import httpProxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
 import type { FastifyInstance } from 'fastify';
-import { resolveRoute, type ServiceName } from '../routes-table.js';
+import { matchesPattern, OPEN_ROUTES, resolveRoute, type LimitBudget, type ServiceName } from '../routes-table.js';
 import { InvalidPathError, PayloadTooLargeError, RouteNotFoundError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors.js';
 import type { GatewayMetrics } from '../metrics.js';
 
@@ -16,7 +16,7 @@ export interface ProxyOptions {
 declare module 'fastify' {
   interface FastifyRequest {
     /** The owning service of a proxied request, decided before anything else runs. */
-    proxied: { service: ServiceName; isPublic: boolean } | null;
+    proxied: { service: ServiceName; isPublic: boolean; limit: LimitBudget } | null;
   }
 }
 
@@ -25,29 +25,43 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const TIMEOUT_CODES = new Set(['FST_REPLY_FROM_GATEWAY_TIMEOUT', 'FST_REPLY_FROM_TIMEOUT', 'FST_REPLY_FROM_HTTP_REQUEST_TIMEOUT']);
 
 /**
- * `/api/v1/*` to the owning service, path and query byte for byte. One @fastify/http-proxy
+ * `/api/v1/*` to the owning service, path and query byte for byte: one @fastify/http-proxy
  * registration whose upstream comes from the routing table (see docs/adr/0005-gateway-proxy.md).
  * Order per request: route (404/400 without a token check), token, limits, body size, proxy.
+ * Beside it, a second registration for the open routes outside `/api/v1` (tracking links, the dev
+ * outbox): GET only, no token, no body, headers and body passed through as the service gave them.
  */
 export async function proxyPlugin(app: FastifyInstance, opts: ProxyOptions): Promise<void> {
   app.decorateRequest('proxied', null);
-  // Bodies stream through unparsed. Through a PassThrough of their own: when the upstream cannot be
-  // reached, the proxy client destroys the body it was given, and that must not be the client's
-  // socket (the client is owed a 503, not a reset).
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload.pipe(new PassThrough())));
-
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?', 1)[0]!;
     const resolution = resolveRoute(req.method, path);
     if (resolution.kind === 'invalid') throw new InvalidPathError(resolution.reason);
     if (resolution.kind === 'unknown') throw new RouteNotFoundError(req.method, path);
-    req.proxied = { service: resolution.service, isPublic: resolution.isPublic };
+    req.proxied = { service: resolution.service, isPublic: resolution.isPublic, limit: resolution.limit };
   });
+  app.addHook('onResponse', async (req, reply) => {
+    if (!req.proxied) return;
+    const labels = { upstream: req.proxied.service, method: req.method, status_code: String(reply.statusCode) };
+    opts.metrics.upstreamDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+  await app.register(apiProxy, opts);
+  await app.register(openProxy, opts);
+}
+
+async function apiProxy(app: FastifyInstance, opts: ProxyOptions): Promise<void> {
+  // Bodies stream through unparsed (a form-encoded provider receipt reaches the service byte for
+  // byte, as its signature needs). Through a PassThrough of their own: when the upstream cannot be
+  // reached, the proxy client destroys the body it was given, and that must not be the client's
+  // socket (the client is owed a 503, not a reset).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload.pipe(new PassThrough())));
+
   app.addHook('onRequest', async (req, reply) => {
-    if (req.proxied!.isPublic) return app.limits.auth(req, reply);
-    // Backends may call the send API with an API key instead of a token; notification-service,
-    // which holds the keys, verifies it. Only those routes, and only without a bearer token.
+    const { isPublic, limit } = req.proxied!;
+    if (isPublic) return limit === 'auth' ? app.limits.auth(req, reply) : undefined;
+    // Backends and operators may call some routes with an API key instead of a token;
+    // notification-service, which holds the keys, verifies it. Only those routes, and only without a bearer token.
     if (!req.headers.authorization && typeof req.headers['x-api-key'] === 'string' && acceptsApiKey(req.method, req.url)) {
       return app.limits.auth(req, reply);
     }
@@ -58,18 +72,36 @@ export async function proxyPlugin(app: FastifyInstance, opts: ProxyOptions): Pro
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > opts.bodyLimitBytes) throw new PayloadTooLargeError(opts.bodyLimitBytes);
   });
-  app.addHook('onResponse', async (req, reply) => {
-    if (!req.proxied) return;
-    const labels = { upstream: req.proxied.service, method: req.method, status_code: String(reply.statusCode) };
-    opts.metrics.upstreamDuration.observe(labels, reply.elapsedTime / 1000);
-  });
 
-  const proxyOptions: FastifyHttpProxyOptions = {
-    upstream: '',
+  await app.register(httpProxy, {
+    ...proxyOptions(opts),
     prefix: '/api/v1',
     rewritePrefix: '/api/v1',
     routes: ['/*'],
     httpMethods: METHODS,
+  });
+}
+
+async function openProxy(app: FastifyInstance, opts: ProxyOptions): Promise<void> {
+  // Plumbing, not the gateway's API: /docs shows them as notification-service documents them.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, hide: true } as typeof route.schema;
+  });
+  await app.register(httpProxy, {
+    ...proxyOptions(opts),
+    // Each pattern of OPEN_ROUTES as a route of its own: more specific than web-demo's `/*`, so the
+    // static files never shadow them, and nothing else outside /api/v1 reaches a service.
+    routes: OPEN_ROUTES.map((r) => r.pattern),
+    httpMethods: ['GET', 'HEAD'],
+    // A tracking link's redirect goes wherever the service says, untouched.
+    internalRewriteLocationHeader: false,
+  });
+}
+
+/** What both registrations share: the upstream from the routing table, headers, errors, timeouts. */
+function proxyOptions(opts: ProxyOptions): FastifyHttpProxyOptions {
+  return {
+    upstream: '',
     disableRequestLogging: true,
     proxyPayloads: false,
     undici: { connections: 128, pipelining: 1, connect: { timeout: opts.connectTimeoutMs } },
@@ -98,11 +130,23 @@ export async function proxyPlugin(app: FastifyInstance, opts: ProxyOptions): Pro
     // reply-from append the raw query keeps both byte for byte.
     handler: (req, reply, _dest, options) => reply.from(req.url.split('?', 1)[0], options),
   };
-  await app.register(httpProxy, proxyOptions);
 }
 
-/** The send API and its delivery status: the routes a backend with an API key may call. */
+/**
+ * The routes a backend or an operator may call with an API key (`X-API-Key`) instead of a token:
+ * the send API and its delivery status, webhook subscriptions, and every operator route under
+ * `/api/v1/admin/` (the service requires the admin scope there). Matched on decoded segments, as the
+ * routing table is.
+ */
+export const API_KEY_ROUTES: ReadonlyArray<{ method: string; pattern: string }> = [
+  { method: 'POST', pattern: '/api/v1/notifications' },
+  { method: 'GET', pattern: '/api/v1/notifications/status' },
+  { method: 'POST', pattern: '/api/v1/webhooks' },
+  { method: '*', pattern: '/api/v1/admin/*' },
+];
+
 export function acceptsApiKey(method: string, url: string): boolean {
-  const path = url.split('?', 1)[0];
-  return (method === 'POST' && path === '/api/v1/notifications') || (method === 'GET' && path === '/api/v1/notifications/status');
+  const path = url.split('?', 1)[0]!;
+  const verb = method.toUpperCase();
+  return API_KEY_ROUTES.some((r) => (r.method === '*' || r.method === verb) && matchesPattern(r.pattern, path));
 }

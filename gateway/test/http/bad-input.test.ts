@@ -126,6 +126,12 @@ describe('bad input on a real socket', () => {
     expect(JSON.parse(response.split('\r\n\r\n')[1]!).error.code).toBe('invalid_path');
   });
 
+  it('refuses them on the open routes outside /api/v1 too (tracking links need no token)', async () => {
+    const response = await rawRequest(port, 'GET /t/c/%2e%2e/%2e%2e/api/v1/admin/dead-letters HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(response).toMatch(/^HTTP\/1.1 400 /);
+    expect(JSON.parse(response.split('\r\n\r\n')[1]!).error.code).toBe('invalid_path');
+  });
+
   it('answers a request that is not HTTP with 400 in the error shape', async () => {
     const response = await rawRequest(port, 'HELLO THERE\r\n\r\n');
     expect(response).toMatch(/^HTTP\/1.1 400 /);

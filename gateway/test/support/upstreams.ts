@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 
 export interface Hit {
@@ -21,13 +21,18 @@ export interface EchoUpstream {
 /**
  * A real HTTP server standing in for a service: answers every path with what it received, raw
  * body included, so a test can see exactly what the gateway forwarded. `/slow/*` waits first.
+ * `routes` adds routes of its own (recorded in `hits` as well) ahead of the echo.
  */
-export async function startEchoUpstream(name: string, opts: { slowMs?: number } = {}): Promise<EchoUpstream> {
+export async function startEchoUpstream(
+  name: string,
+  opts: { slowMs?: number; routes?: (app: FastifyInstance, record: (req: FastifyRequest) => void) => void } = {},
+): Promise<EchoUpstream> {
   const hits: Hit[] = [];
   const app = Fastify();
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.get('/healthz', async () => ({ status: 'ok' }));
+  opts.routes?.(app, (req) => hits.push({ method: req.method, url: req.url, headers: req.headers, body: (req.body as string | undefined) ?? '' }));
   app.all('/*', async (req, reply) => {
     const hit = { method: req.method, url: req.url, headers: req.headers, body: (req.body as string | undefined) ?? '' };
     hits.push(hit);

@@ -92,6 +92,28 @@ describe('merging OpenAPI documents', () => {
     expect(own.paths).toHaveProperty('/api/v1/*');
   });
 
+  it('marks the provider receipt and the open routes outside /api/v1 public, routed to notification-service', () => {
+    const doc = mergeOpenApi(own, [
+      {
+        service: 'notification-service',
+        ok: true,
+        doc: {
+          paths: {
+            '/api/v1/providers/sms/status': { post: {} },
+            '/api/v1/admin/dead-letters': { get: {} },
+            '/t/c/{token}': { get: {} },
+            '/dev/outbox': { get: {} },
+          },
+        },
+      },
+    ]);
+    expect(doc.paths!['/api/v1/providers/sms/status']!.post).toMatchObject({ security: [] });
+    expect(doc.paths!['/t/c/{token}']!.get).toMatchObject({ security: [] });
+    expect(doc.paths!['/dev/outbox']!.get).toMatchObject({ security: [] });
+    expect(doc.paths!['/api/v1/admin/dead-letters']!.get).toMatchObject({ security: [{ bearer: [] }] });
+    expect(doc['x-herald-unrouted']).toBeUndefined();
+  });
+
   it('keeps the first of two services documenting the same operation and reports the second', () => {
     const twice = mergeOpenApi(own, [
       { service: 'user-service', ok: true, doc: users },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveRoute, serviceForTemplate } from '../../src/routes-table.js';
+import { matchesPattern, resolveRoute, serviceForTemplate } from '../../src/routes-table.js';
+import { acceptsApiKey } from '../../src/plugins/proxy.js';
 
 describe('routing table', () => {
   it.each([
@@ -27,6 +28,17 @@ describe('routing table', () => {
     ['GET', '/api/v1/notifications/unread-count', 'notification-service'],
     ['POST', '/api/v1/notifications/n1/read', 'notification-service'],
     ['GET', '/api/v1/notifications/status', 'notification-service'],
+    ['GET', '/api/v1/admin/dead-letters', 'notification-service'],
+    ['POST', '/api/v1/admin/dead-letters/0190c2a4-7b1e-7000-8000-000000000001/replay', 'notification-service'],
+    ['POST', '/api/v1/webhooks', 'notification-service'],
+    ['DELETE', '/api/v1/webhooks/w1', 'notification-service'],
+    ['POST', '/api/v1/providers/sms/status', 'notification-service'],
+    ['POST', '/api/v1/providers/email/events', 'notification-service'],
+    ['GET', '/t/c/abc.def', 'notification-service'],
+    ['GET', '/t/o/abc.def', 'notification-service'],
+    ['HEAD', '/t/o/abc.def', 'notification-service'],
+    ['GET', '/dev/outbox', 'notification-service'],
+    ['GET', '/dev/outbox.json', 'notification-service'],
   ])('%s %s → %s', (method, path, service) => {
     expect(resolveRoute(method, path)).toMatchObject({ kind: 'routed', service });
   });
@@ -54,6 +66,14 @@ describe('routing table', () => {
     ['/API/v1/posts'],
     ['/api/v1//posts'],
     ['/api/v1/postsx'],
+    ['/api/v1/admin'],
+    ['/api/v1/providers'],
+    ['/api/v1/webhooksx'],
+    ['/t'],
+    ['/dev'],
+    ['/dev/outbox/x'],
+    ['/dev/outboxes'],
+    ['/tracking/c/x'],
   ])('%s belongs to no service', (path) => {
     expect(resolveRoute('GET', path)).toEqual({ kind: 'unknown' });
   });
@@ -69,7 +89,7 @@ describe('routing table', () => {
     expect(result.kind === 'invalid' && result.reason).toContain(reason);
   });
 
-  it('only POST register and POST login are public', () => {
+  it('only POST register, POST login and the SMS status callback are public', () => {
     expect(resolveRoute('POST', '/api/v1/auth/register')).toMatchObject({ isPublic: true });
     expect(resolveRoute('post', '/api/v1/auth/login')).toMatchObject({ isPublic: true });
     expect(resolveRoute('GET', '/api/v1/auth/login')).toMatchObject({ isPublic: false });
@@ -78,10 +98,72 @@ describe('routing table', () => {
     expect(resolveRoute('GET', '/api/v1/users')).toMatchObject({ isPublic: false });
   });
 
+  it('lets the SMS status callback through without a token, held to the general per-IP budget only', () => {
+    expect(resolveRoute('POST', '/api/v1/providers/sms/status')).toEqual({ kind: 'routed', service: 'notification-service', isPublic: true, limit: 'ip' });
+    expect(resolveRoute('POST', '/api/v1/auth/login')).toEqual({ kind: 'routed', service: 'user-service', isPublic: true, limit: 'auth' });
+    expect(resolveRoute('GET', '/api/v1/users/me')).toEqual({ kind: 'routed', service: 'user-service', isPublic: false, limit: 'user' });
+    for (const [method, path] of [
+      ['GET', '/api/v1/providers/sms/status'],
+      ['POST', '/api/v1/providers/sms/status/'],
+      ['POST', '/api/v1/providers/email/events'],
+      ['GET', '/api/v1/admin/dead-letters'],
+      ['POST', '/api/v1/webhooks'],
+    ]) {
+      expect(resolveRoute(method!, path!)).toMatchObject({ isPublic: false, limit: 'user' });
+    }
+  });
+
+  it('routes the open paths outside /api/v1 for GET and HEAD only, always without a token', () => {
+    for (const path of ['/t/c/abc.def', '/t/o/abc.def', '/t/c/a/b', '/dev/outbox', '/dev/outbox.json']) {
+      expect(resolveRoute('GET', path)).toEqual({ kind: 'routed', service: 'notification-service', isPublic: true, limit: 'ip' });
+      expect(resolveRoute('head', path)).toMatchObject({ isPublic: true });
+      expect(resolveRoute('POST', path)).toEqual({ kind: 'unknown' });
+    }
+    expect(resolveRoute('GET', '/t/c/..%2F..%2Fapi')).toMatchObject({ kind: 'invalid' });
+  });
+
   it('maps OpenAPI path templates to their owner', () => {
     expect(serviceForTemplate('/api/v1/users/{id}/posts')).toBe('post-service');
     expect(serviceForTemplate('/api/v1/users/{id}')).toBe('user-service');
     expect(serviceForTemplate('/api/v1/users/me/preferences')).toBe('notification-service');
     expect(serviceForTemplate('/internal/thing')).toBeUndefined();
+    expect(serviceForTemplate('/api/v1/admin/dead-letters/{id}/replay')).toBe('notification-service');
+    expect(serviceForTemplate('/t/c/{token}')).toBe('notification-service');
+    expect(serviceForTemplate('/dev/outbox')).toBe('notification-service');
+  });
+
+  it('matches single patterns on decoded segments', () => {
+    expect(matchesPattern('/api/v1/admin/*', '/api/v1/admin/dead-letters')).toBe(true);
+    expect(matchesPattern('/api/v1/admin/*', '/api/v1/%61dmin/dead-letters')).toBe(true);
+    expect(matchesPattern('/api/v1/admin/*', '/api/v1/admin')).toBe(false);
+    expect(matchesPattern('/api/v1/admin/*', '/api/v1/admin%2Fdead-letters')).toBe(false);
+    expect(matchesPattern('/api/v1/admin/*', '/api/v1/admin/%E0%A4%A')).toBe(false);
+  });
+});
+
+describe('routes that take an API key instead of a token', () => {
+  it.each([
+    ['POST', '/api/v1/notifications'],
+    ['GET', '/api/v1/notifications/status?id=a'],
+    ['POST', '/api/v1/webhooks'],
+    ['GET', '/api/v1/admin/dead-letters?channel=email'],
+    ['POST', '/api/v1/admin/dead-letters/d1/replay'],
+    ['DELETE', '/api/v1/admin/anything/else'],
+    ['post', '/api/v1/%6Eotifications'],
+  ])('%s %s', (method, url) => {
+    expect(acceptsApiKey(method, url)).toBe(true);
+  });
+
+  it.each([
+    ['GET', '/api/v1/notifications'],
+    ['POST', '/api/v1/notifications/status'],
+    ['GET', '/api/v1/webhooks'],
+    ['DELETE', '/api/v1/webhooks/w1'],
+    ['GET', '/api/v1/admin'],
+    ['POST', '/api/v1/providers/sms/status'],
+    ['GET', '/api/v1/users/me'],
+    ['PUT', '/api/v1/users/me/preferences'],
+  ])('not %s %s', (method, url) => {
+    expect(acceptsApiKey(method, url)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
-import { CHANNELS, type Notification } from '../domain/notification.js';
-import type { ChannelStatus, DeliveryReason, DeliveryRow, InboxStore, InboxUnitOfWork, SendRecord } from '../domain/ports.js';
+import { CHANNELS, type Channel, type Notification } from '../domain/notification.js';
+import type { ChannelStatus, DeliveryRow, InboxStore, InboxUnitOfWork, SendRecord } from '../domain/ports.js';
 
 interface StoredItem {
   recipientId: string;
@@ -7,6 +7,10 @@ interface StoredItem {
   inInbox: boolean;
   senderId: string | null;
   supersededBy: string | null;
+  /** The out-of-band timer (cleared when read, superseded or seen live) and why it was cleared. */
+  fallbackAt: string | null;
+  fallbackChannels: string[] | null;
+  fallbackReason: string | null;
 }
 
 interface StoredDelivery extends Omit<DeliveryRow, 'status' | 'reason'> {
@@ -38,8 +42,10 @@ export class MemoryInboxStore implements InboxStore {
   private queue: Promise<unknown> = Promise.resolve();
 
   /** Every stored item (superseded and fallback-only ones too), for assertions. */
-  all(): (Notification & { recipientId: string; supersededBy: string | null; inInbox: boolean })[] {
-    return [...this.state.items.values()].map((i) => ({ ...copy(i.notification), recipientId: i.recipientId, supersededBy: i.supersededBy, inInbox: i.inInbox }));
+  all(): (Notification & { recipientId: string; supersededBy: string | null; inInbox: boolean; fallbackAt: string | null; fallbackReason: string | null })[] {
+    return [...this.state.items.values()].map((i) => ({
+      ...copy(i.notification), recipientId: i.recipientId, supersededBy: i.supersededBy, inInbox: i.inInbox, fallbackAt: i.fallbackAt, fallbackReason: i.fallbackReason,
+    }));
   }
 
   transaction<T>(work: (uow: InboxUnitOfWork) => Promise<T>): Promise<T> {
@@ -111,13 +117,35 @@ export class MemoryInboxStore implements InboxStore {
         if (d.digest) status.digest = d.digest;
         return [status];
       });
+      for (const channel of item.fallbackChannels ?? []) {
+        if (channels.some((c) => c.channel === channel)) continue;
+        if (item.fallbackAt) channels.push({ channel: channel as Channel, status: 'scheduled', attempts: 0, notBefore: item.fallbackAt, updatedAt: item.notification.createdAt });
+        else {
+          const reason = item.fallbackReason ?? 'read';
+          channels.push({ channel: channel as Channel, status: reason === 'delivered_live' ? 'skipped' : 'cancelled', reason, attempts: 0, updatedAt: item.notification.readAt ?? item.notification.createdAt });
+        }
+      }
+      channels.sort((a, b) => CHANNELS.indexOf(a.channel) - CHANNELS.indexOf(b.channel));
       if (channels.length > 0) out.set(item.notification.id, channels);
     }
     return out;
   }
 
-  skipFallbacks(notificationIds: readonly string[], reason: DeliveryReason, at: Date): Promise<number> {
-    return this.serialised(async () => skipPending(this.state, notificationIds, reason, at.toISOString()));
+  settleOnline(notificationIds: readonly string[], escalateAfterMs: number): Promise<number> {
+    return this.serialised(async () => {
+      let changed = 0;
+      for (const id of notificationIds) {
+        const item = this.state.items.get(id.toLowerCase());
+        if (!item || item.fallbackAt === null || item.notification.readAt !== null) continue;
+        if (item.notification.priority === 'critical') {
+          item.fallbackAt = new Date(Date.parse(item.notification.createdAt) + escalateAfterMs).toISOString();
+        } else {
+          Object.assign(item, { fallbackAt: null, fallbackReason: 'delivered_live' });
+        }
+        changed++;
+      }
+      return changed;
+    });
   }
 
   async findSendRequest(senderId: string, idempotencyKey: string): Promise<SendRecord | null> {
@@ -138,11 +166,14 @@ export class MemoryInboxStore implements InboxStore {
   private read(ids: string[], at: Date): string[] {
     const when = at.toISOString();
     for (const id of ids) {
-      this.state.items.get(id)!.notification.readAt = when;
+      const item = this.state.items.get(id)!;
+      item.notification.readAt = when;
+      if (item.fallbackAt !== null) Object.assign(item, { fallbackAt: null, fallbackReason: 'read' });
       for (const d of this.state.deliveries.values()) {
         if (d.notificationId !== id) continue;
         if (d.channel === 'in_app' && ['pending', 'queued', 'sent', 'delivered'].includes(d.status)) Object.assign(d, { status: 'read', updatedAt: when });
-        if (d.channel !== 'in_app' && ['pending', 'queued'].includes(d.status)) Object.assign(d, { status: 'skipped', reason: 'read', updatedAt: when });
+        else if (['sent', 'delivered', 'opened', 'clicked'].includes(d.status)) Object.assign(d, { status: 'read', updatedAt: when });
+        else if (['pending', 'scheduled', 'queued'].includes(d.status)) Object.assign(d, { status: 'cancelled', reason: 'read', updatedAt: when });
       }
     }
     return ids;
@@ -155,15 +186,16 @@ export class MemoryInboxStore implements InboxStore {
   }
 }
 
-function skipPending(state: State, notificationIds: readonly string[], reason: string, when: string): number {
+function cancelPending(state: State, notificationIds: readonly string[], reason: string, when: string): void {
   const ids = new Set(notificationIds.map((id) => id.toLowerCase()));
-  let changed = 0;
-  for (const d of state.deliveries.values()) {
-    if (!ids.has(d.notificationId) || d.channel === 'in_app' || !['pending', 'queued'].includes(d.status)) continue;
-    Object.assign(d, { status: 'skipped', reason, updatedAt: when });
-    changed++;
+  for (const id of ids) {
+    const item = state.items.get(id);
+    if (item && item.fallbackAt !== null) Object.assign(item, { fallbackAt: null, fallbackReason: reason });
   }
-  return changed;
+  for (const d of state.deliveries.values()) {
+    if (!ids.has(d.notificationId) || d.channel === 'in_app' || !['pending', 'scheduled', 'queued'].includes(d.status)) continue;
+    Object.assign(d, { status: 'cancelled', reason, updatedAt: when });
+  }
 }
 
 function unitOfWork(state: State): InboxUnitOfWork {
@@ -191,7 +223,10 @@ function unitOfWork(state: State): InboxUnitOfWork {
       for (const item of items) {
         const id = item.notification.id;
         if (state.items.has(id)) throw new Error(`duplicate notification id ${id}`);
-        state.items.set(id, { recipientId: item.recipientId.toLowerCase(), notification: copy(item.notification), inInbox: item.inInbox !== false, senderId: item.senderId ?? null, supersededBy: null });
+        state.items.set(id, {
+          recipientId: item.recipientId.toLowerCase(), notification: copy(item.notification), inInbox: item.inInbox !== false, senderId: item.senderId ?? null,
+          supersededBy: null, fallbackAt: item.fallback?.at.toISOString() ?? null, fallbackChannels: item.fallback ? [...item.fallback.channels] : null, fallbackReason: null,
+        });
       }
     },
     async supersede(replacements) {
@@ -199,7 +234,7 @@ function unitOfWork(state: State): InboxUnitOfWork {
         const item = state.items.get(r.oldId);
         if (item && item.recipientId === r.recipientId.toLowerCase()) item.supersededBy = r.newId;
       }
-      skipPending(state, replacements.map((r) => r.oldId), 'superseded', new Date().toISOString());
+      cancelPending(state, replacements.map((r) => r.oldId), 'superseded', new Date().toISOString());
     },
     async insertDeliveries(rows) {
       const now = new Date().toISOString();

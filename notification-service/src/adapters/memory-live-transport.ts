@@ -1,28 +1,46 @@
 import type { AddressedFrame } from '../domain/ports.js';
-import type { FramesHandler, LiveTransport } from '../live/transport.js';
+import { BROADCAST, type FramesHandler, type LiveTransport, type ResyncRequest, type TransportListener } from '../live/transport.js';
 
 /**
  * Live frames between hubs of one process (the embedded mode, and tests with several hubs). Like
- * Redis pub/sub it is fire-and-forget, delivers asynchronously and in publish order, and hands the
- * receiver its own copy of the frames, as if they had crossed the wire.
+ * Redis pub/sub it is fire-and-forget, delivers asynchronously and in publish order, reports whether
+ * anyone was listening, and hands the receiver its own copy, as if it had crossed the wire. It never
+ * goes down, so it never reports down/up.
  */
 export class MemoryLiveTransport implements LiveTransport {
-  private readonly handlers = new Map<string, Set<FramesHandler>>();
+  private readonly listeners = new Map<string, Set<TransportListener>>();
 
-  async publish(instanceId: string, frames: readonly AddressedFrame[]): Promise<void> {
-    const handlers = this.handlers.get(instanceId);
-    if (!handlers || frames.length === 0) return;
+  async publish(instanceId: string, frames: readonly AddressedFrame[]): Promise<boolean> {
+    if (frames.length === 0) return true;
     const message = JSON.stringify(frames);
-    for (const handler of handlers) setImmediate(() => handler(JSON.parse(message) as AddressedFrame[]));
+    return this.send(this.listeners.get(instanceId), (l) => l.frames(JSON.parse(message) as AddressedFrame[]));
   }
 
-  async subscribe(instanceId: string, onFrames: FramesHandler): Promise<() => Promise<void>> {
-    let handlers = this.handlers.get(instanceId);
-    if (!handlers) this.handlers.set(instanceId, (handlers = new Set()));
-    handlers.add(onFrames);
+  async publishResync(target: string, request: ResyncRequest): Promise<boolean> {
+    const message = JSON.stringify(request);
+    const targets = target === BROADCAST ? [...this.listeners.values()].flatMap((set) => [...set]) : this.listeners.get(target);
+    return this.send(targets, (l) => l.resync?.(JSON.parse(message) as ResyncRequest));
+  }
+
+  async probe(): Promise<void> {}
+
+  async subscribe(instanceId: string, handler: FramesHandler | TransportListener): Promise<() => Promise<void>> {
+    const listener: TransportListener = typeof handler === 'function' ? { frames: handler } : handler;
+    let listeners = this.listeners.get(instanceId);
+    if (!listeners) this.listeners.set(instanceId, (listeners = new Set()));
+    listeners.add(listener);
     return async () => {
-      handlers.delete(onFrames);
-      if (handlers.size === 0 && this.handlers.get(instanceId) === handlers) this.handlers.delete(instanceId);
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.listeners.get(instanceId) === listeners) this.listeners.delete(instanceId);
     };
+  }
+
+  private send(targets: Iterable<TransportListener> | undefined, deliver: (listener: TransportListener) => void): boolean {
+    let heard = false;
+    for (const listener of targets ?? []) {
+      heard = true;
+      setImmediate(() => deliver(listener));
+    }
+    return heard;
   }
 }

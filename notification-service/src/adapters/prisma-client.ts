@@ -36,6 +36,9 @@ export function tables(schema: string) {
     follows: table('follows'),
     mutes: table('mutes'),
     sendRequests: table('send_requests'),
+    attempts: table('delivery_attempts'),
+    deadLetters: table('dead_letters'),
+    undeliverable: table('undeliverable_addresses'),
   };
 }
 

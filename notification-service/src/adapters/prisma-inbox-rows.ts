@@ -20,9 +20,12 @@ export interface NotificationRow {
   read_at: Date | null;
 }
 
-export const NOTIFICATION_COLUMNS = Prisma.raw(
-  'id, recipient_id, type, category, priority, actor, object_kind, object_id, title, body, data, group_key, count, created_at, read_at',
-);
+const COLUMN_NAMES = ['id', 'recipient_id', 'type', 'category', 'priority', 'actor', 'object_kind', 'object_id', 'title', 'body', 'data', 'group_key', 'count', 'created_at', 'read_at'];
+
+export const NOTIFICATION_COLUMNS = Prisma.raw(COLUMN_NAMES.join(', '));
+
+/** The same columns qualified by a table alias, for joins and UPDATE ... FROM ... RETURNING. */
+export const notificationColumnsOf = (alias: 'n') => Prisma.raw(COLUMN_NAMES.map((c) => `${alias}.${c}`).join(', '));
 
 // The filters every inbox query shares, written out (not parameters) so the planner matches them
 // against the partial indexes' predicates.

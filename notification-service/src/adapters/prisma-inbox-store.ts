@@ -6,15 +6,19 @@ import { fromRow, LISTED, NOTIFICATION_COLUMNS, UNREAD, type NotificationRow } f
 import { prismaUnitOfWork } from './prisma-inbox-writes.js';
 import { uuidArray } from './pg-safe.js';
 
-// A read settles the item's deliveries: in_app becomes `read`; fallbacks not yet sent are skipped.
+// A read settles the item's deliveries: in_app becomes `read`; out-of-band ones not yet sent are
+// cancelled (reason `read`), and an email already sent shows `read` too (the person saw it).
+// The timer itself is cleared by the UPDATE that marks the item read.
 const settleDeliveries = (t: Tables, at: Date) => Prisma.sql`
   UPDATE ${t.deliveries} SET
-    status = CASE WHEN channel = 'in_app' THEN 'read' ELSE 'skipped' END,
-    reason = CASE WHEN channel = 'in_app' THEN reason ELSE 'read' END,
+    status = CASE WHEN channel = 'in_app' OR status IN ('sent', 'delivered', 'opened', 'clicked') THEN 'read' ELSE 'cancelled' END,
+    reason = CASE WHEN channel = 'in_app' OR status IN ('sent', 'delivered', 'opened', 'clicked') THEN reason ELSE 'read' END,
+    next_attempt_at = NULL,
     updated_at = ${at}
   WHERE notification_id IN (SELECT id FROM marked)
-    AND ((channel = 'in_app' AND status IN ('pending', 'queued', 'sent', 'delivered'))
-      OR (channel <> 'in_app' AND status IN ('pending', 'queued')))`;
+    AND status IN ('pending', 'scheduled', 'queued', 'sent', 'delivered', 'opened', 'clicked')
+    -- A send in flight finishes and records itself; cancelling under it would lose that record.
+    AND NOT (channel <> 'in_app' AND status = 'queued' AND claimed_at IS NOT NULL)`;
 
 /**
  * The inbox on PostgreSQL. Reads are keyset scans of the partial indexes on (recipient_id, id);
@@ -77,7 +81,8 @@ export class PrismaInboxStore implements InboxStore {
         UNION
         SELECT n.id, n.superseded_by FROM ${this.t.notifications} n JOIN chain c ON n.id = c.superseded_by
       ), marked AS (
-        UPDATE ${this.t.notifications} SET read_at = ${at}
+        UPDATE ${this.t.notifications} SET read_at = ${at}, fallback_at = NULL,
+          fallback_reason = CASE WHEN fallback_at IS NULL THEN fallback_reason ELSE 'read' END
         WHERE id IN (SELECT id FROM chain WHERE superseded_by IS NULL)
           AND recipient_id = ${userId}::uuid AND read_at IS NULL AND superseded_by IS NULL
         RETURNING id
@@ -89,7 +94,8 @@ export class PrismaInboxStore implements InboxStore {
   async markAllRead(userId: string, at: Date): Promise<number> {
     const rows = await this.prisma.$queryRaw<{ count: number }[]>`
       WITH marked AS (
-        UPDATE ${this.t.notifications} SET read_at = ${at}
+        UPDATE ${this.t.notifications} SET read_at = ${at}, fallback_at = NULL,
+          fallback_reason = CASE WHEN fallback_at IS NULL THEN fallback_reason ELSE 'read' END
         WHERE recipient_id = ${userId}::uuid AND ${UNREAD}
         RETURNING id
       ), settled AS (${settleDeliveries(this.t, at)})
@@ -107,20 +113,34 @@ export class PrismaInboxStore implements InboxStore {
   async deliveryStatuses(ids: readonly string[], viewerId: string): Promise<Map<string, ChannelStatus[]>> {
     if (ids.length === 0) return new Map();
     const rows = await this.prisma.$queryRaw<DeliveryStatusRow[]>`
-      SELECT d.notification_id, d.channel, d.status, d.attempts, d.last_error, d.reason, d.not_before, d.digest, d.updated_at
+      SELECT d.notification_id, d.channel, d.status, d.attempts, d.last_error, d.reason, d.not_before, d.digest, d.provider, d.updated_at
       FROM ${this.t.notifications} n JOIN ${this.t.deliveries} d ON d.notification_id = n.id
       WHERE n.id = ANY(${[...ids]}::uuid[]) AND (n.recipient_id = ${viewerId}::uuid OR n.sender_id = ${viewerId}::uuid)`;
+    // Out-of-band channels have no row until their timer fires: their state is on the notification.
+    const timers = await this.prisma.$queryRaw<TimerRow[]>`
+      SELECT id, fallback_at, fallback_channels, fallback_reason, created_at, read_at FROM ${this.t.notifications}
+      WHERE id = ANY(${[...ids]}::uuid[]) AND (recipient_id = ${viewerId}::uuid OR sender_id = ${viewerId}::uuid) AND fallback_channels IS NOT NULL`;
     const out = new Map<string, ChannelStatus[]>();
     for (const row of rows) out.set(row.notification_id, [...(out.get(row.notification_id) ?? []), toChannelStatus(row)]);
+    for (const timer of timers) {
+      const listed = out.get(timer.id) ?? [];
+      for (const channel of timer.fallback_channels) {
+        if (listed.some((c) => c.channel === channel)) continue;
+        listed.push(timerStatus(channel as Channel, timer));
+      }
+      out.set(timer.id, listed);
+    }
     for (const channels of out.values()) channels.sort((a, b) => CHANNELS.indexOf(a.channel) - CHANNELS.indexOf(b.channel));
     return out;
   }
 
-  async skipFallbacks(notificationIds: readonly string[], reason: string, at: Date): Promise<number> {
+  async settleOnline(notificationIds: readonly string[], escalateAfterMs: number): Promise<number> {
     if (notificationIds.length === 0) return 0;
     return this.prisma.$executeRaw`
-      UPDATE ${this.t.deliveries} SET status = 'skipped', reason = ${reason}, updated_at = ${at}
-      WHERE notification_id = ANY(${uuidArray(notificationIds)}) AND channel <> 'in_app' AND status IN ('pending', 'queued')`;
+      UPDATE ${this.t.notifications} SET
+        fallback_at = CASE WHEN priority = 'critical' THEN created_at + make_interval(secs => ${escalateAfterMs / 1000}) ELSE NULL END,
+        fallback_reason = CASE WHEN priority = 'critical' THEN fallback_reason ELSE 'delivered_live' END
+      WHERE id = ANY(${uuidArray(notificationIds)}) AND fallback_at IS NOT NULL AND read_at IS NULL`;
   }
 
   async findSendRequest(senderId: string, idempotencyKey: string): Promise<SendRecord | null> {
@@ -138,7 +158,25 @@ interface DeliveryStatusRow {
   reason: string | null;
   not_before: Date | null;
   digest: string | null;
+  provider: string | null;
   updated_at: Date;
+}
+
+interface TimerRow {
+  id: string;
+  fallback_at: Date | null;
+  fallback_channels: string[];
+  fallback_reason: string | null;
+  created_at: Date;
+  read_at: Date | null;
+}
+
+/** A channel still waiting on the notification's timer, or cleared before it fired. */
+function timerStatus(channel: Channel, timer: TimerRow): ChannelStatus {
+  if (timer.fallback_at) return { channel, status: 'scheduled', attempts: 0, notBefore: timer.fallback_at.toISOString(), updatedAt: timer.created_at.toISOString() };
+  const reason = timer.fallback_reason ?? 'read';
+  const status = reason === 'delivered_live' ? 'skipped' : 'cancelled';
+  return { channel, status, reason, attempts: 0, updatedAt: (timer.read_at ?? timer.created_at).toISOString() };
 }
 
 function toChannelStatus(row: DeliveryStatusRow): ChannelStatus {
@@ -149,6 +187,7 @@ function toChannelStatus(row: DeliveryStatusRow): ChannelStatus {
     updatedAt: row.updated_at.toISOString(),
   };
   if (row.last_error !== null) status.lastError = row.last_error;
+  if (row.provider !== null) status.provider = row.provider;
   if (row.reason !== null) status.reason = row.reason;
   if (row.not_before !== null) status.notBefore = row.not_before.toISOString();
   if (row.digest !== null) status.digest = row.digest as 'daily' | 'weekly';

@@ -51,12 +51,17 @@ export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
       const c = columns(items);
       await db.$executeRaw`
         INSERT INTO ${t.notifications}
-          (id, recipient_id, type, category, priority, actor, object_kind, object_id, title, body, data, group_key, count, in_inbox, sender_id, created_at)
-        SELECT * FROM unnest(
+          (id, recipient_id, type, category, priority, actor, object_kind, object_id, title, body, data, group_key, count, in_inbox, sender_id, created_at,
+           fallback_at, fallback_channels)
+        SELECT u.id, u.recipient_id, u.type, u.category, u.priority, u.actor, u.object_kind, u.object_id, u.title, u.body, u.data, u.group_key,
+          u.count, u.in_inbox, u.sender_id, u.created_at, u.fallback_at, CASE WHEN u.fallback_channels IS NULL THEN NULL ELSE string_to_array(u.fallback_channels, ',') END
+        FROM unnest(
           ${a(c.id)}::uuid[], ${a(c.recipient)}::uuid[], ${a(c.type)}::text[], ${a(c.category)}::text[], ${a(c.priority)}::text[],
           ${a(c.actor)}::jsonb[], ${a(c.objectKind)}::text[], ${a(c.objectId)}::uuid[], ${a(c.title)}::text[], ${a(c.body)}::text[],
           ${a(c.data)}::jsonb[], ${a(c.groupKey)}::text[], ${a(c.count)}::int[], ${a(c.inInbox)}::boolean[], ${a(c.sender)}::uuid[],
-          ${a(c.createdAt)}::timestamptz[])`;
+          ${a(c.createdAt)}::timestamptz[], ${a(c.fallbackAt)}::timestamptz[], ${a(c.fallbackChannels)}::text[])
+          AS u(id, recipient_id, type, category, priority, actor, object_kind, object_id, title, body, data, group_key, count, in_inbox,
+               sender_id, created_at, fallback_at, fallback_channels)`;
     },
 
     async supersede(replacements) {
@@ -69,8 +74,11 @@ export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
         WHERE n.id = r.old_id AND n.recipient_id = r.recipient_id`;
       // The successor carries its own fallbacks; the old item's would announce a stale count.
       await db.$executeRaw`
-        UPDATE ${t.deliveries} SET status = 'skipped', reason = 'superseded', updated_at = now()
-        WHERE notification_id = ANY(${uuidArray(oldIds)}) AND channel <> 'in_app' AND status IN ('pending', 'queued')`;
+        UPDATE ${t.notifications} SET fallback_at = NULL, fallback_reason = 'superseded'
+        WHERE id = ANY(${uuidArray(oldIds)}) AND fallback_at IS NOT NULL`;
+      await db.$executeRaw`
+        UPDATE ${t.deliveries} SET status = 'cancelled', reason = 'superseded', next_attempt_at = NULL, updated_at = now()
+        WHERE notification_id = ANY(${uuidArray(oldIds)}) AND channel <> 'in_app' AND status IN ('pending', 'scheduled', 'queued')`;
     },
 
     async insertDeliveries(rows) {
@@ -114,5 +122,8 @@ function columns(items: readonly InboxItem[]) {
     inInbox: items.map((i) => i.inInbox !== false),
     sender: items.map((i) => i.senderId ?? null),
     createdAt: n.map((x) => x.createdAt),
+    fallbackAt: items.map((i) => i.fallback?.at.toISOString() ?? null),
+    // Channel names are plain identifiers: a comma list travels as one text per row.
+    fallbackChannels: items.map((i) => (i.fallback ? i.fallback.channels.join(',') : null)),
   };
 }

@@ -23,6 +23,8 @@ export interface Created {
   recipientId: string;
   notification: Notification;
   inInbox: boolean;
+  /** Whether an out-of-band timer was set. */
+  fallback?: boolean;
 }
 
 export interface ChunkResult {
@@ -71,9 +73,10 @@ export async function deliverChunk(deps: AppDeps, input: ChunkInput): Promise<Ch
         notification = toNotification(draft, at);
       }
       const listedHere = inInbox(decisions);
-      items.push({ recipientId, notification, inInbox: listedHere, ...(input.senderId ? { senderId: input.senderId } : {}) });
-      deliveries.push(...deliveryRows(notification.id, recipientId, decisions));
-      out.push({ recipientId, notification, inInbox: listedHere });
+      const { rows, fallback } = deliveryRows(notification.id, recipientId, decisions, now, deps.fallbackDelayMs);
+      items.push({ recipientId, notification, inInbox: listedHere, fallback, ...(input.senderId ? { senderId: input.senderId } : {}) });
+      for (const row of rows) deliveries.push(row);
+      out.push({ recipientId, notification, inInbox: listedHere, fallback: fallback !== null });
     }
     if (items.length > 0) {
       await uow.insertNotifications(items);
@@ -86,7 +89,7 @@ export async function deliverChunk(deps: AppDeps, input: ChunkInput): Promise<Ch
   deps.metrics.notificationsCreated(created.length);
 
   const online = await timed(deps.metrics, 'push', () => pushLive(deps, created.filter((c) => c.inInbox)));
-  await timed(deps.metrics, 'settle', () => skipFallbacksOfOnline(deps, created, online, now));
+  await timed(deps.metrics, 'settle', () => settleOnline(deps, created, online));
   return { created, online };
 }
 
@@ -106,15 +109,16 @@ async function decideAll(deps: AppDeps, input: ChunkInput, recipients: string[],
   return plans;
 }
 
-// Someone who saw it live does not need the email too; a critical alert escalates regardless.
-async function skipFallbacksOfOnline(deps: AppDeps, created: readonly Created[], online: Set<string>, now: Date): Promise<void> {
+// Someone who saw it live does not need the email too; a critical alert escalates if left unread.
+async function settleOnline(deps: AppDeps, created: readonly Created[], online: Set<string>): Promise<void> {
   if (online.size === 0) return;
-  const ids = created.filter((c) => c.inInbox && online.has(c.recipientId) && c.notification.priority !== 'critical').map((c) => c.notification.id);
+  const ids = created.filter((c) => c.inInbox && c.fallback && online.has(c.recipientId)).map((c) => c.notification.id);
   if (ids.length === 0) return;
   try {
-    await deps.inbox.skipFallbacks(ids, 'delivered_live', now);
+    await deps.inbox.settleOnline(ids, deps.escalateAfterMs);
   } catch (err) {
     // Already committed and announced; a retry of the event would not redo this, so do not fail it.
-    deps.logger.warn({ err, count: ids.length }, 'could not skip fallback deliveries of online recipients');
+    // The cost of not settling is an email the worker will still skip if the item was read.
+    deps.logger.warn({ err, count: ids.length }, 'could not clear the fallback timers of online recipients');
   }
 }

@@ -47,6 +47,10 @@ export interface AppDeps {
   chunkSize: number;
   /** How long an unread group keeps absorbing likes/follows (GROUP_WINDOW_MS). */
   groupWindowMs: number;
+  /** An item still unread this long after creation goes out of band, if the person was away (FALLBACK_DELAY_MS). */
+  fallbackDelayMs: number;
+  /** A critical item still unread this long after creation goes out of band even if they were online (ESCALATE_AFTER_MS). */
+  escalateAfterMs: number;
 }
 
 export const DEFAULT_PAGE_SIZE = 20;

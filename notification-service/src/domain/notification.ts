@@ -1,3 +1,5 @@
+import { OUT_OF_BAND_CHANNELS, type OutOfBandChannel } from './channels.js';
+
 /**
  * The vocabulary of the inbox: what a notification is, as clients see it (CONTRACT.md), and the
  * small enumerations every other domain file speaks in. Arrays come first so validation and the
@@ -15,11 +17,17 @@ export type Category = (typeof CATEGORIES)[number];
 export const PRIORITIES = ['low', 'normal', 'high', 'critical'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
-export const CHANNELS = ['in_app', 'email', 'sms', 'push'] as const;
-export type Channel = (typeof CHANNELS)[number];
+/** in_app (the inbox and the socket) first, then every out-of-band channel of domain/channels.ts. */
+export const CHANNELS: readonly Channel[] = ['in_app', ...OUT_OF_BAND_CHANNELS];
+export type Channel = 'in_app' | OutOfBandChannel;
 
-/** The lifecycle of one delivery (one notification on one channel), in the order it advances. */
-export const DELIVERY_STATUSES = ['pending', 'queued', 'sent', 'delivered', 'read', 'failed', 'skipped'] as const;
+/**
+ * The lifecycle of one delivery (one notification on one channel), in the order it advances;
+ * failed, bounced, skipped and cancelled are final and carry a reason.
+ */
+export const DELIVERY_STATUSES = [
+  'pending', 'scheduled', 'queued', 'sent', 'delivered', 'opened', 'clicked', 'read', 'failed', 'bounced', 'skipped', 'cancelled',
+] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export type ObjectKind = 'post' | 'comment' | 'message' | 'user';
@@ -109,16 +117,24 @@ export function toNotification(draft: NotificationDraft, at: { id: string; creat
   return notification;
 }
 
-// A status only moves forward, and read/failed/skipped are final. Workers and socket acks race
-// (a late "sent" may arrive after "read"), so every writer asks this before updating a row.
-const RANK: Record<DeliveryStatus, number> = {
-  pending: 0, queued: 1, sent: 2, delivered: 3, read: 4, failed: 4, skipped: 4,
-};
+// A status only moves forward, and failed/bounced/skipped/cancelled (and read) are final. Workers,
+// provider receipts and reads race (a late "delivered" may arrive after "bounced"), so every writer
+// asks this before updating a row; the SQL adapters apply the same rank (deliveryStatusRankSql).
+export const STATUS_RANK: Readonly<Record<DeliveryStatus, number>> = Object.freeze({
+  pending: 0, scheduled: 1, queued: 2, sent: 3, delivered: 4, opened: 5, clicked: 6, read: 7,
+  failed: 9, bounced: 9, skipped: 9, cancelled: 9,
+});
+
+const FINAL: ReadonlySet<DeliveryStatus> = new Set(['read', 'failed', 'bounced', 'skipped', 'cancelled']);
+
+export function isFinalStatus(status: DeliveryStatus): boolean {
+  return FINAL.has(status);
+}
 
 export function canAdvanceStatus(from: DeliveryStatus, to: DeliveryStatus): boolean {
-  if (from === 'read' || from === 'failed' || from === 'skipped') return false;
-  // Once something reached the person it can no longer fail; once sent it can no longer be skipped.
-  if (to === 'failed') return RANK[from] < RANK.delivered;
-  if (to === 'skipped') return RANK[from] < RANK.sent;
-  return RANK[to] > RANK[from];
+  if (FINAL.has(from)) return false;
+  // Once it reached the person it can no longer fail or bounce; once sent it can no longer be skipped or cancelled.
+  if (to === 'failed' || to === 'bounced') return STATUS_RANK[from] < STATUS_RANK.delivered;
+  if (to === 'skipped' || to === 'cancelled') return STATUS_RANK[from] < STATUS_RANK.sent;
+  return STATUS_RANK[to] > STATUS_RANK[from];
 }

@@ -1,3 +1,4 @@
+import type { OutOfBandChannel } from './channels.js';
 import type { InitialDelivery, SkipReason } from './delivery-policy.js';
 import type { Channel, DeliveryStatus, Notification } from './notification.js';
 import type { ProjectionChange } from './plan.js';
@@ -25,10 +26,12 @@ export interface InboxItem {
   inInbox?: boolean;
   /** The caller of the send API that created it; they may read its delivery status. */
   senderId?: string;
+  /** The out-of-band timer: when the item, if still unread, goes out on these channels (app/delivery-rows.ts). */
+  fallback?: { at: Date; channels: readonly OutOfBandChannel[] } | null;
 }
 
 /** Why a delivery was skipped: the policy's reasons, and what happens to it later. */
-export type DeliveryReason = SkipReason | 'delivered_live' | 'read' | 'superseded' | 'not_requested';
+export type DeliveryReason = SkipReason | 'delivered_live' | 'read' | 'superseded' | 'not_requested' | 'no_address' | 'undeliverable';
 
 export interface DeliveryRow extends Omit<InitialDelivery, 'reason' | 'status'> {
   notificationId: string;
@@ -44,6 +47,8 @@ export interface ChannelStatus {
   status: DeliveryStatus;
   attempts: number;
   lastError?: string;
+  /** The provider that took (or last tried) it. */
+  provider?: string;
   /** Set when skipped (an addition to CONTRACT.md's shape, like the two below). */
   reason?: string;
   /** Held until then (quiet hours). */
@@ -117,10 +122,11 @@ export interface InboxStore {
    */
   deliveryStatuses(ids: readonly string[], viewerId: string): Promise<Map<string, ChannelStatus[]>>;
   /**
-   * Skips the fallback (non in_app) deliveries of these notifications that have not been sent yet
-   * (`pending`/`queued`); returns how many rows changed.
+   * After the live push: people who had a live session need no fallback (their timer is cleared,
+   * reason `delivered_live`), except critical items, whose timer moves to createdAt +
+   * ESCALATE_AFTER_MS. Returns how many items changed.
    */
-  skipFallbacks(notificationIds: readonly string[], reason: DeliveryReason, at: Date): Promise<number>;
+  settleOnline(notificationIds: readonly string[], escalateAfterMs: number): Promise<number>;
   findSendRequest(senderId: string, idempotencyKey: string): Promise<SendRecord | null>;
 }
 

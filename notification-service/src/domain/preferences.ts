@@ -16,23 +16,29 @@ export interface Preferences {
   frequency: Frequency;
   quietHours?: QuietHours | null;
   timezone?: string;
+  /** Local hour (0-23) at which daily and weekly digests go out. Default 8. */
+  digestHour?: number;
+  /** The person's Slack incoming-webhook URL: the address of the slack channel. */
+  slackWebhookUrl?: string | null;
 }
 
 export type PreferencesResult = { ok: true; value: Preferences } | { ok: false; field: string; message: string };
 
 /**
  * For someone who never opened their settings: the inbox shows everything; email is on because
- * an address is required at sign-up and it is how an away user learns something happened; SMS and
- * push are off because they cost money or need a registered device, so they are opted into;
+ * an address is required at sign-up and it is how an away user learns something happened; SMS,
+ * Slack and push are off because they cost money or need a registered device, so they are opted into;
  * everything is sent as it happens; no quiet hours (we cannot guess someone's night); UTC until
  * they say otherwise (use cases may seed their registered zone with defaultPreferencesFor).
  */
 export const DEFAULT_PREFERENCES: Readonly<Preferences> = Object.freeze({
-  channels: Object.freeze({ in_app: true, email: true, sms: false, push: false }),
+  channels: Object.freeze({ in_app: true, email: true, sms: false, slack: false, push: false }),
   types: Object.freeze({}),
   frequency: 'instant',
   quietHours: null,
   timezone: 'UTC',
+  digestHour: 8,
+  slackWebhookUrl: null,
 });
 
 /** The defaults in a given zone (a registration's); an unknown zone keeps UTC rather than failing. */
@@ -121,6 +127,22 @@ function quietHours(input: unknown): QuietHours | null {
   return { start, end };
 }
 
+function digestHour(input: unknown): number {
+  if (typeof input !== 'number' || !Number.isInteger(input) || input < 0 || input > 23) throw new Invalid('digestHour', 'must be an integer hour from 0 to 23');
+  return input;
+}
+
+/** Slack's incoming webhooks only: https on hooks.slack.com, under /services/. */
+export const SLACK_WEBHOOK_PATTERN = /^https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/_-]{10,200}$/;
+
+function slackWebhookUrl(input: unknown): string | null {
+  if (input === null) return null;
+  if (typeof input !== 'string' || !SLACK_WEBHOOK_PATTERN.test(input)) {
+    throw new Invalid('slackWebhookUrl', 'must be a Slack incoming-webhook URL (https://hooks.slack.com/services/...)');
+  }
+  return input;
+}
+
 function timezone(input: unknown): string {
   const zone = typeof input === 'string' ? canonicalTimeZone(input) : null;
   if (!zone) throw new Invalid('timezone', 'must be an IANA time zone such as "Europe/Lisbon"');
@@ -136,13 +158,15 @@ function timezone(input: unknown): string {
 export function normalizePreferences(input: unknown, base: Preferences = DEFAULT_PREFERENCES): PreferencesResult {
   try {
     const value = record(input, 'body');
-    onlyKeys(value, ['channels', 'types', 'frequency', 'quietHours', 'timezone'], '');
+    onlyKeys(value, ['channels', 'types', 'frequency', 'quietHours', 'timezone', 'digestHour', 'slackWebhookUrl'], '');
     const out: Preferences = {
       channels: value.channels === undefined ? { ...base.channels } : channels(value.channels, base.channels),
       types: value.types === undefined ? { ...base.types } : types(value.types, base.types),
       frequency: value.frequency === undefined ? base.frequency : frequency(value.frequency, 'frequency'),
       quietHours: value.quietHours === undefined ? (base.quietHours ?? null) : quietHours(value.quietHours),
       timezone: value.timezone === undefined ? (base.timezone ?? 'UTC') : timezone(value.timezone),
+      digestHour: value.digestHour === undefined ? (base.digestHour ?? 8) : digestHour(value.digestHour),
+      slackWebhookUrl: value.slackWebhookUrl === undefined ? (base.slackWebhookUrl ?? null) : slackWebhookUrl(value.slackWebhookUrl),
     };
     return { ok: true, value: clone(out) };
   } catch (error) {
@@ -165,5 +189,7 @@ function clone(p: Preferences): Preferences {
     frequency: p.frequency,
     quietHours: p.quietHours ? { ...p.quietHours } : null,
     timezone: p.timezone ?? 'UTC',
+    digestHour: p.digestHour ?? 8,
+    slackWebhookUrl: p.slackWebhookUrl ?? null,
   };
 }

@@ -19,10 +19,10 @@ export function parseApiKeys(spec: string): ApiKeys | undefined {
     .map((item) => item.trim())
     .filter(Boolean)
     .map((item) => {
-      const at = item.indexOf(':');
-      const name = at > 0 ? item.slice(0, at) : 'default';
-      const key = at > 0 ? item.slice(at + 1) : item;
-      return { name, hash: digest(key), caller: { userId: senderIdFor(name), username: `api:${name}`, scopes: ['notifications:send'] } };
+      const parts = item.split(':');
+      const name = parts.length > 1 ? parts[0]! : 'default';
+      const key = parts.length > 1 ? parts[1]! : item;
+      return { name, hash: digest(key), caller: { userId: senderIdFor(name), username: `api:${name}`, scopes: scopesOf(parts[2]) } };
     });
   if (entries.length === 0) return undefined;
   return {
@@ -34,6 +34,16 @@ export function parseApiKeys(spec: string): ApiKeys | undefined {
       return found;
     },
   };
+}
+
+/**
+ * `name:key` grants the send API; `name:key:send+admin` (or `name:key:*`) names the scopes: `send`
+ * (notifications:send) and `admin` (dead letters, replays, digests, webhooks).
+ */
+function scopesOf(spec: string | undefined): string[] {
+  if (!spec) return ['notifications:send'];
+  const names = spec === '*' ? ['send', 'admin'] : spec.split('+');
+  return names.map((n) => (n === 'send' ? 'notifications:send' : n === 'admin' ? 'admin' : `unknown:${n}`));
 }
 
 /** A UUID (v8, name-based) for an API key's name: the sender id its notifications are recorded under. */

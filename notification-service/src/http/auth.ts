@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
-import { UnauthorizedError, type AccessClaims, type TokenVerifier } from '@herald/platform';
+import { ForbiddenError, UnauthorizedError, type AccessClaims, type TokenVerifier } from '@herald/platform';
 import type { RouteScope } from './scope.js';
 import type { ApiKeys } from './api-keys.js';
 
 /** Routes a backend may call with `X-API-Key` instead of a bearer token. */
-const API_KEY_ROUTES = new Set(['POST /api/v1/notifications', 'GET /api/v1/notifications/status']);
+const API_KEY_ROUTES = new Set(['POST /api/v1/notifications', 'GET /api/v1/notifications/status', 'POST /api/v1/webhooks']);
 
 const callers = new WeakMap<FastifyRequest, AccessClaims>();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -35,4 +35,16 @@ export function callerOf(req: FastifyRequest): AccessClaims {
   const caller = callers.get(req);
   if (!caller) throw new UnauthorizedError();
   return caller;
+}
+
+/** Operator routes: an API key with the `admin` scope, and nothing else (no user token opens them). */
+export function requireAdminKey(app: RouteScope, apiKeys?: ApiKeys): void {
+  app.addHook('onRequest', async (req) => {
+    const apiKey = req.headers['x-api-key'];
+    if (typeof apiKey !== 'string' || !apiKeys) throw new UnauthorizedError('an API key with the admin scope is required (X-API-Key)', 'api_key_required');
+    const caller = apiKeys.verify(apiKey);
+    if (!caller) throw new UnauthorizedError('unknown API key', 'invalid_api_key');
+    if (!caller.scopes.includes('admin')) throw new ForbiddenError('this API key has no admin scope');
+    callers.set(req, caller);
+  });
 }

@@ -58,7 +58,8 @@ export const ChannelStatus = Type.Object({
   status: Type.Enum(DELIVERY_STATUSES),
   attempts: Type.Integer(),
   lastError: Type.Optional(Type.String()),
-  reason: Type.Optional(Type.String({ description: 'why it was skipped: channel_off, type_off, not_requested, delivered_live, read, superseded' })),
+  provider: Type.Optional(Type.String({ description: 'the provider that took it (smtp, smtp-fallback, twilio, slack, capture)' })),
+  reason: Type.Optional(Type.String({ description: 'why it was skipped, cancelled, failed or bounced: channel_off, type_off, not_requested, delivered_live, read, superseded, no_address, undeliverable, max_attempts, rejected, ...' })),
   notBefore: Type.Optional(Type.String({ format: 'date-time', description: 'held until then (quiet hours)' })),
   digest: Type.Optional(Type.Enum(['daily', 'weekly'], { description: 'waiting for this digest' })),
   updatedAt: Timestamp,
@@ -90,20 +91,20 @@ export const StatusPage = Type.Object(
   },
 );
 
+// Every channel list below is derived from CHANNELS (domain/channels.ts is the one definition).
 const TypePreference = Type.Object({
-  in_app: Type.Optional(Type.Boolean()),
-  email: Type.Optional(Type.Boolean()),
-  sms: Type.Optional(Type.Boolean()),
-  push: Type.Optional(Type.Boolean()),
+  ...Object.fromEntries(CHANNELS.map((c) => [c, Type.Optional(Type.Boolean())])),
   frequency: Type.Optional(Type.Enum(FREQUENCIES)),
 });
 
 export const Preferences = Type.Object({
-  channels: Type.Object({ in_app: Type.Boolean(), email: Type.Boolean(), sms: Type.Boolean(), push: Type.Boolean() }),
+  channels: Type.Object(Object.fromEntries(CHANNELS.map((c) => [c, Type.Boolean()]))),
   types: Type.Record(Type.String(), TypePreference),
   frequency: Type.Enum(FREQUENCIES),
   quietHours: Type.Optional(Type.Union([Type.Object({ start: Type.String(), end: Type.String() }), Type.Null()])),
   timezone: Type.Optional(Type.String()),
+  digestHour: Type.Optional(Type.Integer({ minimum: 0, maximum: 23, description: 'local hour of daily/weekly digests (default 8)' })),
+  slackWebhookUrl: Type.Optional(Type.Union([Type.String({ maxLength: 300, description: 'a Slack incoming-webhook URL (https://hooks.slack.com/services/...)' }), Type.Null()])),
 });
 
 /** The PUT body as documented; every field is optional and validated by normalizePreferences. */

@@ -5,16 +5,18 @@ import type { RawData, WebSocket } from 'ws';
 import type { Logger, TokenVerifier } from '@herald/platform';
 import { routeFrames } from '../domain/live-routing.js';
 import type { AddressedFrame, Clock, Presence } from '../domain/ports.js';
+import { SessionCatchUps } from './catch-ups.js';
 import { handleClientFrame } from './client-frames.js';
 import type { HubContext, LiveInbox } from './hub-context.js';
 import { LocalSessions } from './local-sessions.js';
-import { liveMetrics, type LiveMetrics } from './metrics.js';
+import { liveMetrics, type LiveMetrics, type ResyncReason } from './metrics.js';
 import { resolveLiveOptions, type LiveOptions } from './options.js';
-import { PresenceKeeper } from './presence-keeper.js';
+import { PresenceKeeper, within } from './presence-keeper.js';
 import { CLOSE, encodeHello, encodeLive } from './protocol.js';
+import { Resync, type ResyncHost } from './resync.js';
 import { registerWsRoute, type AnyFastify, type WsRouteHost } from './routes.js';
 import { Session, type SessionHost } from './session.js';
-import type { LiveTransport } from './transport.js';
+import { BROADCAST, type LiveTransport, type ResyncRequest } from './transport.js';
 
 export interface LiveHubDeps {
   instanceId: string;
@@ -32,6 +34,12 @@ export interface LiveHubStats {
   instanceId: string;
   sockets: number;
   users: number;
+  /** Redis failed and has not been seen working since (local sockets will catch up). */
+  redisTrouble?: boolean;
+  /** Instances (or the broadcast) still owed a resync request. */
+  resyncsOwed?: number;
+  /** Sockets waiting for or running a server catch-up. */
+  catchUps?: number;
 }
 
 export interface LiveHub {
@@ -54,7 +62,7 @@ export function createLiveHub(deps: LiveHubDeps): LiveHub {
  * The live layer of one instance: the sockets it holds, their presence in the shared registry, and
  * the routing of frames to them or to the instances holding the rest (docs/notification-service.md).
  */
-class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost {
+class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
   readonly options: LiveOptions;
   readonly metrics: LiveMetrics;
   readonly inbox: LiveInbox;
@@ -63,6 +71,8 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost {
   readonly verifier: TokenVerifier;
   private readonly sessions = new LocalSessions();
   private readonly presence: PresenceKeeper;
+  private readonly resync: Resync;
+  private readonly catchUps: SessionCatchUps;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => Promise<void>) | undefined;
   private closing = false;
@@ -75,6 +85,16 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost {
     this.clock = deps.clock ?? { now: () => new Date() };
     this.verifier = deps.verifier;
     this.presence = new PresenceKeeper(deps.presence, deps.instanceId, this.logger);
+    this.resync = new Resync(this);
+    this.catchUps = new SessionCatchUps(this, this.options.resyncConcurrency);
+  }
+
+  get instanceId(): string {
+    return this.deps.instanceId;
+  }
+
+  get transport(): LiveTransport {
+    return this.deps.transport;
   }
 
   registerRoutes(app: AnyFastify): Promise<void> {
@@ -82,7 +102,12 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost {
   }
 
   async start(): Promise<void> {
-    this.unsubscribe = await this.deps.transport.subscribe(this.deps.instanceId, (frames) => this.writeLocal(frames));
+    this.unsubscribe = await this.deps.transport.subscribe(this.deps.instanceId, {
+      frames: (frames) => this.writeLocal(frames),
+      resync: (request) => this.resync.received(request),
+      down: (since) => this.resync.subscriberDown(since),
+      up: (subscribed) => this.resync.subscriberRestored(subscribed),
+    });
     this.timers.push(
       setInterval(() => this.heartbeat(), this.options.heartbeatMs).unref(),
       setInterval(() => void this.refreshPresence(), this.options.presenceRefreshMs).unref(),
@@ -96,27 +121,46 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost {
     try {
       remote = await this.presence.elsewhere([...new Set(frames.map((f) => f.userId))]);
     } catch (err) {
-      this.logger.warn({ err }, 'presence unreadable: frames reached local sockets only');
+      // Which instances hold these users is unknown, so every instance is asked to catch them up.
+      this.logger.warn({ err }, 'presence unreadable: frames reached local sockets only; all instances will catch these users up');
+      this.resync.failed('presence', { target: BROADCAST, frames });
       return { online };
     }
     for (const userId of remote.keys()) online.add(userId);
-    const batches = routeFrames(frames, remote);
-    await Promise.all(
-      [...batches].map(([instanceId, batch]) =>
-        this.deps.transport.publish(instanceId, batch).catch((err) => this.logger.warn({ err, to: instanceId }, 'live publish failed')),
-      ),
-    );
+    await Promise.all([...routeFrames(frames, remote)].map(([instanceId, batch]) => this.publish(instanceId, batch)));
+    this.resync.worked();
     return { online };
   }
 
+  private async publish(instanceId: string, batch: AddressedFrame[]): Promise<void> {
+    // Issued first on the same connection, so an owed request reaches the instance before these frames.
+    const owed = this.resync.sendOwed(instanceId);
+    try {
+      if (!(await within(this.deps.transport.publish(instanceId, batch), 'live publish'))) this.resync.unheard(instanceId, batch);
+    } catch (err) {
+      this.logger.warn({ err, to: instanceId }, 'live publish failed; the instance will be asked to catch up');
+      this.resync.failed('publish', { target: instanceId, frames: batch });
+    }
+    await owed;
+  }
+
   stats(): LiveHubStats {
-    return { instanceId: this.deps.instanceId, sockets: this.sessions.size, users: this.sessions.users };
+    return {
+      instanceId: this.deps.instanceId,
+      sockets: this.sessions.size,
+      users: this.sessions.users,
+      redisTrouble: this.resync.inTrouble,
+      resyncsOwed: this.resync.owedCount,
+      catchUps: this.catchUps.count,
+    };
   }
 
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     for (const timer of this.timers) clearInterval(timer);
+    this.resync.stop();
+    this.catchUps.close();
     this.presence.stop();
     const users = this.sessions.userIds();
     await this.closeSessions();
@@ -137,6 +181,7 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost {
       return;
     }
     const first = this.sessions.add(session);
+    if (this.resync.inTrouble) session.markGap();
     session.opening = this.open(session, first).finally(() => (session.opening = undefined));
   }
 
@@ -147,7 +192,9 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost {
       const unread = await this.inbox.unreadCount(session.userId);
       if (session.state === 'closed') return;
       session.send(encodeHello(session.id, unread));
-      if (session.state === 'opening') session.goLive();
+      if (session.state !== 'opening') return;
+      if (session.hasPending) this.catchUps.enqueue(session);
+      else session.goLive();
     } catch (err) {
       this.logger.warn({ err, sessionId: session.id, userId: session.userId }, 'could not open live session');
       session.close(CLOSE.INTERNAL, 'inbox unavailable: reconnect later');
@@ -183,6 +230,23 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost {
     for (const socket of open) if (socket.readyState !== socket.CLOSED) socket.terminate();
   }
 
+  // --- catching up after Redis trouble -------------------------------------------------------
+
+  markGaps(after?: string): void {
+    for (const session of this.sessions.all()) session.markGap(after);
+  }
+
+  /**
+   * After this instance's own trouble its users are registered again before any query runs: entries
+   * may have expired meanwhile, and frames are routed here only once they are back.
+   */
+  catchUp(reason: ResyncReason, request: Omit<ResyncRequest, 'from'> = {}, ready?: Promise<unknown>): void {
+    const sessions = request.users ? request.users.flatMap((userId) => [...(this.sessions.of(userId) ?? [])]) : this.sessions.all();
+    const waits: Promise<unknown>[] = ready ? [ready] : [];
+    if (reason !== 'requested') waits.push(within(this.refreshPresence(0), 'presence re-register'));
+    this.catchUps.request(sessions, request.after, this.resync.inTrouble, waits);
+  }
+
   // --- frames and timers ---------------------------------------------------------------------
 
   /**
@@ -212,8 +276,8 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost {
     return online;
   }
 
-  private refreshPresence(): Promise<void> {
-    return this.presence.refresh(this.sessions.userIds(), this.options.presenceRefreshMs / 2, (userId) => this.sessions.countFor(userId) > 0);
+  private refreshPresence(spreadMs = this.options.presenceRefreshMs / 2): Promise<void> {
+    return this.presence.refresh(this.sessions.userIds(), spreadMs, (userId) => this.sessions.countFor(userId) > 0);
   }
 
   private heartbeat(): void {

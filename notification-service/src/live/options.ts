@@ -28,6 +28,8 @@ export interface LiveOptions {
   maxReadIds: number;
   /** WS_CLOSE_GRACE_MS: on shutdown, how long clients get to acknowledge the close before they are dropped. */
   closeGraceMs: number;
+  /** WS_RESYNC_CONCURRENCY: sockets caught up from the inbox at once after a Redis outage (the rest hold their frames and wait). */
+  resyncConcurrency: number;
 }
 
 export const DEFAULT_LIVE_OPTIONS: Readonly<LiveOptions> = Object.freeze({
@@ -42,6 +44,7 @@ export const DEFAULT_LIVE_OPTIONS: Readonly<LiveOptions> = Object.freeze({
   maxBadFrames: 10,
   maxReadIds: 200,
   closeGraceMs: 2_000,
+  resyncConcurrency: 8,
 });
 
 export function resolveLiveOptions(overrides: Partial<LiveOptions> = {}): LiveOptions {
@@ -68,6 +71,7 @@ export const liveEnvSpec = {
   wsMaxResumeBuffer: env.int('WS_MAX_RESUME_BUFFER', DEFAULT_LIVE_OPTIONS.maxResumeBufferFrames, 1, 100_000),
   wsDedupWindowMs: env.int('WS_DEDUP_WINDOW_MS', DEFAULT_LIVE_OPTIONS.dedupWindowMs, 1, 600_000),
   wsCloseGraceMs: env.int('WS_CLOSE_GRACE_MS', DEFAULT_LIVE_OPTIONS.closeGraceMs, 1, 60_000),
+  wsResyncConcurrency: env.int('WS_RESYNC_CONCURRENCY', DEFAULT_LIVE_OPTIONS.resyncConcurrency, 1, 1_000),
   presenceRefreshMs: env.int('PRESENCE_REFRESH_MS', DEFAULT_LIVE_OPTIONS.presenceRefreshMs, 100, 600_000),
   presenceTtlMs: env.int('PRESENCE_TTL_MS', DEFAULT_PRESENCE_TTL_MS, 300, 3_600_000),
 };
@@ -88,6 +92,7 @@ export function liveOptionsFromConfig(config: LiveConfig): LiveOptions {
     maxResumeBufferFrames: config.wsMaxResumeBuffer,
     dedupWindowMs: config.wsDedupWindowMs,
     closeGraceMs: config.wsCloseGraceMs,
+    resyncConcurrency: config.wsResyncConcurrency,
     presenceRefreshMs: config.presenceRefreshMs,
   });
 }

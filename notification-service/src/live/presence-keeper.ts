@@ -12,7 +12,7 @@ const BATCH = 250;
  * A Redis client queues commands while disconnected and retries them for a long time; hello and
  * deliver() wait this long for presence at most, then carry on without it (local sockets still work).
  */
-const WAIT_MS = 2_000;
+export const WAIT_MS = 2_000;
 
 /**
  * This instance's entries in the shared presence registry: registered when a user's first socket
@@ -98,10 +98,11 @@ export class PresenceKeeper {
   }
 }
 
-function within<T>(promise: Promise<T>, what: string): Promise<T> {
+/** `promise`, or a rejection once WAIT_MS passed: a Redis client would otherwise keep the caller waiting through a whole outage. */
+export function within<T>(promise: Promise<T>, what: string, waitMs = WAIT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${WAIT_MS} ms`)), WAIT_MS);
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${waitMs} ms`)), waitMs);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,6 +1,7 @@
 import type { RawData, WebSocket } from 'ws';
 import type { LiveMetrics } from './metrics.js';
 import type { LiveOptions } from './options.js';
+import { catchUpStart, maxId, minId } from './catch-up.js';
 import { CLOSE, type Outgoing } from './protocol.js';
 
 /** What a session needs from the hub that owns it. */
@@ -15,7 +16,8 @@ export interface SessionHost {
 
 /**
  * opening: registering presence and sending hello; live frames are held so hello comes first.
- * resuming: replaying the inbox; live frames are held, then flushed without the ids already sent.
+ * resuming: replaying the inbox (asked by the client, or a server catch-up, running or queued); live
+ * frames are held, then flushed without the ids already sent.
  */
 export type SessionState = 'opening' | 'live' | 'resuming' | 'closed';
 
@@ -36,6 +38,18 @@ export class Session {
   badFrames = 0;
   /** Client frames wait for this while the session opens. */
   opening: Promise<void> | undefined;
+  readonly openedAt = Date.now();
+  /** The newest notification id written, or the id the client resumed after: a catch-up pages from here. */
+  cursor: string | undefined;
+  /**
+   * Where the socket stood when this instance's Redis trouble began (frames for it may be lost from
+   * then on); while set, the ids it is sent are remembered so the catch-up does not repeat them.
+   */
+  gapFrom: string | undefined;
+  /** Whether the running resume is the client's (a second client resume is refused, a catch-up merges). */
+  resumeByClient = false;
+  /** A catch-up owed: page the inbox after this id before going live. */
+  private pendingFrom: string | undefined;
   private held: Outgoing[] | undefined;
   /** Notification ids written recently, so a frame that is both replayed and delivered live goes out once. */
   private seen: Set<string> | undefined;
@@ -72,7 +86,10 @@ export class Session {
   }
 
   write(out: Outgoing): void {
-    if (out.notificationId !== undefined && !this.remember(out.notificationId)) return;
+    if (out.notificationId !== undefined) {
+      if (!this.remember(out.notificationId)) return;
+      this.cursor = maxId(this.cursor, out.notificationId);
+    }
     this.host.metrics.framesSent.inc();
     this.send(out.data);
   }
@@ -80,6 +97,7 @@ export class Session {
   /** A replayed notification; resolves when written to the OS when `flush`, so a resume cannot outrun its reader. */
   replay(out: Outgoing, flush: boolean): { sent: boolean; written?: Promise<void> } {
     if (this.state === 'closed' || !this.remember(out.notificationId!)) return { sent: false };
+    this.cursor = maxId(this.cursor, out.notificationId);
     if (!flush) {
       this.send(out.data);
       return { sent: true };
@@ -110,8 +128,33 @@ export class Session {
     (this.socket as unknown as RawSocketOf)._socket?.uncork();
   }
 
-  startResume(): void {
+  startResume(byClient: boolean): void {
     this.state = 'resuming';
+    this.resumeByClient = byClient;
+  }
+
+  /**
+   * Marks where a possible loss of live frames begins: here, or earlier when `after` says the loss
+   * began before it was noticed (an earlier mark is kept).
+   */
+  markGap(after?: string): void {
+    this.gapFrom = minId(this.gapFrom, catchUpStart({ gapFrom: undefined, cursor: this.cursor, openedAt: this.openedAt }, after));
+  }
+
+  /** Owes a catch-up after `from` (the earliest one wins); it replaces the gap mark. */
+  owe(from: string): void {
+    this.pendingFrom = minId(this.pendingFrom, from);
+    this.gapFrom = undefined;
+  }
+
+  get hasPending(): boolean {
+    return this.pendingFrom !== undefined;
+  }
+
+  takePending(): string | undefined {
+    const from = this.pendingFrom;
+    this.pendingFrom = undefined;
+    return from;
   }
 
   /** Leaves opening or resuming: held frames go out in arrival order, minus what was already sent. */
@@ -129,7 +172,7 @@ export class Session {
 
   /** Drops the id set once its window has passed (called from the heartbeat, so idle sockets shed it). */
   expireSeen(now: number): void {
-    if (this.seen && this.state !== 'resuming' && now > this.seenUntil) this.seen = undefined;
+    if (this.seen && !this.tracking && now > this.seenUntil) this.seen = undefined;
   }
 
   close(code: number, reason: string): void {
@@ -148,11 +191,18 @@ export class Session {
     this.state = 'closed';
     this.held = undefined;
     this.seen = undefined;
+    this.pendingFrom = undefined;
+    this.gapFrom = undefined;
     this.host.detach(this);
   }
 
+  /** Ids are kept past the window while a replay runs or a gap is open (a catch-up will page over them). */
+  private get tracking(): boolean {
+    return this.state === 'resuming' || this.gapFrom !== undefined;
+  }
+
   private remember(id: string): boolean {
-    if (this.state !== 'resuming' && Date.now() > this.seenUntil) {
+    if (!this.tracking && Date.now() > this.seenUntil) {
       this.seen = undefined;
       return true;
     }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '@herald/platform';
 import type { InboxStore } from '../../src/domain/ports.js';
-import { item, many, newUser, seed, type MakeStores } from './stores.js';
+import { FALLBACK_DELAY_MS, item, many, newUser, plusMs, seed, type MakeStores } from './stores.js';
 
 /** What every InboxStore must do; run against the memory store and PostgreSQL through Prisma. */
 export function inboxStoreContract(name: string, make: MakeStores): void {
@@ -86,15 +86,29 @@ export function inboxStoreContract(name: string, make: MakeStores): void {
       expect(await inbox.unreadCounts([user, other])).toEqual(new Map([[user, 0], [other, 1]]));
     });
 
-    it('reading settles deliveries: in_app read, a pending email skipped, an already skipped one keeps its reason', async () => {
+    it('reading clears the timer and settles deliveries: in_app read, what was not sent cancelled, what was sent read, a final one keeps its reason', async () => {
       const user = newUser();
-      const [pending] = await seed(inbox, user);
-      const [queued] = await seed(inbox, user);
-      await inbox.markRead([pending!.id], user, new Date());
-      expect(await channelsOf(pending!.id, user)).toEqual(['in_app:read', 'email:skipped:read']);
-      await inbox.skipFallbacks([queued!.id], 'delivered_live', new Date());
-      await inbox.markAllRead(user, new Date());
-      expect(await channelsOf(queued!.id, user)).toEqual(['in_app:read', 'email:skipped:delivered_live']);
+      const [scheduled] = await seed(inbox, user);
+      const [fired] = await seed(inbox, user, [{}], {
+        fallback: null,
+        rows: { email: { status: 'sent' }, sms: { status: 'queued' }, slack: { status: 'skipped', reason: 'no_address' } },
+      });
+      const [digested] = await seed(inbox, user, [{}], { fallback: null, rows: { email: { status: 'pending', digest: 'daily' } } });
+      const [seenLive] = await seed(inbox, user);
+      expect(await channelsOf(scheduled!.id, user)).toEqual(['in_app:delivered', 'email:scheduled']);
+      const readAt = new Date();
+      expect(await inbox.markRead([scheduled!.id], user, readAt)).toEqual([scheduled!.id]);
+      const settled = (await inbox.deliveryStatuses([scheduled!.id], user)).get(scheduled!.id)!;
+      expect(settled.map((c) => `${c.channel}:${c.status}:${c.reason}`)).toEqual(['in_app:read:undefined', 'email:cancelled:read']);
+      expect(settled[1]!.updatedAt).toBe(readAt.toISOString());
+      expect(await inbox.settleOnline([seenLive!.id], 300_000)).toBe(1);
+      expect(await inbox.markAllRead(user, new Date())).toBe(3);
+      expect(await channelsOf(fired!.id, user)).toEqual(['in_app:read', 'email:read', 'sms:cancelled:read', 'slack:skipped:no_address']);
+      expect(await channelsOf(digested!.id, user)).toEqual(['in_app:read', 'email:cancelled:read']);
+      expect(await channelsOf(seenLive!.id, user)).toEqual(['in_app:read', 'email:skipped:delivered_live']);
+      // A cleared timer is not set again, and a read item's timer is not escalated.
+      expect(await inbox.settleOnline([scheduled!.id, seenLive!.id], 300_000)).toBe(0);
+      expect(await channelsOf(scheduled!.id, user)).toEqual(['in_app:read', 'email:cancelled:read']);
     });
 
     it('finds open groups, supersedes the old item, and reading the old id reads its successor', async () => {
@@ -102,7 +116,7 @@ export function inboxStoreContract(name: string, make: MakeStores): void {
       const key = `like:post:${uuidv7()}`;
       const [readOne] = await seed(inbox, user, [{ groupKey: key, count: 1 }]);
       await inbox.markRead([readOne!.id], user, new Date());
-      const [head] = await seed(inbox, user, [{ groupKey: key, count: 1 }]);
+      const [head] = await seed(inbox, user, [{ groupKey: key, count: 1 }], { rows: { sms: { status: 'pending', digest: 'daily' }, slack: { status: 'sent' } } });
       await seed(inbox, user, [{ groupKey: 'like:post:other', count: 1 }]);
       await seed(inbox, user, [{ groupKey: key, count: 1 }], { inInbox: false });
       const [othersHead] = await seed(inbox, other, [{ groupKey: key, count: 1 }]);
@@ -118,7 +132,9 @@ export function inboxStoreContract(name: string, make: MakeStores): void {
       });
       expect((await inbox.list(user, { limit: 10 })).items.map((n) => n.id)).not.toContain(head!.id);
       expect(await inbox.listAfter(user, readOne!.id, 10).then((l) => l.map((n) => n.id))).not.toContain(head!.id);
-      expect(await channelsOf(head!.id, user)).toEqual(['in_app:delivered', 'email:skipped:superseded']);
+      // The old item's timer and pending rows would announce a stale count; what was sent stays as it is.
+      expect(await channelsOf(head!.id, user)).toEqual(['in_app:delivered', 'email:cancelled:superseded', 'sms:cancelled:superseded', 'slack:sent']);
+      expect(await inbox.settleOnline([head!.id], 300_000)).toBe(0);
       expect(await inbox.unreadCount(user)).toBe(2);
       expect((await inbox.transaction((uow) => uow.openGroups(key, [user]))).get(user)!.id).toBe(successor.id);
       expect(await inbox.markRead([head!.id], user, new Date())).toEqual([successor.id]);
@@ -132,28 +148,44 @@ export function inboxStoreContract(name: string, make: MakeStores): void {
       expect(await inbox.listAfter(user, uuidv7(0), 10)).toEqual([]);
       expect(await inbox.unreadCount(user)).toBe(0);
       expect(await inbox.markAllRead(user, new Date())).toBe(0);
-      expect(await channelsOf(hidden!.id, user)).toEqual(['in_app:delivered', 'email:pending']);
+      expect(await channelsOf(hidden!.id, user)).toEqual(['in_app:delivered', 'email:scheduled']);
     });
 
-    it('shows delivery status to the recipient and the sender only, channels in order', async () => {
+    it('shows delivery status to the recipient and the sender only, channels in order, timer channels as scheduled', async () => {
       const [user, sender, stranger] = [newUser(), newUser(), newUser()];
-      const [n] = await seed(inbox, user, [{}], { senderId: sender });
+      const [n] = await seed(inbox, user, [{}], { senderId: sender, fallback: ['slack', 'email'], rows: { sms: { status: 'pending', digest: 'weekly' } } });
       const statuses = await inbox.deliveryStatuses([n!.id, uuidv7()], sender);
       expect([...statuses.keys()]).toEqual([n!.id]);
+      const notBefore = plusMs(n!.notification.createdAt, FALLBACK_DELAY_MS);
       expect(statuses.get(n!.id)).toEqual([
         { channel: 'in_app', status: 'delivered', attempts: 0, updatedAt: expect.any(String) },
-        { channel: 'email', status: 'pending', attempts: 0, updatedAt: expect.any(String) },
+        { channel: 'email', status: 'scheduled', attempts: 0, notBefore, updatedAt: n!.notification.createdAt },
+        { channel: 'sms', status: 'pending', attempts: 0, digest: 'weekly', updatedAt: expect.any(String) },
+        { channel: 'slack', status: 'scheduled', attempts: 0, notBefore, updatedAt: n!.notification.createdAt },
       ]);
       expect((await inbox.deliveryStatuses([n!.id], user)).size).toBe(1);
       expect((await inbox.deliveryStatuses([n!.id], stranger)).size).toBe(0);
     });
 
-    it('skips only fallbacks that have not been sent', async () => {
+    it('settleOnline clears the timers of items seen live, escalates critical ones, and counts only what changed', async () => {
       const user = newUser();
       const [a, b] = await seed(inbox, user, many(2));
-      expect(await inbox.skipFallbacks([a!.id, b!.id], 'delivered_live', new Date())).toBe(2);
-      expect(await inbox.skipFallbacks([a!.id, b!.id], 'delivered_live', new Date())).toBe(0);
+      const [critical] = await seed(inbox, user, [{ type: 'alert', category: 'alert', priority: 'critical' }]);
+      const [read] = await seed(inbox, user);
+      const [noTimer] = await seed(inbox, user, [{}], { fallback: null });
+      const [untouched] = await seed(inbox, user);
+      await inbox.markRead([read!.id], user, new Date());
+      expect(await inbox.settleOnline([a!.id, b!.id, critical!.id, read!.id, noTimer!.id, uuidv7()], 300_000)).toBe(3);
+      expect(await inbox.settleOnline([a!.id, b!.id, read!.id, noTimer!.id], 300_000)).toBe(0);
       expect(await channelsOf(a!.id, user)).toEqual(['in_app:delivered', 'email:skipped:delivered_live']);
+      expect(await channelsOf(b!.id, user)).toEqual(['in_app:delivered', 'email:skipped:delivered_live']);
+      // Critical: still goes out if left unread, ESCALATE_AFTER_MS after creation instead of the fallback delay.
+      const [, email] = (await inbox.deliveryStatuses([critical!.id], user)).get(critical!.id)!;
+      expect(email).toMatchObject({ channel: 'email', status: 'scheduled', notBefore: plusMs(critical!.notification.createdAt, 300_000) });
+      expect(await channelsOf(read!.id, user)).toEqual(['in_app:read', 'email:cancelled:read']);
+      expect(await channelsOf(noTimer!.id, user)).toEqual(['in_app:delivered']);
+      expect(await channelsOf(untouched!.id, user)).toEqual(['in_app:delivered', 'email:scheduled']);
+      expect(await inbox.settleOnline([], 300_000)).toBe(0);
     });
 
     it('records a send request once and finds it', async () => {

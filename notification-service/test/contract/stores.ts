@@ -1,6 +1,7 @@
 import { uuidv7 } from '@herald/platform';
-import type { Notification } from '../../src/domain/notification.js';
-import type { DeliveryRow, InboxStore, PreferenceStore, ProjectionStore } from '../../src/domain/ports.js';
+import type { OutOfBandChannel } from '../../src/domain/channels.js';
+import type { DeliveryStatus, Notification } from '../../src/domain/notification.js';
+import type { DeliveryReason, DeliveryRow, InboxStore, PreferenceStore, ProjectionStore } from '../../src/domain/ports.js';
 
 /** The three stores of one backend (memory, or Prisma on one test database). */
 export interface Stores {
@@ -34,20 +35,45 @@ export interface Seeded {
   notification: Notification;
 }
 
-/** Inserts items (with an in_app `delivered` and an email `pending` row each) in one transaction. */
+/** The fan-out's default delay before an unread item goes out of band (FALLBACK_DELAY_MS). */
+export const FALLBACK_DELAY_MS = 120_000;
+
+export const plusMs = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
+
+/** A delivery row as the sweep or a worker leaves it (any status), or a pending digest row. */
+export interface SeedRow {
+  status: DeliveryStatus;
+  reason?: DeliveryReason;
+  digest?: 'daily' | 'weekly';
+}
+
+/**
+ * Inserts items in one transaction, each as the fan-out writes it: an in_app `delivered` row and
+ * an out-of-band timer (`fallback`, default email at createdAt + FALLBACK_DELAY_MS; null for none),
+ * plus any out-of-band `rows` (what a fired timer, a worker or a digest would have left).
+ */
 export async function seed(
   inbox: InboxStore,
   recipientId: string,
   items: Partial<Notification>[] = [{}],
-  opts: { inInbox?: boolean; senderId?: string; emailStatus?: DeliveryRow['status'] | null } = {},
+  opts: { inInbox?: boolean; senderId?: string; fallback?: OutOfBandChannel[] | null; rows?: Partial<Record<OutOfBandChannel, SeedRow>> } = {},
 ): Promise<Seeded[]> {
   const made = items.map((over) => item(over));
+  const channels = opts.fallback === undefined ? (['email'] as OutOfBandChannel[]) : opts.fallback;
   await inbox.transaction(async (uow) => {
-    await uow.insertNotifications(made.map((notification) => ({ recipientId, notification, inInbox: opts.inInbox ?? true, ...(opts.senderId ? { senderId: opts.senderId } : {}) })));
+    await uow.insertNotifications(made.map((notification) => ({
+      recipientId, notification, inInbox: opts.inInbox ?? true,
+      fallback: channels ? { at: new Date(Date.parse(notification.createdAt) + FALLBACK_DELAY_MS), channels } : null,
+      ...(opts.senderId ? { senderId: opts.senderId } : {}),
+    })));
     const rows: DeliveryRow[] = made.flatMap((n) => {
       const base = { notificationId: n.id, recipientId, notBefore: null, digest: null, reason: null };
-      const email = opts.emailStatus === null ? [] : [{ ...base, channel: 'email' as const, status: opts.emailStatus ?? ('pending' as const) }];
-      return [{ ...base, channel: 'in_app' as const, status: 'delivered' as const }, ...email];
+      const extra = (Object.entries(opts.rows ?? {}) as [OutOfBandChannel, SeedRow][]).map(([channel, row]) => ({
+        ...base, channel,
+        // Statuses past `pending` are written by the sweep and the workers, not the fan-out's DeliveryRow.
+        status: row.status as DeliveryRow['status'], reason: row.reason ?? null, digest: row.digest ?? null,
+      }));
+      return [{ ...base, channel: 'in_app' as const, status: 'delivered' as const }, ...extra];
     });
     await uow.insertDeliveries(rows);
   });

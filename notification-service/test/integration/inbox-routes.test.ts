@@ -76,14 +76,17 @@ describe('inbox routes', () => {
     const [me, other] = [uuidv7(), uuidv7()];
     await give(me, 2);
     await give(other, 1);
-    const [a, b] = (await as(me).get('/api/v1/notifications')).json().items.map((n: { id: string }) => n.id);
+    const mine = (await as(me).get('/api/v1/notifications')).json().items as { id: string; createdAt: string }[];
+    const [a, b] = mine.map((n) => n.id);
     const theirs = (await as(other).get('/api/v1/notifications')).json().items[0].id;
     const res = await as(me).get(`/api/v1/notifications/status?id=${b}&id=${theirs}&id=${a}&id=${uuidv7()}`);
     expect(res.statusCode).toBe(200);
     expect(res.json().items.map((i: { id: string }) => i.id)).toEqual([b, a]);
+    // The email has no row yet: it is the notification's timer, FALLBACK_DELAY_MS (120 s) after creation.
+    const createdAt = mine.find((n) => n.id === b)!.createdAt;
     expect(res.json().items[0].channels).toEqual([
       { channel: 'in_app', status: 'delivered', attempts: 0, updatedAt: expect.any(String) },
-      { channel: 'email', status: 'pending', attempts: 0, updatedAt: expect.any(String) },
+      { channel: 'email', status: 'scheduled', attempts: 0, notBefore: new Date(Date.parse(createdAt) + 120_000).toISOString(), updatedAt: createdAt },
     ]);
     const single = (await as(me).get(`/api/v1/notifications/status?id=${a}`)).json();
     expect(single.items.map((i: { id: string }) => i.id)).toEqual([a]);
@@ -92,18 +95,27 @@ describe('inbox routes', () => {
     expect((await as(me).get(`/api/v1/notifications/status?id=${theirs}`)).statusCode).toBe(404);
     const commaList = (await as(me).get(`/api/v1/notifications/status?id=${b},${a}`)).json();
     expect(commaList.items.map((i: { id: string }) => i.id)).toEqual([b, a]);
+    // Reading cancels the email that has not gone out.
+    expect((await as(me).post(`/api/v1/notifications/${a}/read`)).statusCode).toBe(204);
+    expect((await as(me).get(`/api/v1/notifications/status?id=${a}`)).json().channels).toMatchObject([
+      { channel: 'in_app', status: 'read' }, { channel: 'email', status: 'cancelled', reason: 'read' },
+    ]);
   });
 
   it('preferences: defaults, replace with PUT or the POST alias, and they steer delivery', async () => {
     const me = uuidv7();
     expect((await as(me).get('/api/v1/users/me/preferences')).json()).toEqual({
-      channels: { in_app: true, email: true, sms: false, push: false }, types: {}, frequency: 'instant', quietHours: null, timezone: 'UTC',
+      channels: { in_app: true, email: true, sms: false, slack: false, push: false }, types: {}, frequency: 'instant', quietHours: null, timezone: 'UTC',
+      digestHour: 8, slackWebhookUrl: null,
     });
-    const put = await as(me).put('/api/v1/users/me/preferences', { channels: { email: false }, types: { system: { frequency: 'weekly' } } });
+    const hook = 'https://hooks.slack.com/services/T0000/B0000/abcdefghijkl';
+    const put = await as(me).put('/api/v1/users/me/preferences', { channels: { email: false, slack: true }, types: { system: { frequency: 'weekly' } }, digestHour: 20, slackWebhookUrl: hook });
     expect(put.statusCode).toBe(200);
-    expect(put.json()).toMatchObject({ channels: { email: false }, types: { system: { frequency: 'weekly' } } });
+    expect(put.json()).toMatchObject({ channels: { email: false, slack: true }, types: { system: { frequency: 'weekly' } }, digestHour: 20, slackWebhookUrl: hook });
+    expect((await as(me).get('/api/v1/users/me/preferences')).json()).toEqual(put.json());
+    // A replace: what the body leaves out (slack, the digest hour, the webhook) takes the default again.
     const alias = await as(me).post('/api/v1/users/preferences', { types: { system: { in_app: false } }, channels: { email: true } });
-    expect(alias.json()).toMatchObject({ channels: { email: true }, types: { system: { in_app: false } }, frequency: 'instant' });
+    expect(alias.json()).toMatchObject({ channels: { email: true, slack: false }, types: { system: { in_app: false } }, frequency: 'instant', digestHour: 8, slackWebhookUrl: null });
     expect((await as(me).get('/api/v1/users/me/preferences')).json()).toEqual(alias.json());
     await give(me, 1);
     expect((await as(me).get('/api/v1/notifications')).json().items).toEqual([]); // in_app off for system: email only
@@ -147,7 +159,10 @@ describe('inbox routes', () => {
 
   it('documents every public route in /openapi.json', async () => {
     const doc = (await h.service.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    // Operators' and providers' routes are public API; tracking links (/t/...) and the dev outbox are not.
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/v1/admin/dead-letters',
+      '/api/v1/admin/dead-letters/{id}/replay',
       '/api/v1/notifications',
       '/api/v1/notifications/mutes',
       '/api/v1/notifications/mutes/{userId}',
@@ -155,10 +170,14 @@ describe('inbox routes', () => {
       '/api/v1/notifications/status',
       '/api/v1/notifications/unread-count',
       '/api/v1/notifications/{id}/read',
+      '/api/v1/providers/sms/status',
       '/api/v1/users/me/preferences',
       '/api/v1/users/preferences',
     ]);
     expect(Object.keys(doc.paths['/api/v1/notifications']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/api/v1/admin/dead-letters'])).toEqual(['get']);
+    expect(Object.keys(doc.paths['/api/v1/admin/dead-letters/{id}/replay'])).toEqual(['post']);
+    expect(Object.keys(doc.paths['/api/v1/providers/sms/status'])).toEqual(['post']);
     expect(doc.paths['/api/v1/users/me/preferences'].put.requestBody.content['application/json'].schema.properties).toHaveProperty('quietHours');
   });
 });

@@ -72,7 +72,7 @@ describe('event pipeline on PostgreSQL', () => {
     expect(await rowsOf(owner)).toBe(8);
   });
 
-  it('routes by preferences, drops muted actors and skips the email of those who saw it live', async () => {
+  it('routes by preferences, drops muted actors and clears the email timer of those who saw it live', async () => {
     const [muter, online, offline] = [uuidv7(), uuidv7(), uuidv7()];
     const author = { ...di, id: uuidv7() };
     await h.service.deps.projections.mute(muter, author.id, 'block', new Date());
@@ -80,13 +80,28 @@ describe('event pipeline on PostgreSQL', () => {
     await h.publish(postCreated({ author, mentionedUserIds: [muter, online, offline] }));
     await waitFor(async () => (await rowsOf(online)) + (await rowsOf(offline)) === 2, 'two mentions');
     expect(await rowsOf(muter)).toBe(0);
+    // The timers of people seen live are cleared after the push, just after the commit.
+    await waitFor(async () => (await count(h.pool, `${SCHEMA}.notifications WHERE recipient_id = $1 AND fallback_reason IS NOT NULL`, [online])) === 1, 'the online timer cleared');
     const { rows } = await h.pool.query(
       `SELECT d.recipient_id, d.channel, d.status, d.reason FROM ${SCHEMA}.deliveries d WHERE d.recipient_id = ANY($1::uuid[]) ORDER BY d.channel`,
       [[online, offline]],
     );
     const of = (user: string) => rows.filter((r) => r.recipient_id === user).map((r) => `${r.channel}:${r.status}${r.reason ? `:${r.reason}` : ''}`);
-    expect(of(online)).toEqual(['email:skipped:delivered_live', 'in_app:delivered']);
-    expect(of(offline)).toEqual(['email:pending', 'in_app:delivered']);
+    // Fan-out writes only the in_app row; the email is a timer on the notification (no row until it fires).
+    expect(of(online)).toEqual(['in_app:delivered']);
+    expect(of(offline)).toEqual(['in_app:delivered']);
+    const timers = await h.pool.query(
+      `SELECT recipient_id, fallback_at, fallback_channels, fallback_reason, created_at FROM ${SCHEMA}.notifications WHERE recipient_id = ANY($1::uuid[])`,
+      [[online, offline]],
+    );
+    const timerOf = (user: string) => {
+      const r = timers.rows.find((t) => t.recipient_id === user);
+      return { at: r.fallback_at?.getTime() ?? null, channels: r.fallback_channels, reason: r.fallback_reason, createdAt: r.created_at.getTime() };
+    };
+    // Default preferences: email only (sms, slack and push are off), FALLBACK_DELAY_MS (120 s) after creation.
+    const away = timerOf(offline);
+    expect(away).toEqual({ at: away.createdAt + 120_000, channels: ['email'], reason: null, createdAt: expect.any(Number) });
+    expect(timerOf(online)).toEqual({ at: null, channels: ['email'], reason: 'delivered_live', createdAt: expect.any(Number) });
   });
 
   it('an unknown type is acked and counted; a registration projects the user', async () => {

@@ -13,7 +13,7 @@ import { createTestDatabase, type TestDatabase } from '@herald/platform/testing'
 import type { DomainEvent } from '@herald/contracts';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
-import { createNotificationService, MIGRATIONS_DIR, type NotificationService } from '../../src/service.js';
+import { createNotificationService, MIGRATIONS_DIR, type NotificationService, type NotificationServiceDeps } from '../../src/service.js';
 import type { LiveHub } from '../../src/live/index.js';
 import { FakeLive } from './memory-deps.js';
 
@@ -58,6 +58,8 @@ export interface HarnessOptions {
   queuePrefix?: string;
   chunkSize?: number;
   instances?: number;
+  /** Out-of-band channel settings (providers, delays); defaults as documented. */
+  channels?: NotificationServiceDeps['channels'];
 }
 
 export async function startHarness(name: string, opts: HarnessOptions = {}): Promise<Harness> {
@@ -88,6 +90,7 @@ export async function startHarness(name: string, opts: HarnessOptions = {}): Pro
       chunkSize: opts.chunkSize,
       live: () => live,
       outboxPollMs: 60_000,
+      ...(opts.channels ? { channels: opts.channels } : {}),
     });
     await service.start();
     instances.push({ service, live, registry });

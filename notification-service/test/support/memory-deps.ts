@@ -98,6 +98,8 @@ export function memoryWorld(over: Partial<Pick<AppDeps, 'chunkSize' | 'groupWind
     logger: createLogger('notification-service-test', process.env.LOG_LEVEL ?? 'silent'),
     chunkSize: over.chunkSize ?? 1000,
     groupWindowMs: over.groupWindowMs ?? 3_600_000,
+    fallbackDelayMs: 120_000,
+    escalateAfterMs: 300_000,
   };
   return { ...world, deps };
 }

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { AppError } from './errors.js';
+import { classifyUnavailable } from './db/unavailable.js';
 import { httpDurationHistogram } from './metrics.js';
 import { schemaCompilers } from './validation.js';
 
@@ -163,6 +164,20 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   }
   if (status >= 400 && status < 500) {
     return reply.code(status).send({ error: { code: snake(err.code ?? 'bad_request'), message: err.message } });
+  }
+  const unavailable = classifyUnavailable(err);
+  if (unavailable) {
+    // Not a bug: the database (or another server) is away, e.g. failing over. The caller may retry;
+    // /readyz names the dependency meanwhile.
+    req.log.warn({ err: { message: err.message, code: err.code } }, `${unavailable} unavailable`);
+    return reply
+      .code(503)
+      .header('retry-after', '2')
+      .send(
+        unavailable === 'database'
+          ? { error: { code: 'database_unavailable', message: 'the database is unavailable; try again shortly' } }
+          : { error: { code: 'dependency_unavailable', message: 'a service this one depends on is unavailable; try again shortly' } },
+      );
   }
   req.log.error({ err }, 'unhandled error');
   return reply.code(500).send({ error: { code: 'internal_error', message: 'something went wrong on our side' } });

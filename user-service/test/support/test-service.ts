@@ -1,9 +1,11 @@
 import { MemoryEventBus, createLogger, createMetricsRegistry, createPgPool, type EventBus } from '@herald/platform';
-import { createTestDatabase } from '@herald/platform/testing';
+import { createTestDatabase, type TestDatabase } from '@herald/platform/testing';
 import { createUserService, type UserService } from '../../src/service.js';
 import { cheapHasher, testSigner, testVerifier } from './memory-deps.js';
 
 export interface TestService {
+  /** The test's own database (its name is what an outage test cuts). */
+  db: TestDatabase;
   service: UserService;
   app: UserService['app'];
   pool: ReturnType<typeof createPgPool>;
@@ -35,6 +37,7 @@ export async function startTestService(opts: { bus?: EventBus; schema?: string }
   });
   await service.start();
   return {
+    db,
     service,
     app: service.app,
     pool,

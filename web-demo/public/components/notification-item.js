@@ -1,12 +1,16 @@
 // One inbox row. Built once per id and updated in place, so a grouped item whose count grows keeps
-// its element (and the keyboard focus inside it).
-import { h, timeEl } from '../lib/dom.js';
+// its element (and the keyboard focus inside it). A "Delivery" disclosure shows, on demand, how the
+// notification went out on each channel.
+import { h, timeEl, uniqueId } from '../lib/dom.js';
 import { headline, detail, iconFor, routeFor } from '../lib/notification-text.js';
+import { channelLabel, channelStatusesOf, reasonText, statusLabel, statusTone } from '../lib/channels.js';
 
 /**
  * @param {object} handlers
  * @param {(n: any) => void} handlers.onMarkRead
  * @param {(n: any) => void} handlers.onOpen
+ * @param {(n: any) => Promise<any>} [handlers.loadDelivery]  the item's GET /notifications/status
+ *   answer; without it the row has no Delivery disclosure
  */
 export function createNotificationItem(n, handlers) {
   const li = h('li', { class: 'notif', testid: 'notification-item' });
@@ -16,13 +20,16 @@ export function createNotificationItem(n, handlers) {
   const body = h('p', { class: 'notif-body' });
   const meta = h('p', { class: 'notif-meta' });
   const markRead = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'mark-read' }, 'Mark read');
-  li.append(icon, h('div', { class: 'notif-main' }, h('div', { class: 'notif-head' }, title, count), body, meta), markRead);
-
   let current = n;
+  const delivery = handlers.loadDelivery ? deliveryDisclosure(() => current, handlers.loadDelivery) : null;
+  li.append(icon, h('div', { class: 'notif-main' }, h('div', { class: 'notif-head' }, title, count), body, meta, delivery?.el), markRead);
+
   title.addEventListener('click', () => handlers.onOpen(current));
   markRead.addEventListener('click', () => handlers.onMarkRead(current));
 
   const update = (next) => {
+    // A group successor takes this row over: what was shown belonged to its predecessor.
+    if (next.id !== current.id) delivery?.close();
     current = next;
     const unread = !next.readAt;
     const grouped = Number.isInteger(next.count) && next.count > 1;
@@ -45,7 +52,57 @@ export function createNotificationItem(n, handlers) {
     meta.replaceChildren(unread ? h('span', { class: 'sr-only' }, 'Unread. ') : '', timeEl(next.createdAt) ?? '');
     markRead.hidden = !unread;
     markRead.setAttribute('aria-label', `Mark read: ${headline(next)}`);
+    delivery?.toggle.setAttribute('aria-label', `Delivery: ${headline(next)}`);
   };
   update(n);
   return { el: li, update };
+}
+
+/** A button that opens (and fetches, each time it opens) the per-channel delivery list below it. */
+function deliveryDisclosure(current, load) {
+  const panelId = uniqueId('delivery');
+  const toggle = h('button', { type: 'button', class: 'btn btn-small btn-ghost delivery-toggle', testid: 'delivery-toggle', 'aria-expanded': 'false', 'aria-controls': panelId }, 'Delivery');
+  const panel = h('div', { id: panelId, class: 'delivery', testid: 'delivery-panel', 'aria-live': 'polite', hidden: true });
+  let request = 0;
+  const close = () => {
+    request += 1;
+    panel.hidden = true;
+    panel.replaceChildren();
+    toggle.setAttribute('aria-expanded', 'false');
+  };
+  const open = async () => {
+    const n = current();
+    const mine = ++request;
+    panel.hidden = false;
+    toggle.setAttribute('aria-expanded', 'true');
+    panel.replaceChildren(h('p', { class: 'muted' }, 'Loading delivery…'));
+    try {
+      const channels = channelStatusesOf(await load(n), n.id);
+      if (mine !== request) return;
+      panel.replaceChildren(channels.length ? deliveryList(channels) : h('p', { class: 'muted', testid: 'delivery-empty' }, 'Nothing recorded for this notification yet.'));
+    } catch (err) {
+      if (mine !== request) return;
+      panel.replaceChildren(h('p', { class: 'form-error', role: 'alert', testid: 'delivery-error' }, err.message));
+    }
+  };
+  toggle.addEventListener('click', () => (panel.hidden ? open() : close()));
+  return { el: h('div', { class: 'delivery-wrap' }, toggle, panel), toggle, close };
+}
+
+function deliveryList(channels) {
+  return h('ul', { class: 'delivery-list', 'aria-label': 'Delivery by channel' }, channels.map((c) => {
+    const attempts = Number.isInteger(c.attempts) ? c.attempts : null;
+    const details = [
+      reasonText(c.reason),
+      attempts === null ? '' : `${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}`,
+      c.provider ? `via ${c.provider}` : '',
+      c.notBefore ? `held until ${new Date(c.notBefore).toLocaleString()}` : '',
+      c.digest ? `waiting for the ${c.digest} digest` : '',
+    ].filter(Boolean);
+    return h('li', { class: 'delivery-row', testid: `delivery-status-${c.channel}`, dataset: { channel: c.channel, status: c.status, ...(attempts === null ? {} : { attempts: String(attempts) }) } },
+      h('span', { class: 'delivery-channel' }, channelLabel(c.channel)),
+      h('span', { class: `delivery-badge tone-${statusTone(c.status)}`, testid: 'delivery-status-label' }, statusLabel(c.status)),
+      details.length ? h('span', { class: 'delivery-detail' }, details.join(' · ')) : null,
+      c.lastError ? h('span', { class: 'delivery-last-error' }, `Last error: ${c.lastError}`) : null);
+  }));
 }

@@ -27,6 +27,7 @@ export function renderInbox(root, ctx, route) {
     onOpen: (n) => {
       if (!n.readAt) handlers.onMarkRead(n);
     },
+    loadDelivery: (n) => ctx.api.deliveryStatus(n.id),
   };
 
   const render = () => {

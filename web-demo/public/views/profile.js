@@ -148,7 +148,8 @@ function profileEditor(user, ctx) {
     const patch = {};
     for (const [name] of EDITABLE) {
       const value = inputs[name].value.trim();
-      if (value !== (user[name] ?? '')) patch[name] = value;
+      // An emptied phone box removes the number.
+      if (value !== (user[name] ?? '')) patch[name] = name === 'phone' && value === '' ? null : value;
     }
     if (!Object.keys(patch).length) {
       saved.textContent = 'Nothing to save.';

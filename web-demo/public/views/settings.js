@@ -1,12 +1,18 @@
-// Notification preferences (#/settings): channels, per-type overrides, frequency, quiet hours and
-// time zone, saved whole with PUT /api/v1/users/me/preferences.
-import { h, mount, uniqueId } from '../lib/dom.js';
+// Notification settings (#/settings): where Herald may reach you (the phone number is the profile's,
+// saved with PATCH /api/v1/users/me), then the preferences: channels and the Slack webhook, per-type
+// overrides, frequency and digest hour, quiet hours and time zone, saved whole with
+// PUT /api/v1/users/me/preferences.
+import { h, field, mount, uniqueId } from '../lib/dom.js';
 import { showFormError, clearFormErrors } from '../lib/form-errors.js';
+import { CHANNELS, DEFAULT_CHANNELS, hasBounced } from '../lib/channels.js';
 
-export const CHANNELS = [['in_app', 'In-app'], ['email', 'Email'], ['sms', 'SMS'], ['push', 'Push']];
+export { CHANNELS };
 export const FREQUENCIES = [['instant', 'Instantly'], ['daily', 'Daily digest'], ['weekly', 'Weekly digest']];
 export const TYPES = ['follow', 'post', 'comment', 'like', 'mention', 'message', 'alert', 'reminder', 'system'];
-const DEFAULTS = { channels: { in_app: true, email: true, sms: false, push: false }, types: {}, frequency: 'instant' };
+export const DIGEST_HOURS = Array.from({ length: 24 }, (_, hour) => hour);
+const DEFAULTS = { channels: DEFAULT_CHANNELS, types: {}, frequency: 'instant', digestHour: 8, slackWebhookUrl: null };
+/** Where the dev outbox lives: what embedded Herald would have sent by email, SMS and Slack. */
+export const DEV_OUTBOX_URL = '/dev/outbox';
 
 /** Reads the form back into the contract's body; "Default" overrides are left out. */
 export function readPreferences(form, types) {
@@ -28,12 +34,17 @@ export function readPreferences(form, types) {
   }
   const tz = form.elements.namedItem('timezone').value.trim();
   if (tz) body.timezone = tz;
+  body.digestHour = Number(form.elements.namedItem('digestHour').value);
+  // An empty box removes the webhook.
+  body.slackWebhookUrl = form.elements.namedItem('slackWebhookUrl').value.trim() || null;
   return body;
 }
 
 export async function renderSettings(root, ctx) {
   const page = h('section', { class: 'page', testid: 'settings' }, h('h1', null, 'Notification settings'), h('p', { class: 'muted' }, 'Loading…'));
   root.append(page);
+  // The profile only adds the contact card: the preferences do not wait for it or fail with it.
+  const me = ctx.api.me().then((res) => res?.user ?? res, (err) => ({ error: err }));
   let prefs;
   try {
     const res = await ctx.api.preferences();
@@ -46,7 +57,78 @@ export async function renderSettings(root, ctx) {
     prefs = DEFAULTS;
   }
   const types = [...new Set([...TYPES, ...Object.keys(prefs.types ?? {})])];
-  mount(page, h('h1', null, 'Notification settings'), preferencesForm(prefs, types, ctx));
+  const user = await me;
+  if (user && !user.error) ctx.session.setUser({ ...ctx.session.user, ...user });
+  mount(page, h('h1', null, 'Notification settings'), contactCard(user, ctx), preferencesForm(prefs, types, ctx), devOutbox());
+}
+
+/** A note next to an address the server knows does not take messages. */
+function bouncedNote(user, name, testid) {
+  return hasBounced(user, name) ? h('p', { class: 'bounced', testid }, 'This address bounced: messages to it are not being delivered. Check it, or change it.') : null;
+}
+
+/** Where messages go: the account's email (changed on the profile) and the phone number for SMS. */
+function contactCard(user, ctx) {
+  const headingId = uniqueId('contact');
+  if (!user || user.error) {
+    return h('section', { class: 'card', testid: 'contact-card', 'aria-labelledby': headingId },
+      h('h2', { id: headingId }, 'Where we reach you'),
+      h('p', { class: 'form-error', role: 'alert' }, user?.error?.message ?? 'Your profile could not be loaded.'));
+  }
+  let current = user;
+  const saved = h('p', { class: 'ok', role: 'status', testid: 'settings-phone-saved' });
+  const phone = h('input', { type: 'tel', autocomplete: 'tel', inputmode: 'tel', placeholder: '+14155550123', value: user.phone ?? '' });
+  const phoneBounced = h('div', null, bouncedNote(user, 'phone', 'phone-bounced'));
+  const form = h('form', { class: 'contact-form', testid: 'phone-form', 'aria-label': 'Phone number' },
+    field({ label: 'Phone number (for SMS)', name: 'phone', testid: 'settings-phone', hint: 'International format, such as +14155550123. Leave empty to remove it.', control: phone }),
+    phoneBounced,
+    h('p', { class: 'form-error', 'data-form-error': '', tabindex: '-1', role: 'alert', testid: 'phone-error', hidden: true }),
+    h('div', { class: 'row row-end' }, saved, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'settings-phone-submit' }, 'Save phone number')));
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearFormErrors(form);
+    saved.textContent = '';
+    const value = phone.value.trim() || null;
+    if (value === (current.phone ?? null)) {
+      saved.textContent = 'Nothing to save.';
+      return;
+    }
+    const submit = form.querySelector('[type=submit]');
+    submit.disabled = true;
+    try {
+      const res = await ctx.api.updateMe({ phone: value });
+      current = { ...current, phone: value, ...(res?.user ?? res ?? {}) };
+      phone.value = current.phone ?? '';
+      phoneBounced.replaceChildren(bouncedNote(current, 'phone', 'phone-bounced') ?? '');
+      ctx.session.setUser({ ...ctx.session.user, ...current });
+      saved.textContent = current.phone ? 'Phone number saved.' : 'Phone number removed.';
+    } catch (err) {
+      showFormError(form, err);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  form.addEventListener('input', () => {
+    saved.textContent = '';
+  });
+
+  return h('section', { class: 'card', testid: 'contact-card', 'aria-labelledby': headingId },
+    h('h2', { id: headingId }, 'Where we reach you'),
+    h('p', { class: 'contact-email' },
+      h('span', { class: 'muted' }, 'Email: '),
+      h('span', { testid: 'settings-email' }, user.email ?? '(none)'),
+      ' ',
+      h('a', { href: `#/u/${encodeURIComponent(user.id ?? '')}` }, 'change on your profile')),
+    bouncedNote(user, 'email', 'email-bounced'),
+    form);
+}
+
+/** Embedded mode keeps what it would have sent by email, SMS and Slack at /dev/outbox. */
+function devOutbox() {
+  return h('p', { class: 'hint dev-outbox' },
+    h('a', { href: DEV_OUTBOX_URL, target: '_blank', rel: 'noopener', testid: 'dev-outbox-link' }, 'Dev outbox (embedded mode)'),
+    ' shows the email, SMS and Slack messages Herald would have sent, when no provider is configured.');
 }
 
 function errorSlot(name) {
@@ -69,6 +151,13 @@ function preferencesForm(prefs, types, ctx) {
   const tzInput = h('input', { type: 'text', name: 'timezone', id: uniqueId('tz'), testid: 'pref-timezone', list: zonesId, value: tz, autocomplete: 'off', spellcheck: 'false' });
   const frequency = h('select', { name: 'frequency', id: uniqueId('freq'), testid: 'pref-frequency' },
     FREQUENCIES.map(([v, label]) => h('option', { value: v, selected: prefs.frequency === v }, label)));
+  const digestHour = h('select', { name: 'digestHour', id: uniqueId('digest'), testid: 'pref-digest-hour' },
+    DIGEST_HOURS.map((hour) => h('option', { value: String(hour), selected: (prefs.digestHour ?? DEFAULTS.digestHour) === hour }, `${String(hour).padStart(2, '0')}:00`)));
+  const slackId = uniqueId('slack');
+  const slackUrl = h('input', {
+    type: 'url', name: 'slackWebhookUrl', id: slackId, testid: 'pref-slack-webhook-url', value: prefs.slackWebhookUrl ?? '',
+    placeholder: 'https://hooks.slack.com/services/…', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': `${slackId}-hint`,
+  });
 
   const form = h('form', { class: 'prefs', testid: 'preferences-form' },
     h('fieldset', { class: 'card' },
@@ -80,11 +169,17 @@ function preferencesForm(prefs, types, ctx) {
           h('input', { type: 'checkbox', id, name: `channels.${c}`, testid: `pref-channel-${c}`, checked: prefs.channels?.[c] ?? DEFAULTS.channels[c] }),
           ` ${label}`);
       })),
-      errorSlot('channels')),
+      errorSlot('channels'),
+      h('div', { class: 'field slack-field' },
+        h('label', { for: slackId }, 'Slack webhook URL'),
+        slackUrl,
+        h('p', { class: 'hint', id: `${slackId}-hint` }, 'Where Slack notifications go: an incoming webhook of your workspace. Leave empty to remove it.'),
+        errorSlot('slackWebhookUrl'))),
     h('fieldset', { class: 'card' },
       h('legend', null, 'How often'),
       h('div', { class: 'field' }, h('label', { for: frequency.id }, 'Send non-urgent notifications'), frequency, errorSlot('frequency')),
-      h('p', { class: 'hint' }, 'Digests collect what you chose not to get at once. Critical alerts always arrive immediately.')),
+      h('div', { class: 'field' }, h('label', { for: digestHour.id }, 'Send digests at'), digestHour, errorSlot('digestHour')),
+      h('p', { class: 'hint' }, 'Digests collect what you chose not to get at once, and go out at this hour of your time zone. Critical alerts always arrive immediately.')),
     h('fieldset', { class: 'card' },
       h('legend', null, 'Quiet hours'),
       h('label', { class: 'check', for: quietEnabled.id }, quietEnabled, ' Hold notifications during quiet hours'),

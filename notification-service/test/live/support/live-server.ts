@@ -83,3 +83,10 @@ export async function metric(registry: Registry, name: string): Promise<number> 
   const found = await registry.getSingleMetric(name)?.get();
   return found?.values[0]?.value ?? Number.NaN;
 }
+
+/** The current value of one labelled series, e.g. `live_resyncs_total{reason="requested"}`. */
+export async function labelledMetric(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  const found = await registry.getSingleMetric(name)?.get();
+  const value = found?.values.find((v) => Object.entries(labels).every(([key, wanted]) => v.labels[key] === wanted));
+  return value?.value ?? Number.NaN;
+}

@@ -42,15 +42,19 @@ describe('reading', () => {
     expect((await w.inbox.list(bo.id, { limit: 5 })).items.map((n) => [n.count, n.readAt !== null])).toEqual([[2, true]]);
   });
 
-  it('read-all clears the count; the in_app delivery becomes read and the pending email is skipped', async () => {
+  it('read-all clears the count; the in_app delivery becomes read and the scheduled email is cancelled', async () => {
     const w = memoryWorld();
     const { created } = await deliverChunk(w.deps, { eventId: uuidv7(), draft, recipientIds: [bo.id] });
     await deliverChunk(w.deps, { eventId: uuidv7(), draft, recipientIds: [bo.id] });
+    const [before] = await deliveryStatus(w.deps, bo.id, [created[0]!.notification.id]);
+    expect(before!.channels.map((c) => [c.channel, c.status])).toEqual([['in_app', 'delivered'], ['email', 'scheduled']]);
     await markAllRead(w.deps, bo.id);
     expect(await w.inbox.unreadCount(bo.id)).toBe(0);
     expect(w.live.countsFor(bo.id).at(-1)).toBe(0);
     const [status] = await deliveryStatus(w.deps, bo.id, [created[0]!.notification.id, uuidv7()]);
-    expect(status!.channels.map((c) => [c.channel, c.status, c.reason])).toEqual([['in_app', 'read', undefined], ['email', 'skipped', 'read']]);
+    expect(status!.channels.map((c) => [c.channel, c.status, c.reason])).toEqual([['in_app', 'read', undefined], ['email', 'cancelled', 'read']]);
+    // Both items' timers are cleared by the read: nothing will go out of band.
+    expect(w.inbox.all().map((n) => [n.fallbackAt, n.fallbackReason])).toEqual([[null, 'read'], [null, 'read']]);
   });
 });
 
@@ -66,7 +70,7 @@ describe('preferences and mutes', () => {
     const w = memoryWorld();
     await handleEvent(w.deps, event('user.registered', { userId: bo.id, username: 'bo', displayName: 'Bo', email: 'bo@example.com', phone: null, locale: 'en', timezone: 'America/New_York' }));
     const saved = await putPreferences(w.deps, bo.id, { frequency: 'daily' });
-    expect(saved).toMatchObject({ frequency: 'daily', timezone: 'America/New_York', channels: { in_app: true, email: true, sms: false, push: false } });
+    expect(saved).toMatchObject({ frequency: 'daily', timezone: 'America/New_York', channels: { in_app: true, email: true, sms: false, slack: false, push: false } });
     expect(await getPreferences(w.deps, bo.id)).toEqual(saved);
   });
 

@@ -65,6 +65,7 @@ describe('sendNotification', () => {
     const { ids } = await sendNotification(w.deps, backend, request({ channels: ['email'] }));
     expect(ids).toHaveLength(1);
     const statuses = await w.inbox.deliveryStatuses(ids, bo.id);
-    expect(statuses.get(ids[0]!)!.map((c) => [c.channel, c.status, c.reason])).toEqual([['in_app', 'skipped', 'not_requested'], ['email', 'pending', undefined]]);
+    expect(statuses.get(ids[0]!)!.map((c) => [c.channel, c.status, c.reason])).toEqual([['in_app', 'skipped', 'not_requested'], ['email', 'scheduled', undefined]]);
+    expect(w.inbox.all()).toMatchObject([{ id: ids[0], recipientId: bo.id, inInbox: false, fallbackAt: '2024-05-01T12:02:00.000Z' }]);
   });
 });

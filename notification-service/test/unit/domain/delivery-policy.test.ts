@@ -11,13 +11,13 @@ const decide = (preferences: Preferences, over: { type?: NotificationType; prior
   decideDelivery({ preferences, type: over.type ?? 'comment', priority: over.priority ?? 'normal', now: over.now ?? noon });
 
 const quiet = { quietHours: { start: '22:00', end: '07:00' } };
-const allOn = { channels: { sms: true, push: true } };
+const allOn = { channels: { sms: true, slack: true, push: true } };
 
 describe('decideDelivery: defaults', () => {
-  it('puts everything in the inbox and makes email eligible; SMS and push are off', () => {
+  it('puts everything in the inbox and makes email eligible; SMS, Slack and push are off', () => {
     expect(decide(prefs())).toEqual({
       in_app: deliver, email: deliver,
-      sms: { action: 'skip', reason: 'channel_off' }, push: { action: 'skip', reason: 'channel_off' },
+      sms: { action: 'skip', reason: 'channel_off' }, slack: { action: 'skip', reason: 'channel_off' }, push: { action: 'skip', reason: 'channel_off' },
     });
   });
 });
@@ -41,7 +41,8 @@ describe('decideDelivery: switches', () => {
 describe('decideDelivery: frequency', () => {
   it('sends fallback channels to the digest, never the inbox', () => {
     expect(decide(prefs({ ...allOn, frequency: 'daily' }))).toEqual({
-      in_app: deliver, email: { action: 'digest', frequency: 'daily' }, sms: { action: 'digest', frequency: 'daily' }, push: { action: 'digest', frequency: 'daily' },
+      in_app: deliver, email: { action: 'digest', frequency: 'daily' }, sms: { action: 'digest', frequency: 'daily' },
+      slack: { action: 'digest', frequency: 'daily' }, push: { action: 'digest', frequency: 'daily' },
     });
   });
 
@@ -63,6 +64,7 @@ describe('decideDelivery: quiet hours', () => {
       in_app: deliver,
       email: { action: 'defer', until: new Date('2024-05-02T07:00:00Z') },
       sms: { action: 'defer', until: new Date('2024-05-02T07:00:00Z') },
+      slack: { action: 'defer', until: new Date('2024-05-02T07:00:00Z') },
       push: { action: 'defer', until: new Date('2024-05-02T07:00:00Z') },
     });
   });
@@ -87,7 +89,7 @@ describe('decideDelivery: quiet hours', () => {
 describe('decideDelivery: critical priority', () => {
   it('ignores digests and quiet hours', () => {
     const p = prefs({ ...allOn, ...quiet, frequency: 'weekly', types: { alert: { frequency: 'daily' } } });
-    expect(decide(p, { type: 'alert', priority: 'critical', now: midnight })).toEqual({ in_app: deliver, email: deliver, sms: deliver, push: deliver });
+    expect(decide(p, { type: 'alert', priority: 'critical', now: midnight })).toEqual({ in_app: deliver, email: deliver, sms: deliver, slack: deliver, push: deliver });
   });
 
   it('respects a fallback channel switched off, globally or for the type', () => {

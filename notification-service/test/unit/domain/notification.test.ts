@@ -42,23 +42,26 @@ describe('toNotification', () => {
 });
 
 describe('canAdvanceStatus', () => {
-  it('moves forward along pending → queued → sent → delivered → read, never back', () => {
-    const path: DeliveryStatus[] = ['pending', 'queued', 'sent', 'delivered', 'read'];
+  it('moves forward along pending → scheduled → queued → sent → delivered → opened → clicked → read, never back', () => {
+    const path: DeliveryStatus[] = ['pending', 'scheduled', 'queued', 'sent', 'delivered', 'opened', 'clicked', 'read'];
     for (const [i, from] of path.entries()) {
       for (const [j, to] of path.entries()) expect(canAdvanceStatus(from, to), `${from} → ${to}`).toBe(j > i);
     }
   });
 
-  it('treats read, failed and skipped as final', () => {
-    for (const from of ['read', 'failed', 'skipped'] as const) {
+  it('treats read, failed, bounced, skipped and cancelled as final', () => {
+    for (const from of ['read', 'failed', 'bounced', 'skipped', 'cancelled'] as const) {
       for (const to of DELIVERY_STATUSES) expect(canAdvanceStatus(from, to), `${from} → ${to}`).toBe(false);
     }
   });
 
-  it('fails only what has not reached the person, and skips only what has not been sent', () => {
-    expect(['pending', 'queued', 'sent'].every((s) => canAdvanceStatus(s as DeliveryStatus, 'failed'))).toBe(true);
-    expect(canAdvanceStatus('delivered', 'failed')).toBe(false);
-    expect(['pending', 'queued'].every((s) => canAdvanceStatus(s as DeliveryStatus, 'skipped'))).toBe(true);
-    expect(canAdvanceStatus('sent', 'skipped')).toBe(false);
+  it('fails or bounces only what has not reached the person, and skips or cancels only what has not been sent', () => {
+    const live: DeliveryStatus[] = ['pending', 'scheduled', 'queued', 'sent', 'delivered', 'opened', 'clicked'];
+    for (const to of ['failed', 'bounced'] as const) {
+      expect(live.filter((s) => canAdvanceStatus(s, to)), to).toEqual(['pending', 'scheduled', 'queued', 'sent']);
+    }
+    for (const to of ['skipped', 'cancelled'] as const) {
+      expect(live.filter((s) => canAdvanceStatus(s, to)), to).toEqual(['pending', 'scheduled', 'queued']);
+    }
   });
 });

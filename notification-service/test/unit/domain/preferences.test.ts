@@ -5,10 +5,10 @@ import {
 import { prefs } from './mother.js';
 
 describe('DEFAULT_PREFERENCES', () => {
-  it('has the inbox and email on, SMS and push off, instant, no quiet hours, UTC', () => {
+  it('has the inbox and email on, SMS, Slack and push off, instant, no quiet hours, UTC, digests at 8, no Slack webhook', () => {
     expect(DEFAULT_PREFERENCES).toEqual({
-      channels: { in_app: true, email: true, sms: false, push: false },
-      types: {}, frequency: 'instant', quietHours: null, timezone: 'UTC',
+      channels: { in_app: true, email: true, sms: false, slack: false, push: false },
+      types: {}, frequency: 'instant', quietHours: null, timezone: 'UTC', digestHour: 8, slackWebhookUrl: null,
     });
   });
 
@@ -32,15 +32,16 @@ describe('normalizePreferences: merging', () => {
   it('lays a partial body over the defaults', () => {
     expect(normalizePreferences({ channels: { sms: true }, frequency: 'daily' })).toEqual({
       ok: true,
-      value: { ...DEFAULT_PREFERENCES, channels: { in_app: true, email: true, sms: true, push: false }, frequency: 'daily' },
+      value: { ...DEFAULT_PREFERENCES, channels: { in_app: true, email: true, sms: true, slack: false, push: false }, frequency: 'daily' },
     });
   });
 
   it('accepts the full body of CONTRACT.md and canonicalizes the zone name', () => {
     const body = {
-      channels: { in_app: true, email: false, sms: true, push: true },
-      types: { like: { email: false, frequency: 'weekly' }, message: { sms: true } },
+      channels: { in_app: true, email: false, sms: true, slack: true, push: true },
+      types: { like: { email: false, frequency: 'weekly' }, message: { sms: true, slack: false } },
       frequency: 'instant', quietHours: { start: '22:00', end: '07:00' }, timezone: 'america/new_york',
+      digestHour: 18, slackWebhookUrl: 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXX',
     };
     expect(normalizePreferences(body)).toEqual({ ok: true, value: { ...body, timezone: 'America/New_York' } });
   });
@@ -88,6 +89,11 @@ describe('normalizePreferences: invalid input names the field', () => {
     ['a made-up time zone', { timezone: 'Mars/Phobos' }, 'timezone'],
     ['a UTC offset instead of a zone', { timezone: '+02:00' }, 'timezone'],
     ['a null time zone', { timezone: null }, 'timezone'],
+    ['a digest hour past 23', { digestHour: 24 }, 'digestHour'],
+    ['a fractional digest hour', { digestHour: 7.5 }, 'digestHour'],
+    ['a digest hour as a string', { digestHour: '8' }, 'digestHour'],
+    ['a Slack webhook on another host', { slackWebhookUrl: 'https://hooks.example.com/services/T000/B000/XXXXXXXX' }, 'slackWebhookUrl'],
+    ['a Slack webhook over http', { slackWebhookUrl: 'http://hooks.slack.com/services/T000/B000/XXXXXXXX' }, 'slackWebhookUrl'],
   ])('%s → %s', (_, input, field) => {
     const result = normalizePreferences(input);
     expect(result).toMatchObject({ ok: false, field });

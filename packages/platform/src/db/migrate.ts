@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { HeldClient } from './held-client.js';
 import { MigrationChecksumError, MigrationFailedError, MigrationIncompleteError } from './migration-errors.js';
 import { checksumMatches, readMigrationFiles, type MigrationFile } from './migration-files.js';
 
@@ -36,7 +37,10 @@ export async function applyMigrations(opts: MigrateOptions): Promise<string[]> {
   const { pool, schema, logger } = opts;
   quoteIdent(schema);
   const files = await readMigrationFiles(opts.migrationsDir);
-  const client = await pool.connect();
+  // Held with an error listener: waiting on the lock can take long, and a connection dropped
+  // meanwhile must fail this call, not the process.
+  const held = await HeldClient.acquire(pool);
+  const client = held.client;
   let unusable: Error | undefined;
   try {
     await lockSchema(client, schema, logger);
@@ -65,7 +69,7 @@ export async function applyMigrations(opts: MigrateOptions): Promise<string[]> {
     if (!(err instanceof pg.DatabaseError || isMigrationError(err))) unusable = err as Error;
     throw err;
   } finally {
-    client.release(unusable);
+    held.release(unusable);
   }
 }
 

@@ -25,8 +25,15 @@ export function createPgPool(url: string, opts: PgPoolOptions = {}): pg.Pool {
   // Without a listener, an idle client's error (e.g. the server restarting) is an uncaught
   // 'error' event and kills the process; the pool already discards the broken client.
   pool.on('error', opts.onIdleError ?? warnIdleError);
+  // pg-pool listens on idle clients only. A checked-out one whose connection drops (a failover
+  // terminates every backend) emits 'error' to whoever holds it, and code that holds a client
+  // without listening (a library, a forgotten path) would crash the process. The holder still
+  // learns of the loss: its next query rejects, and the pool discards the client on release.
+  pool.on('connect', (client) => client.on('error', ignoreHeldClientError));
   return pool;
 }
+
+function ignoreHeldClientError(): void {}
 
 function warnIdleError(err: Error): void {
   process.emitWarning(`idle PostgreSQL client error: ${err.message}`, 'PgPoolWarning');

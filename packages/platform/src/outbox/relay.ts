@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../bus/types.js';
+import { HeldClient } from '../db/held-client.js';
 
 /**
  * Transactional outbox relay. Producers insert rows into `<schema>.outbox` in the same transaction
@@ -8,7 +9,9 @@ import type { EventBus } from '../bus/types.js';
  * them sent. Rows are claimed with FOR UPDATE SKIP LOCKED so any number of relays can run at once,
  * and the claim is held until the broker confirms, so a crash mid-batch republishes (at-least-once;
  * consumers de-duplicate by event id). It wakes on NOTIFY, on wake() after an in-process commit, and
- * polls as a backstop for lost notifications.
+ * polls as a backstop for lost notifications. When the database drops its connections (failover,
+ * restart) publishing fails and is retried with backoff, and the LISTEN session reconnects with
+ * backoff, draining once it is back since notifications sent meanwhile were lost.
  */
 export interface OutboxRelayOptions {
   pool: pg.Pool;
@@ -33,7 +36,9 @@ export class OutboxRelay {
   private readonly table: string;
   private readonly channel: string;
   private timer?: NodeJS.Timeout;
-  private listener?: pg.PoolClient;
+  private listener?: HeldClient;
+  private listenTimer?: NodeJS.Timeout;
+  private listenFailures = 0;
   private running = false;
   private draining?: Promise<void>;
   private again = false;
@@ -48,7 +53,7 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     this.running = true;
-    if (this.opts.listen) await this.startListening();
+    if (this.opts.listen) await this.listen();
     this.schedule(0);
   }
 
@@ -65,9 +70,12 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
+    clearTimeout(this.listenTimer);
+    this.listenTimer = undefined;
     await this.draining?.catch(() => {});
     if (this.listener) {
-      this.listener.removeAllListeners('notification');
+      this.listener.client.removeAllListeners('notification');
+      // Destroyed rather than pooled: a pooled connection would stay subscribed to the channel.
       this.listener.release(true);
       this.listener = undefined;
     }
@@ -108,7 +116,9 @@ export class OutboxRelay {
   }
 
   private async publishBatch(): Promise<number> {
-    const client = await this.opts.pool.connect();
+    const held = await HeldClient.acquire(this.opts.pool);
+    const client = held.client;
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<{ id: string; routing_key: string; payload: unknown }>(
@@ -126,10 +136,13 @@ export class OutboxRelay {
       this.published += rows.length;
       return rows.length;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+        broken = rollbackErr;
+      });
       throw err;
     } finally {
-      client.release();
+      // A connection that failed to roll back may still hold the row locks: never reuse it.
+      held.release(broken);
     }
   }
 
@@ -143,22 +156,50 @@ export class OutboxRelay {
       .catch((err) => this.opts.logger.warn({ err }, 'outbox cleanup failed'));
   }
 
-  private async startListening() {
+  private async listen(): Promise<void> {
+    this.listenTimer = undefined;
+    if (!this.running || this.listener) return;
+    let held: HeldClient | undefined;
     try {
-      const client = await this.opts.pool.connect();
-      client.on('notification', () => this.wake());
-      client.on('error', (err) => {
-        this.opts.logger.warn({ err }, 'outbox listener lost; polling until it is back');
-        this.listener = undefined;
-        client.release(true);
-        if (this.running) setTimeout(() => void this.startListening(), 1000).unref();
-      });
-      await client.query(`LISTEN ${this.channel}`);
-      this.listener = client;
+      held = await HeldClient.acquire(this.opts.pool, (err, lost) => this.listenerLost(lost, err));
+      held.client.on('notification', () => this.wake());
+      await held.client.query(`LISTEN ${this.channel}`);
+      // Lost between LISTEN's answer and here: listenerLost ignored it, as it was not ours yet.
+      if (held.lost) throw held.lost;
+      if (!this.running) {
+        held.release(true);
+        return;
+      }
+      this.listener = held;
+      if (this.listenFailures > 0) this.opts.logger.info({ channel: this.channel }, 'outbox listener back');
+      this.listenFailures = 0;
+      // Notifications sent while nobody listened are gone; rows may be waiting.
+      this.wake();
     } catch (err) {
-      this.opts.logger.warn({ err }, 'cannot LISTEN for outbox inserts; polling only');
-      if (this.running) setTimeout(() => void this.startListening(), 5000).unref();
+      held?.release(true);
+      this.listenFailures++;
+      this.opts.logger.warn({ err, failures: this.listenFailures }, 'cannot LISTEN for outbox inserts; polling until it works');
+      this.scheduleListen();
     }
+  }
+
+  /** Runs once per lost session, however many errors the dying connection reports. */
+  private listenerLost(held: HeldClient, err: Error): void {
+    // Still connecting or sending LISTEN: listen() sees the failure and retries itself.
+    if (this.listener !== held) return;
+    this.listener = undefined;
+    held.release(true);
+    this.opts.logger.warn({ err }, 'outbox listener lost; polling until it is back');
+    this.scheduleListen();
+  }
+
+  private scheduleListen(): void {
+    if (!this.running || this.listenTimer) return;
+    // Quick first retry (a failover is usually over in seconds), capped so a long outage costs
+    // one attempt every few seconds; the poll keeps publishing meanwhile.
+    const delay = Math.min(250 * 2 ** Math.max(this.listenFailures - 1, 0), 5000);
+    this.listenTimer = setTimeout(() => void this.listen(), delay);
+    this.listenTimer.unref();
   }
 }
 

@@ -1,0 +1,116 @@
+import { performance } from 'node:perf_hooks';
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import {
+  ChannelSendError,
+  SendFailure,
+  type AttemptRecord,
+  type ChannelProvider,
+  type ChannelSender,
+  type OutboundMessage,
+  type OutOfBandChannel,
+  type SentReceipt,
+} from '../../domain/channels.js';
+
+export type BreakerState = ReturnType<ChannelSender['breakerStates']>[string];
+
+export interface FailoverOptions {
+  /** Consecutive transient failures that open a provider's breaker. */
+  failureThreshold?: number;
+  /** How long an open breaker skips its provider before letting one trial send through. */
+  halfOpenAfterMs?: number;
+  /** Told of every breaker transition, for logs and metrics. */
+  onBreakerStateChange?: (provider: string, state: BreakerState) => void;
+}
+
+const STATE_NAMES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half_open',
+  [CircuitState.Isolated]: 'isolated',
+};
+
+interface Guarded {
+  provider: ChannelProvider;
+  breaker: CircuitBreakerPolicy;
+}
+
+/**
+ * A channel's providers in order of preference, each behind its own circuit breaker. A transient
+ * failure or an open breaker moves on to the next provider; an `address` or `permanent` failure
+ * ends the send at once, since another provider would get the same answer, and it does not count
+ * against the breaker (the provider did its job).
+ */
+export function createFailoverSender(channel: OutOfBandChannel, providers: readonly ChannelProvider[], opts: FailoverOptions = {}): ChannelSender {
+  if (providers.length === 0) throw new Error(`no providers for channel ${channel}`);
+  const names = providers.map((p) => p.name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate !== undefined) throw new Error(`provider name ${duplicate} used twice for channel ${channel}`);
+
+  const onlyTransient = handleWhen((err) => err instanceof ChannelSendError && err.kind === 'transient');
+  const guarded: Guarded[] = providers.map((provider) => {
+    const breaker = circuitBreaker(onlyTransient, {
+      halfOpenAfter: opts.halfOpenAfterMs ?? 30_000,
+      breaker: new ConsecutiveBreaker(opts.failureThreshold ?? 5),
+    });
+    if (opts.onBreakerStateChange) {
+      const notify = opts.onBreakerStateChange;
+      breaker.onStateChange((state) => notify(provider.name, STATE_NAMES[state]));
+    }
+    return { provider, breaker };
+  });
+
+  return {
+    channel,
+
+    async send(message: OutboundMessage): Promise<SentReceipt & { attempts: AttemptRecord[] }> {
+      const attempts: AttemptRecord[] = [];
+      let retryAfterMs: number | undefined;
+      let last: { errorClass: string; message: string } = { errorClass: 'no_provider', message: 'no provider tried' };
+
+      for (const { provider, breaker } of guarded) {
+        const started = performance.now();
+        const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
+        try {
+          const receipt = await breaker.execute(() => sendAsPort(provider, message));
+          attempts.push({ provider: provider.name, outcome: 'sent', latencyMs: elapsed() });
+          return { ...receipt, attempts };
+        } catch (err) {
+          // Cockatiel's IsolatedCircuitError extends BrokenCircuitError: both mean "not tried".
+          if (err instanceof BrokenCircuitError) {
+            const skipped = `circuit breaker for ${provider.name} is open`;
+            attempts.push({ provider: provider.name, outcome: 'breaker_open', errorClass: 'breaker_open', error: skipped, latencyMs: elapsed() });
+            last = { errorClass: 'breaker_open', message: skipped };
+            continue;
+          }
+          const failure = err as ChannelSendError;
+          attempts.push({ provider: provider.name, outcome: failure.kind, errorClass: failure.errorClass, error: failure.message, latencyMs: elapsed() });
+          if (failure.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, failure.retryAfterMs);
+          if (failure.kind !== 'transient') {
+            throw new SendFailure(failure.kind, failure.errorClass, failure.message, attempts, retryAfterMs);
+          }
+          last = { errorClass: failure.errorClass, message: failure.message };
+        }
+      }
+      // Only transient failures and open breakers get here: worth trying again later.
+      throw new SendFailure('transient', last.errorClass, last.message, attempts, retryAfterMs);
+    },
+
+    breakerStates() {
+      return Object.fromEntries(guarded.map(({ provider, breaker }) => [provider.name, STATE_NAMES[breaker.state]]));
+    },
+
+    async close() {
+      await Promise.all(guarded.map(({ provider }) => provider.close?.()));
+    },
+  };
+}
+
+/** A provider that throws something other than ChannelSendError has a bug; it counts as transient so the next provider gets a chance. */
+async function sendAsPort(provider: ChannelProvider, message: OutboundMessage): Promise<SentReceipt> {
+  try {
+    return await provider.send(message);
+  } catch (err) {
+    if (err instanceof ChannelSendError) throw err;
+    throw new ChannelSendError('transient', 'unexpected', err instanceof Error ? err.message : String(err), provider.name);
+  }
+}

@@ -1,0 +1,255 @@
+import type { AttemptRecord, OutOfBandChannel } from '../domain/channels.js';
+import type { ChannelStore, ClaimedDelivery, ClaimResult, DeadLetter, DueDelivery, FireBatch, FiredItem, ReplayResult } from '../domain/channel-ports.js';
+import { undeliverableKey, type Addresses } from '../domain/fallback-rules.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { tables, type Db, type NotificationPrisma, type Tables } from './prisma-client.js';
+import { fromRow, notificationColumnsOf, type NotificationRow } from './prisma-inbox-rows.js';
+import { pgArray, pgText, uuidArray } from './pg-safe.js';
+
+/** The status order of domain/notification.ts STATUS_RANK, in SQL: updates only ever move forward. */
+const rank = (column: Prisma.Sql) => Prisma.sql`(CASE ${column}
+  WHEN 'pending' THEN 0 WHEN 'scheduled' THEN 1 WHEN 'queued' THEN 2 WHEN 'sent' THEN 3 WHEN 'delivered' THEN 4
+  WHEN 'opened' THEN 5 WHEN 'clicked' THEN 6 WHEN 'read' THEN 7 ELSE 9 END)`;
+const FINAL = Prisma.sql`('read', 'failed', 'bounced', 'skipped', 'cancelled')`;
+
+/**
+ * Out-of-band timers and the delivery ledger on PostgreSQL (docs/channels.md). Every claim is
+ * `FOR UPDATE SKIP LOCKED`, so any number of instances sweep and send without stepping on each other.
+ */
+export class PrismaChannelStore implements ChannelStore {
+  private readonly t: Tables;
+
+  constructor(
+    private readonly prisma: NotificationPrisma,
+    schema: string,
+  ) {
+    this.t = tables(schema);
+  }
+
+  fire<T>(work: (batch: FireBatch) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction((tx) => work(fireBatch(tx, this.t)));
+  }
+
+  async claim(notificationId: string, channel: OutOfBandChannel, leaseMs: number): Promise<ClaimResult> {
+    const t = this.t;
+    return this.prisma.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<(NotificationRow & { d_recipient: string; address: string | null; attempts: number; urgent: boolean; claimed_at: Date | null; next_attempt_at: Date | null; status: string; live_claim: boolean })[]>`
+        SELECT ${notificationColumnsOf('n')}, d.recipient_id AS d_recipient, d.address, d.attempts, d.urgent, d.claimed_at, d.next_attempt_at, d.status,
+          (d.claimed_at IS NOT NULL AND d.claimed_at > now() - make_interval(secs => ${leaseMs / 1000})) AS live_claim
+        FROM ${t.deliveries} d JOIN ${t.notifications} n ON n.id = d.notification_id
+        WHERE d.notification_id = ${notificationId}::uuid AND d.channel = ${channel}
+        FOR UPDATE OF d`;
+      const row = rows[0];
+      if (!row || row.status !== 'queued' || row.next_attempt_at !== null || !row.address) return { kind: 'gone' };
+      if (row.live_claim) {
+        // A redelivery while another worker may still be sending: come back when its claim expires.
+        await tx.$executeRaw`
+          UPDATE ${t.deliveries} SET next_attempt_at = claimed_at + make_interval(secs => ${leaseMs / 1000})
+          WHERE notification_id = ${notificationId}::uuid AND channel = ${channel}`;
+        return { kind: 'busy' };
+      }
+      await tx.$executeRaw`
+        UPDATE ${t.deliveries} SET claimed_at = now(), attempts = attempts + 1, updated_at = now()
+        WHERE notification_id = ${notificationId}::uuid AND channel = ${channel}`;
+      const delivery: ClaimedDelivery = {
+        notificationId: row.id,
+        channel,
+        recipientId: row.d_recipient,
+        address: row.address,
+        attempts: row.attempts + 1,
+        urgent: row.urgent,
+        notification: fromRow(row),
+        previousClaimLost: row.claimed_at !== null,
+      };
+      return { kind: 'claimed', delivery };
+    });
+  }
+
+  async cancelClaimed(d: ClaimedDelivery, reason: 'read'): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE ${this.t.deliveries} SET status = 'cancelled', reason = ${reason}, claimed_at = NULL, attempts = attempts - 1, updated_at = now()
+      WHERE notification_id = ${d.notificationId}::uuid AND channel = ${d.channel} AND status = 'queued'`;
+  }
+
+  async recordSent(d: ClaimedDelivery, result: { provider: string; providerMessageId?: string; status: 'sent' | 'delivered' }, attempts: readonly AttemptRecord[]) {
+    await this.prisma.$transaction([
+      this.prisma.$executeRaw`
+        UPDATE ${this.t.deliveries} SET status = ${result.status}, provider = ${result.provider}, provider_message_id = ${result.providerMessageId ?? null},
+          sent_at = now(), claimed_at = NULL, next_attempt_at = NULL, last_error = NULL, reason = NULL, updated_at = now()
+        WHERE notification_id = ${d.notificationId}::uuid AND channel = ${d.channel} AND status = 'queued'`,
+      insertAttempts(this.prisma, this.t, d, attempts),
+    ]);
+  }
+
+  async recordRetry(d: ClaimedDelivery, at: Date, lastError: string, provider: string | undefined, attempts: readonly AttemptRecord[]) {
+    await this.prisma.$transaction([
+      this.prisma.$executeRaw`
+        UPDATE ${this.t.deliveries} SET next_attempt_at = ${at}, claimed_at = NULL, last_error = ${pgText(lastError)}, provider = ${provider ?? null}, updated_at = now()
+        WHERE notification_id = ${d.notificationId}::uuid AND channel = ${d.channel} AND status = 'queued'`,
+      insertAttempts(this.prisma, this.t, d, attempts),
+    ]);
+  }
+
+  async recordFinal(d: ClaimedDelivery, end: { status: 'failed' | 'bounced'; reason: string; lastError: string; provider?: string; deadLetterId: string }, attempts: readonly AttemptRecord[]) {
+    const t = this.t;
+    const writes = [
+      this.prisma.$executeRaw`
+        UPDATE ${t.deliveries} SET status = ${end.status}, reason = ${end.reason}, last_error = ${pgText(end.lastError)}, provider = ${end.provider ?? null},
+          claimed_at = NULL, next_attempt_at = NULL, updated_at = now()
+        WHERE notification_id = ${d.notificationId}::uuid AND channel = ${d.channel} AND status = 'queued'`,
+      insertAttempts(this.prisma, t, d, attempts),
+      this.prisma.$executeRaw`
+        INSERT INTO ${t.deadLetters} (id, notification_id, channel, recipient_id, status, reason, last_error, attempts)
+        VALUES (${end.deadLetterId}::uuid, ${d.notificationId}::uuid, ${d.channel}, ${d.recipientId}::uuid, ${end.status}, ${end.reason}, ${pgText(end.lastError)}, ${d.attempts})`,
+    ];
+    if (end.status === 'bounced') {
+      writes.push(this.prisma.$executeRaw`
+        INSERT INTO ${t.undeliverable} (user_id, channel, address, reason) VALUES (${d.recipientId}::uuid, ${d.channel}, ${d.address.toLowerCase()}, ${pgText(end.lastError)})
+        ON CONFLICT (user_id, channel, address) DO UPDATE SET reason = EXCLUDED.reason, created_at = now()`);
+    }
+    await this.prisma.$transaction(writes);
+  }
+
+  async providerStatus(providerMessageId: string, status: 'sent' | 'delivered' | 'failed', error?: string): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<{ notification_id: string }[]>`
+      UPDATE ${this.t.deliveries} SET status = ${status}, updated_at = now(),
+        reason = CASE WHEN ${status} = 'failed' THEN 'provider_failed' ELSE reason END,
+        last_error = COALESCE(${error ?? null}, last_error)
+      WHERE provider_message_id = ${providerMessageId} AND status NOT IN ${FINAL} AND ${rank(Prisma.sql`status`)} < ${rank(Prisma.sql`${status}::text`)}
+        AND NOT (${status} = 'failed' AND ${rank(Prisma.sql`status`)} >= 4)
+      RETURNING notification_id`;
+    if (rows.length > 0) return true;
+    const known = await this.prisma.$queryRaw<{ n: number }[]>`SELECT 1 AS n FROM ${this.t.deliveries} WHERE provider_message_id = ${providerMessageId}`;
+    return known.length > 0;
+  }
+
+  async tracked(notificationId: string, channel: OutOfBandChannel, status: 'opened' | 'clicked'): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE ${this.t.deliveries} SET status = ${status}, updated_at = now()
+      WHERE notification_id = ${notificationId}::uuid AND channel = ${channel}
+        AND status NOT IN ${FINAL} AND ${rank(Prisma.sql`status`)} < ${rank(Prisma.sql`${status}::text`)} AND ${rank(Prisma.sql`status`)} >= 3`;
+  }
+
+  async deadLetters(filter: { channel?: OutOfBandChannel; limit: number }): Promise<DeadLetter[]> {
+    const where = filter.channel ? Prisma.sql`WHERE channel = ${filter.channel}` : Prisma.empty;
+    const rows = await this.prisma.$queryRaw<{ id: string; notification_id: string; channel: string; recipient_id: string; status: string; reason: string; last_error: string | null; attempts: number; created_at: Date; replayed_at: Date | null }[]>`
+      SELECT id, notification_id, channel, recipient_id, status, reason, last_error, attempts, created_at, replayed_at
+      FROM ${this.t.deadLetters} ${where} ORDER BY created_at DESC LIMIT ${filter.limit}`;
+    return rows.map((r) => ({
+      id: r.id, notificationId: r.notification_id, channel: r.channel as OutOfBandChannel, recipientId: r.recipient_id, status: r.status as 'failed' | 'bounced',
+      reason: r.reason, lastError: r.last_error, attempts: r.attempts, createdAt: r.created_at.toISOString(), replayedAt: r.replayed_at?.toISOString() ?? null,
+    }));
+  }
+
+  async replay(deadLetterId: string, now: Date): Promise<ReplayResult> {
+    const t = this.t;
+    return this.prisma.$transaction(async (tx) => {
+      const letters = await tx.$queryRaw<{ notification_id: string; channel: string; replayed_at: Date | null }[]>`
+        SELECT notification_id, channel, replayed_at FROM ${t.deadLetters} WHERE id = ${deadLetterId}::uuid FOR UPDATE`;
+      const letter = letters[0];
+      if (!letter) return 'not_found';
+      if (letter.replayed_at) return 'already_replayed';
+      // Only what never went out is sent again: a delivery with a provider id or a sent time is left alone.
+      const changed = await tx.$executeRaw`
+        UPDATE ${t.deliveries} SET status = 'queued', reason = NULL, attempts = 0, next_attempt_at = ${now}, claimed_at = NULL, updated_at = now()
+        WHERE notification_id = ${letter.notification_id}::uuid AND channel = ${letter.channel}
+          AND status IN ('failed', 'bounced') AND sent_at IS NULL AND provider_message_id IS NULL`;
+      if (changed === 0) return 'already_sent';
+      await tx.$executeRaw`UPDATE ${t.deadLetters} SET replayed_at = ${now} WHERE id = ${deadLetterId}::uuid`;
+      return 'replayed';
+    });
+  }
+
+  async oldestDueAgeSeconds(now: Date): Promise<Record<string, number>> {
+    const rows = await this.prisma.$queryRaw<{ channel: string; due: Date | null }[]>`
+      SELECT channel, min(COALESCE(next_attempt_at, updated_at)) AS due FROM ${this.t.deliveries}
+      WHERE status = 'queued' AND channel <> 'in_app' AND (next_attempt_at IS NULL OR next_attempt_at <= ${now}) GROUP BY channel
+      UNION ALL
+      SELECT 'timer', min(fallback_at) FROM ${this.t.notifications} WHERE fallback_at IS NOT NULL AND fallback_at <= ${now}`;
+    const out: Record<string, number> = {};
+    for (const r of rows) out[r.channel] = r.due ? Math.max(0, (now.getTime() - r.due.getTime()) / 1000) : 0;
+    return out;
+  }
+
+  async deadLetterDepth(): Promise<number> {
+    const rows = await this.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM ${this.t.deadLetters} WHERE replayed_at IS NULL`;
+    return rows[0]?.n ?? 0;
+  }
+
+  async sentAfterRead(): Promise<{ sent: number; afterRead: number }> {
+    const rows = await this.prisma.$queryRaw<{ sent: number; after_read: number }[]>`
+      SELECT count(*)::int AS sent, count(*) FILTER (WHERE n.read_at IS NOT NULL AND n.read_at < d.sent_at)::int AS after_read
+      FROM ${this.t.deliveries} d JOIN ${this.t.notifications} n ON n.id = d.notification_id
+      WHERE d.sent_at IS NOT NULL AND d.sent_at > now() - interval '1 day'`;
+    return { sent: rows[0]?.sent ?? 0, afterRead: rows[0]?.after_read ?? 0 };
+  }
+}
+
+function insertAttempts(db: NotificationPrisma, t: Tables, d: ClaimedDelivery, attempts: readonly AttemptRecord[]) {
+  const list = attempts.length > 0 ? attempts : [{ provider: 'none', outcome: 'transient', latencyMs: 0 } as AttemptRecord];
+  return db.$executeRaw`
+    INSERT INTO ${t.attempts} (notification_id, channel, attempt, provider, outcome, error_class, error, latency_ms)
+    SELECT ${d.notificationId}::uuid, ${d.channel}, ${d.attempts}, p, o, c, e, l FROM unnest(
+      ${pgArray(list.map((a) => a.provider))}::text[], ${pgArray(list.map((a) => a.outcome))}::text[], ${pgArray(list.map((a) => a.errorClass ?? null))}::text[],
+      ${pgArray(list.map((a) => (a.error ? pgText(a.error.slice(0, 1000)) : null)))}::text[], ${pgArray(list.map((a) => Math.round(a.latencyMs)))}::int[]) AS u(p, o, c, e, l)`;
+}
+
+function fireBatch(db: Db, t: Tables): FireBatch {
+  return {
+    async claimDue(now, limit) {
+      const rows = await db.$queryRaw<(NotificationRow & { fallback_channels: string[] })[]>`
+        WITH due AS (
+          SELECT id FROM ${t.notifications} WHERE fallback_at IS NOT NULL AND fallback_at <= ${now}
+          ORDER BY fallback_at LIMIT ${limit} FOR UPDATE SKIP LOCKED
+        )
+        UPDATE ${t.notifications} n SET fallback_at = NULL, fallback_reason = 'fired' FROM due WHERE n.id = due.id
+        RETURNING ${notificationColumnsOf('n')}, n.fallback_channels`;
+      return rows.map((row): FiredItem => ({ recipientId: row.recipient_id, notification: fromRow(row), channels: (row.fallback_channels ?? []) as OutOfBandChannel[] }));
+    },
+
+    async addresses(userIds) {
+      const ids = uuidArray(new Set(userIds));
+      const users = await db.$queryRaw<{ id: string; email: string | null; phone: string | null; slack: string | null }[]>`
+        SELECT r.id, u.email, u.phone, p.preferences->>'slackWebhookUrl' AS slack
+        FROM unnest(${ids}) AS r(id) LEFT JOIN ${t.users} u ON u.id = r.id LEFT JOIN ${t.preferences} p ON p.user_id = r.id`;
+      const bounced = await db.$queryRaw<{ channel: string; address: string }[]>`
+        SELECT channel, address FROM ${t.undeliverable} WHERE user_id = ANY(${ids})`;
+      const addresses = new Map<string, Addresses>(users.map((u) => [u.id, { email: u.email, phone: u.phone, slackWebhookUrl: u.slack }]));
+      return { addresses, undeliverable: new Set(bounced.map((b) => undeliverableKey(b.channel, b.address))) };
+    },
+
+    async defer(items) {
+      if (items.length === 0) return;
+      await db.$executeRaw`
+        UPDATE ${t.notifications} n SET fallback_at = u.at, fallback_reason = NULL
+        FROM unnest(${uuidArray(items.map((i) => i.notificationId))}, ${pgArray(items.map((i) => i.until.toISOString()))}::timestamptz[]) AS u(id, at)
+        WHERE n.id = u.id`;
+    },
+
+    async insertDeliveries(rows) {
+      if (rows.length === 0) return [];
+      const inserted = await db.$queryRaw<{ notification_id: string; channel: string; urgent: boolean; status: string }[]>`
+        INSERT INTO ${t.deliveries} (notification_id, channel, recipient_id, status, reason, address, urgent)
+        SELECT * FROM unnest(
+          ${uuidArray(rows.map((r) => r.notificationId))}, ${pgArray(rows.map((r) => r.channel))}::text[], ${uuidArray(rows.map((r) => r.recipientId))},
+          ${pgArray(rows.map((r) => r.status))}::text[], ${pgArray(rows.map((r) => (r.status === 'skipped' ? r.reason : null)))}::text[],
+          ${pgArray(rows.map((r) => (r.status === 'queued' ? r.address : null)))}::text[], ${pgArray(rows.map((r) => r.urgent))}::boolean[])
+        ON CONFLICT (notification_id, channel) DO NOTHING
+        RETURNING notification_id, channel, urgent, status`;
+      return inserted.filter((r) => r.status === 'queued').map((r) => ({ notificationId: r.notification_id, channel: r.channel as OutOfBandChannel, urgent: r.urgent }));
+    },
+
+    async claimRetries(now, limit) {
+      const rows = await db.$queryRaw<{ notification_id: string; channel: string; urgent: boolean }[]>`
+        WITH due AS (
+          SELECT notification_id, channel FROM ${t.deliveries}
+          WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ${now} AND status = 'queued'
+          ORDER BY next_attempt_at LIMIT ${limit} FOR UPDATE SKIP LOCKED
+        )
+        UPDATE ${t.deliveries} d SET next_attempt_at = NULL
+        FROM due WHERE d.notification_id = due.notification_id AND d.channel = due.channel
+        RETURNING d.notification_id, d.channel, d.urgent`;
+      return rows.map((r): DueDelivery => ({ notificationId: r.notification_id, channel: r.channel as OutOfBandChannel, urgent: r.urgent }));
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import type { Logger } from '@herald/platform';
+import type { ChannelStore, ClaimedDelivery } from '../domain/channel-ports.js';
+import { OUT_OF_BAND, SendFailure, type AttemptRecord, type ChannelSender, type OutboundMessage, type OutOfBandChannel } from '../domain/channels.js';
+import { afterFailure, type RetryPolicy } from '../domain/fallback-rules.js';
+import type { Clock } from '../domain/ports.js';
+
+/** Counters of the channel workers (prom-client in channels/metrics.ts). */
+export interface ChannelMetrics {
+  attempt(channel: OutOfBandChannel, record: AttemptRecord): void;
+  outcome(channel: OutOfBandChannel, outcome: 'sent' | 'retry' | 'failed' | 'bounced' | 'cancelled'): void;
+  ambiguousSend(channel: OutOfBandChannel): void;
+}
+
+export interface SendDeps {
+  store: ChannelStore;
+  senders: ReadonlyMap<OutOfBandChannel, ChannelSender>;
+  render(delivery: ClaimedDelivery): OutboundMessage;
+  retry: RetryPolicy;
+  /** How long a claim protects a send in flight; a worker that dies leaves it to expire. */
+  leaseMs: number;
+  clock: Clock;
+  newId(at: Date): string;
+  metrics: ChannelMetrics;
+  logger: Logger;
+  /** Tells the person, in-app, that a channel finally failed (the system notice). */
+  notifyFailure(delivery: ClaimedDelivery, status: 'failed' | 'bounced', reason: string): Promise<void>;
+}
+
+export type SendOutcome = 'sent' | 'retry' | 'failed' | 'bounced' | 'cancelled' | 'busy' | 'gone';
+
+/**
+ * One attempt of one delivery, the body of every channel worker (docs/channels.md):
+ * claim it (so a second worker cannot send it too), re-check it is unread, send through the
+ * channel's providers (failover behind breakers), then record the outcome: sent; a retry at a
+ * backoff with full jitter (the timer is in PostgreSQL, the worker acks); or the end, with a dead
+ * letter, an undeliverable address for a bounce, and an in-app notice. Only a crash between the
+ * provider's answer and this record can send twice; the next claim counts it (ambiguous send).
+ */
+export async function sendDelivery(deps: SendDeps, notificationId: string, channel: OutOfBandChannel): Promise<SendOutcome> {
+  const claim = await deps.store.claim(notificationId, channel, deps.leaseMs);
+  if (claim.kind !== 'claimed') return claim.kind;
+  const delivery = claim.delivery;
+  if (delivery.previousClaimLost) deps.metrics.ambiguousSend(channel);
+  if (delivery.notification.readAt !== null) {
+    await deps.store.cancelClaimed(delivery, 'read');
+    deps.metrics.outcome(channel, 'cancelled');
+    return 'cancelled';
+  }
+  const sender = deps.senders.get(channel);
+  if (!sender) {
+    // No provider configured for this channel: end it plainly rather than retrying for ever.
+    await end(deps, delivery, { status: 'failed', reason: 'no_provider', lastError: `no provider is configured for ${channel}` }, []);
+    return 'failed';
+  }
+  const message = deps.render(delivery);
+  try {
+    const sent = await sender.send(message);
+    for (const a of sent.attempts) deps.metrics.attempt(channel, a);
+    // Slack's 200 means the message is in the channel; email and SMS providers only accepted it.
+    const status = channel === 'slack' ? 'delivered' : 'sent';
+    await deps.store.recordSent(delivery, { provider: sent.provider, status, ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}) }, sent.attempts);
+    deps.metrics.outcome(channel, 'sent');
+    return 'sent';
+  } catch (err) {
+    const failure = err instanceof SendFailure ? err : new SendFailure('transient', 'unexpected', err instanceof Error ? err.message : String(err), []);
+    for (const a of failure.attempts) deps.metrics.attempt(channel, a);
+    const next = afterFailure(failure, delivery.attempts, deps.retry, deps.clock.now());
+    const lastError = `${failure.errorClass}: ${failure.message}`;
+    const provider = failure.attempts.at(-1)?.provider;
+    if (next.action === 'retry') {
+      await deps.store.recordRetry(delivery, next.at, lastError, provider, failure.attempts);
+      deps.metrics.outcome(channel, 'retry');
+      deps.logger.info({ notificationId, channel, attempt: delivery.attempts, retryAt: next.at.toISOString(), error: lastError }, 'delivery will be retried');
+      return 'retry';
+    }
+    await end(deps, delivery, { status: next.status, reason: next.reason, lastError, ...(provider ? { provider } : {}) }, failure.attempts);
+    return next.status;
+  }
+}
+
+async function end(deps: SendDeps, delivery: ClaimedDelivery, how: { status: 'failed' | 'bounced'; reason: string; lastError: string; provider?: string }, attempts: AttemptRecord[]) {
+  const { channel } = delivery;
+  await deps.store.recordFinal(delivery, { ...how, deadLetterId: deps.newId(deps.clock.now()) }, attempts);
+  deps.metrics.outcome(channel, how.status);
+  deps.logger.warn({ notificationId: delivery.notificationId, channel, status: how.status, reason: how.reason, error: how.lastError }, `${OUT_OF_BAND[channel].label} delivery ended`);
+  try {
+    await deps.notifyFailure(delivery, how.status, how.reason);
+  } catch (err) {
+    deps.logger.warn({ err, notificationId: delivery.notificationId, channel }, 'could not post the in-app failure notice');
+  }
+}

@@ -1,0 +1,34 @@
+import { env } from '@herald/platform';
+
+/**
+ * The out-of-band settings (README.md's configuration table), shared by the standalone service and
+ * the embedded mode. Providers are optional: a channel with none configured is captured (embedded)
+ * or ends `failed` with reason `no_provider` (standalone), never retried for ever.
+ */
+export const channelEnvSpec = {
+  fallbackDelayMs: env.int('FALLBACK_DELAY_MS', 120_000, 0, 30 * 24 * 3_600_000),
+  escalateAfterMs: env.int('ESCALATE_AFTER_MS', 300_000, 0, 30 * 24 * 3_600_000),
+  channelMaxAttempts: env.int('CHANNEL_MAX_ATTEMPTS', 6, 1, 100),
+  channelRetryBaseMs: env.int('CHANNEL_RETRY_BASE_MS', 1000, 1, 3_600_000),
+  channelRetryMaxMs: env.int('CHANNEL_RETRY_MAX_MS', 300_000, 1, 24 * 3_600_000),
+  /** Messages each channel worker sends at once (its queue prefetch). */
+  channelConcurrency: env.int('CHANNEL_CONCURRENCY', 16, 1, 1000),
+  /** How often the timers are swept. */
+  channelSweepMs: env.int('CHANNEL_SWEEP_MS', 1000, 10, 60_000),
+  /** How long a worker's claim on a send protects it; past it another worker may take over. */
+  channelClaimLeaseMs: env.int('CHANNEL_CLAIM_LEASE_MS', 60_000, 1000, 3_600_000),
+  smtpUrl: env.optionalUrl('SMTP_URL', ['smtp', 'smtps']),
+  smtpFallbackUrl: env.optionalUrl('SMTP_FALLBACK_URL', ['smtp', 'smtps']),
+  mailFrom: env.string('MAIL_FROM', 'Herald <notifications@herald.local>'),
+  smsProviderUrl: env.optionalUrl('SMS_PROVIDER_URL', ['http', 'https']),
+  smsFallbackProviderUrl: env.optionalUrl('SMS_FALLBACK_PROVIDER_URL', ['http', 'https']),
+  smsAccountSid: env.optionalString('SMS_ACCOUNT_SID'),
+  smsAuthToken: env.optionalString('SMS_AUTH_TOKEN'),
+  smsFrom: env.optionalString('SMS_FROM'),
+  /** Hosts a Slack webhook URL may point at (comma-separated). */
+  slackWebhookHosts: env.string('SLACK_WEBHOOK_HOSTS', 'hooks.slack.com'),
+  /** Base of links in messages, tracking and provider callbacks. */
+  publicUrl: env.url('PUBLIC_URL', ['http', 'https'], 'http://localhost:3000'),
+  /** Signs tracking links (at least 16 characters); required with real providers. */
+  trackingSecret: env.optionalString('TRACKING_SECRET'),
+};

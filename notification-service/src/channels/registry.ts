@@ -1,0 +1,65 @@
+import type { ChannelProvider, ChannelSender, OutOfBandChannel } from '../domain/channels.js';
+import { CaptureProvider, createFailoverSender, SlackWebhookProvider, SmtpEmailProvider, TwilioSmsProvider } from '../adapters/channels/index.js';
+
+/** The provider settings of channels/config.ts, as the registry needs them. */
+export interface ProviderSettings {
+  smtpUrl?: string | undefined;
+  smtpFallbackUrl?: string | undefined;
+  mailFrom: string;
+  smsProviderUrl?: string | undefined;
+  smsFallbackProviderUrl?: string | undefined;
+  smsAccountSid?: string | undefined;
+  smsAuthToken?: string | undefined;
+  smsFrom?: string | undefined;
+  slackWebhookHosts: string;
+  /** Embedded mode: a channel with no provider configured is captured (shown at /dev/outbox). */
+  captureUnconfigured: boolean;
+  /** Tests: plain http and a short breaker. */
+  slackRequireHttps?: boolean;
+  breaker?: { failureThreshold?: number; halfOpenAfterMs?: number };
+}
+
+export interface ChannelRegistry {
+  senders: Map<OutOfBandChannel, ChannelSender>;
+  /** Set when some channel is captured rather than sent. */
+  capture?: CaptureProvider;
+  close(): Promise<void>;
+}
+
+/**
+ * The one registration point of the out-of-band channels: each channel's providers in order of
+ * preference, behind breakers (adapters/channels/failover.ts). Adding a channel is one entry in
+ * domain/channels.ts, one adapter, and one block here (docs/channels.md, "How to add a channel").
+ */
+export function buildChannelRegistry(s: ProviderSettings): ChannelRegistry {
+  const providers: Partial<Record<OutOfBandChannel, ChannelProvider[]>> = {};
+  providers.email = [s.smtpUrl, s.smtpFallbackUrl]
+    .flatMap((url, i) => (url ? [new SmtpEmailProvider({ name: i === 0 ? 'smtp' : 'smtp-fallback', url, from: s.mailFrom })] : []));
+  if (s.smsAccountSid && s.smsAuthToken) {
+    const sms = { accountSid: s.smsAccountSid, authToken: s.smsAuthToken, ...(s.smsFrom ? { from: s.smsFrom } : {}) };
+    providers.sms = [s.smsProviderUrl, s.smsFallbackProviderUrl]
+      .flatMap((baseUrl, i) => (baseUrl ? [new TwilioSmsProvider({ ...sms, name: i === 0 ? 'twilio' : 'twilio-fallback', baseUrl })] : []));
+  } else {
+    providers.sms = [];
+  }
+  const hosts = s.slackWebhookHosts.split(',').map((h) => h.trim()).filter(Boolean);
+  // Slack needs no account of ours: the person's webhook URL is the whole configuration. Embedded mode
+  // captures it too, unless hosts were set explicitly (a test or an operator pointing it somewhere).
+  const slackConfigured = !s.captureUnconfigured || hosts.join(',') !== 'hooks.slack.com';
+  providers.slack = slackConfigured ? [new SlackWebhookProvider({ name: 'slack', allowedHosts: hosts, requireHttps: s.slackRequireHttps ?? true })] : [];
+
+  let capture: CaptureProvider | undefined;
+  const senders = new Map<OutOfBandChannel, ChannelSender>();
+  for (const channel of ['email', 'sms', 'slack'] as const) {
+    let list = providers[channel] ?? [];
+    if (list.length === 0 && s.captureUnconfigured) list = [(capture ??= new CaptureProvider())];
+    if (list.length > 0) senders.set(channel, createFailoverSender(channel, list, s.breaker ?? {}));
+  }
+  return {
+    senders,
+    ...(capture ? { capture } : {}),
+    async close() {
+      await Promise.all([...senders.values()].map((sender) => sender.close()));
+    },
+  };
+}

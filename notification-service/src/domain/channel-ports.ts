@@ -1,0 +1,94 @@
+import type { AttemptRecord, OutOfBandChannel } from './channels.js';
+import type { Addresses, FiredDelivery } from './fallback-rules.js';
+import type { Notification } from './notification.js';
+
+/**
+ * The timer store and delivery ledger of the out-of-band channels (docs/channels.md). PostgreSQL in
+ * every mode (embedded runs PGlite): timers are rows claimed with FOR UPDATE SKIP LOCKED, so they
+ * survive restarts, can be cancelled by a read, and fire once across instances.
+ */
+
+/** A notification whose fallback timer fired: unread and current at the moment it was claimed. */
+export interface FiredItem {
+  recipientId: string;
+  notification: Notification;
+  channels: OutOfBandChannel[];
+}
+
+/** A delivery that is due on a channel queue now. */
+export interface DueDelivery {
+  notificationId: string;
+  channel: OutOfBandChannel;
+  urgent: boolean;
+}
+
+/** The writes of one timer sweep, in one transaction. */
+export interface FireBatch {
+  /** Claims up to `limit` due timers and clears them (fallback_reason `fired`). */
+  claimDue(now: Date, limit: number): Promise<FiredItem[]>;
+  addresses(userIds: readonly string[]): Promise<{ addresses: Map<string, Addresses>; undeliverable: Set<string> }>;
+  /** Quiet hours began: the timer is set again. */
+  defer(items: readonly { notificationId: string; until: Date }[]): Promise<void>;
+  /** Inserts the rows; returns the queued ones actually inserted (never twice). */
+  insertDeliveries(rows: readonly (FiredDelivery & { notificationId: string; recipientId: string; urgent: boolean })[]): Promise<DueDelivery[]>;
+  /** Retries whose backoff ended (and replays): cleared and returned to be published. */
+  claimRetries(now: Date, limit: number): Promise<DueDelivery[]>;
+}
+
+/** One delivery claimed by a worker for one attempt. */
+export interface ClaimedDelivery {
+  notificationId: string;
+  channel: OutOfBandChannel;
+  recipientId: string;
+  address: string;
+  attempts: number;
+  urgent: boolean;
+  notification: Notification;
+  /** A previous attempt claimed it and never recorded an outcome: it may have sent (ambiguous). */
+  previousClaimLost: boolean;
+}
+
+export type ClaimResult =
+  | { kind: 'claimed'; delivery: ClaimedDelivery }
+  /** Another worker holds a live claim: the delivery is rescheduled for when that claim expires. */
+  | { kind: 'busy' }
+  /** Nothing to do: sent, ended, cancelled, waiting for its backoff, or unknown. */
+  | { kind: 'gone' };
+
+export interface DeadLetter {
+  id: string;
+  notificationId: string;
+  channel: OutOfBandChannel;
+  recipientId: string;
+  status: 'failed' | 'bounced';
+  reason: string;
+  lastError: string | null;
+  attempts: number;
+  createdAt: string;
+  replayedAt: string | null;
+}
+
+export type ReplayResult = 'replayed' | 'not_found' | 'already_replayed' | 'already_sent';
+
+export interface ChannelStore {
+  /** Runs one timer sweep in one transaction; `publish` runs before the commit (at-least-once). */
+  fire<T>(work: (batch: FireBatch) => Promise<T>): Promise<T>;
+  claim(notificationId: string, channel: OutOfBandChannel, leaseMs: number): Promise<ClaimResult>;
+  /** The item was read before its send: cancelled, reason `read`. */
+  cancelClaimed(d: ClaimedDelivery, reason: 'read'): Promise<void>;
+  recordSent(d: ClaimedDelivery, result: { provider: string; providerMessageId?: string; status: 'sent' | 'delivered' }, attempts: readonly AttemptRecord[]): Promise<void>;
+  recordRetry(d: ClaimedDelivery, at: Date, lastError: string, provider: string | undefined, attempts: readonly AttemptRecord[]): Promise<void>;
+  /** Ends the delivery, writes its dead letter, and marks a bounced address undeliverable. */
+  recordFinal(d: ClaimedDelivery, end: { status: 'failed' | 'bounced'; reason: string; lastError: string; provider?: string; deadLetterId: string }, attempts: readonly AttemptRecord[]): Promise<void>;
+  /** A provider receipt (SMS status callback): moves the status forward only. Returns false if unknown. */
+  providerStatus(providerMessageId: string, status: 'sent' | 'delivered' | 'failed', error?: string): Promise<boolean>;
+  /** Open/click tracking: forward only; `opened` never marks the item read. */
+  tracked(notificationId: string, channel: OutOfBandChannel, status: 'opened' | 'clicked'): Promise<void>;
+  deadLetters(filter: { channel?: OutOfBandChannel; limit: number }): Promise<DeadLetter[]>;
+  replay(deadLetterId: string, now: Date): Promise<ReplayResult>;
+  /** Seconds since the oldest due item (timer or queued delivery) per channel: a stalled worker shows here. */
+  oldestDueAgeSeconds(now: Date): Promise<Record<string, number>>;
+  deadLetterDepth(): Promise<number>;
+  /** Out-of-band messages sent for items already read when they went out, over all sent. */
+  sentAfterRead(): Promise<{ sent: number; afterRead: number }>;
+}

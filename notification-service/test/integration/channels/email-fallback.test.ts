@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uuidv7 } from '@herald/platform';
+import { event } from '../../unit/domain/mother.js';
+import { SmtpSink } from '../../support/smtp-sink.js';
+import { bearer, count, SCHEMA, startHarness, waitFor, type Harness } from '../../support/harness.js';
+
+/**
+ * The away rule end to end on PostgreSQL with a real SMTP server: a follow for someone with no live
+ * session becomes exactly one email FALLBACK_DELAY_MS later; online, read in time or bounced change
+ * that as CONTRACT.md says. Delays are shortened; nothing here asserts a duration.
+ */
+describe('email fallback on PostgreSQL and a real SMTP server', () => {
+  let h: Harness;
+  const primary = new SmtpSink();
+  const fallback = new SmtpSink();
+
+  beforeAll(async () => {
+    await primary.start();
+    await fallback.start();
+    h = await startHarness('notif_email_fallback', {
+      channels: {
+        fallbackDelayMs: 400,
+        escalateAfterMs: 800,
+        channelSweepMs: 50,
+        channelRetryBaseMs: 50,
+        channelRetryMaxMs: 200,
+        channelMaxAttempts: 3,
+        smtpUrl: primary.url,
+        smtpFallbackUrl: fallback.url,
+        publicUrl: 'http://herald.test',
+        trackingSecret: 'test-tracking-secret-0123456789',
+        breaker: { failureThreshold: 100, halfOpenAfterMs: 100 },
+      },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await primary.stop();
+    await fallback.stop();
+  });
+
+  async function person(name: string) {
+    const id = uuidv7();
+    await h.publish(event('user.registered', { userId: id, username: name, displayName: name.toUpperCase(), email: `${name}@example.com`, phone: null, locale: 'en', timezone: 'UTC' }));
+    await waitFor(async () => (await count(h.pool, `${SCHEMA}.users WHERE id = $1`, [id])) === 1, `${name} in the projection`);
+    return id;
+  }
+  const followedBy = async (followeeId: string, follower: string) => {
+    await h.publish(event('user.followed', { follower: { id: uuidv7(), username: follower, displayName: `Actor ${follower}` }, followeeId }));
+    const latestFollow = async () => (await h.service.deps.inbox.list(followeeId, { limit: 5 })).items.find((i) => i.type === 'follow' && (i.data.actors as { username: string }[]).some((a) => a.username === follower));
+    await waitFor(async () => (await latestFollow()) !== undefined, 'the follow notification');
+    return (await latestFollow())!;
+  };
+  const mailsTo = (sink: SmtpSink, address: string) => sink.messages.filter((m) => m.envelope.to.includes(address));
+  const statusOf = async (userId: string, id: string) => {
+    const res = await h.service.app.inject({ method: 'GET', url: `/api/v1/notifications/status?id=${id}`, headers: bearer(h.tokenFor(userId)) });
+    return res.json() as { channels: { channel: string; status: string; reason?: string; provider?: string; attempts: number }[] };
+  };
+  const emailStatus = async (userId: string, id: string) => (await statusOf(userId, id)).channels.find((c) => c.channel === 'email');
+
+  it('someone with no live session gets exactly one email naming the actor, with a working tracked link', async () => {
+    const away = await person('away');
+    const n = await followedBy(away, 'ana_actor');
+    expect((await emailStatus(away, n.id))?.status).toBe('scheduled');
+    await waitFor(() => mailsTo(primary, 'away@example.com').length === 1, 'the email');
+    const mail = mailsTo(primary, 'away@example.com')[0]!;
+    expect(mail.subject).toContain('Actor ana_actor');
+    expect(mail.messageId).toBe(`<${n.id}.email@herald>`);
+    await waitFor(async () => (await emailStatus(away, n.id))?.status === 'sent', 'status sent');
+    expect(await emailStatus(away, n.id)).toMatchObject({ status: 'sent', provider: 'smtp', attempts: 1 });
+
+    const link = /http:\/\/herald\.test(\/t\/c\/[A-Za-z0-9_.-]+)/.exec(mail.text ?? '')![1]!;
+    const click = await h.service.app.inject({ method: 'GET', url: link, headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0' } });
+    expect(click.statusCode).toBe(302);
+    expect(click.headers.location).toBe(`http://herald.test/?notification=${n.id}`);
+    expect((await emailStatus(away, n.id))?.status).toBe('clicked');
+    const forged = await h.service.app.inject({ method: 'GET', url: `${link.slice(0, -2)}xx` });
+    expect(forged.statusCode).toBe(404);
+
+    // The timer fired once: later sweeps find nothing, and nothing more is sent.
+    await h.service.channels.runtime.sweep();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(mailsTo(primary, 'away@example.com')).toHaveLength(1);
+    expect(mailsTo(fallback, 'away@example.com')).toHaveLength(0);
+  });
+
+  it('someone online when it arrived gets no email; its email channel says delivered_live', async () => {
+    const online = await person('online');
+    h.live.online.add(online);
+    const n = await followedBy(online, 'bo_actor');
+    await waitFor(async () => (await emailStatus(online, n.id))?.status === 'skipped', 'email skipped');
+    expect(await emailStatus(online, n.id)).toMatchObject({ status: 'skipped', reason: 'delivered_live' });
+    await new Promise((r) => setTimeout(r, 700));
+    expect(mailsTo(primary, 'online@example.com')).toHaveLength(0);
+  });
+
+  it('reading it within the delay cancels the email (reason read)', async () => {
+    const reader = await person('reader');
+    const n = await followedBy(reader, 'cy_actor');
+    const read = await h.service.app.inject({ method: 'POST', url: `/api/v1/notifications/${n.id}/read`, headers: bearer(h.tokenFor(reader)) });
+    expect(read.statusCode).toBe(204);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(mailsTo(primary, 'reader@example.com')).toHaveLength(0);
+    expect(await emailStatus(reader, n.id)).toMatchObject({ status: 'cancelled', reason: 'read' });
+  });
+
+  it('when the primary relay refuses connections, the email goes through the fallback relay', async () => {
+    await primary.stop();
+    try {
+      const person2 = await person('failover');
+      const n = await followedBy(person2, 'di_actor');
+      await waitFor(() => mailsTo(fallback, 'failover@example.com').length === 1, 'the email through the fallback');
+      await waitFor(async () => (await emailStatus(person2, n.id))?.status === 'sent', 'status sent');
+      expect(await emailStatus(person2, n.id)).toMatchObject({ status: 'sent', provider: 'smtp-fallback' });
+      const attempts = await h.pool.query(`SELECT provider, outcome FROM ${SCHEMA}.delivery_attempts WHERE notification_id = $1 ORDER BY id`, [n.id]);
+      expect(attempts.rows).toEqual([{ provider: 'smtp', outcome: 'transient' }, { provider: 'smtp-fallback', outcome: 'sent' }]);
+    } finally {
+      await primary.start();
+    }
+  });
+
+  it('a recipient rejected with 550 ends bounced, marks the address undeliverable and posts an in-app notice', async () => {
+    const bouncer = await person('bouncer');
+    primary.rejectRecipients.add('bouncer@example.com');
+    fallback.rejectRecipients.add('bouncer@example.com');
+    const n = await followedBy(bouncer, 'ed_actor');
+    await waitFor(async () => (await emailStatus(bouncer, n.id))?.status === 'bounced', 'status bounced');
+    expect(await emailStatus(bouncer, n.id)).toMatchObject({ status: 'bounced', reason: 'bounced', attempts: 1 });
+    expect(await count(h.pool, `${SCHEMA}.undeliverable_addresses WHERE user_id = $1 AND channel = 'email'`, [bouncer])).toBe(1);
+    await waitFor(async () => (await h.service.deps.inbox.list(bouncer, { limit: 5 })).items.some((i) => i.type === 'system'), 'the in-app notice');
+    const notice = (await h.service.deps.inbox.list(bouncer, { limit: 5 })).items.find((i) => i.type === 'system')!;
+    expect(notice.title).toBe('Your email address bounced');
+    expect(notice.body).toContain('Check the email address in your profile');
+    expect(await count(h.pool, `${SCHEMA}.dead_letters WHERE notification_id = $1`, [n.id])).toBe(1);
+
+    // The next one to the same address is not attempted at all.
+    const next = await followedBy(bouncer, 'fy_actor');
+    await waitFor(async () => (await emailStatus(bouncer, next.id))?.status === 'skipped', 'skipped as undeliverable');
+    expect(await emailStatus(bouncer, next.id)).toMatchObject({ status: 'skipped', reason: 'undeliverable' });
+  });
+});
