@@ -10,7 +10,7 @@ import { createNotificationService, SERVICE_NAME } from './service.js';
 const config = readNotificationServiceConfig();
 const logger = createLogger(SERVICE_NAME).child({ instanceId: config.instanceId });
 const registry = createMetricsRegistry(SERVICE_NAME);
-const pool = createPgPool(config.databaseUrl, { applicationName: SERVICE_NAME });
+const pool = createPgPool(config.databaseUrl, { applicationName: SERVICE_NAME, onIdleError: (err) => logger.warn({ err: err.message }, 'idle PostgreSQL connection lost') });
 const amqp = { url: config.amqpUrl, logger, registry };
 const bus = await AmqpEventBus.connect({ ...amqp, exchange: config.amqpExchange, connectionName: `${SERVICE_NAME} events` });
 const workBus = await AmqpEventBus.connect({ ...amqp, exchange: config.amqpWorkExchange, connectionName: `${SERVICE_NAME} work` });

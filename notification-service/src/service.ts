@@ -36,6 +36,9 @@ import { buildChannelRegistry, type ChannelRegistry } from './channels/registry.
 import { deliveryIdOf, renderMessage } from './channels/render.js';
 import { createChannelRuntime, type ChannelRuntime } from './channels/runtime.js';
 import { TrackingSigner } from './channels/tracking.js';
+import { PrismaWebhookStore } from './adapters/prisma-webhook-store.js';
+import { registerWebhookRoutes } from './http/webhook-routes.js';
+import { createWebhookSender, type WebhookSender } from './webhooks/sender.js';
 import { createLiveHub, type LiveHub, type LiveInbox, type LiveOptions, type LiveTransport } from './live/index.js';
 
 export const SERVICE_NAME = 'notification-service';
@@ -73,7 +76,25 @@ export interface NotificationServiceDeps {
   outboxPollMs?: number;
   /** Out-of-band channels: timers, retries, providers (channels/config.ts); defaults as documented. */
   channels?: Partial<ChannelSettings>;
+  /** Status webhooks' sender (docs/channels.md "Status webhooks"); defaults as documented. */
+  webhooks?: Partial<WebhookSettings>;
 }
+
+/** The status webhook sender's schedule (not in the environment: the defaults suit every deployment so far). */
+export interface WebhookSettings {
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Per request. */
+  timeoutMs: number;
+  /** A claimed message is due again after this long if its sender died. */
+  leaseMs: number;
+  /** How often due messages are looked for (default CHANNEL_SWEEP_MS). */
+  intervalMs?: number;
+  batchSize: number;
+}
+
+const WEBHOOK_DEFAULTS: WebhookSettings = { maxAttempts: 8, retryBaseMs: 60_000, retryMaxMs: 6 * 3_600_000, timeoutMs: 10_000, leaseMs: 60_000, batchSize: 50 };
 
 /** channels/config.ts's values plus what only the composition root decides. */
 export type ChannelSettings = ConfigOf<typeof channelEnvSpec> & {
@@ -85,10 +106,10 @@ export type ChannelSettings = ConfigOf<typeof channelEnvSpec> & {
 
 const CHANNEL_DEFAULTS: ChannelSettings = {
   fallbackDelayMs: 120_000, escalateAfterMs: 300_000, channelMaxAttempts: 6, channelRetryBaseMs: 1000, channelRetryMaxMs: 300_000,
-  channelConcurrency: 16, channelSweepMs: 1000, channelClaimLeaseMs: 60_000, mailFrom: 'Herald <notifications@herald.local>',
+  channelConcurrency: 16, channelSweepMs: 1000, channelClaimLeaseMs: 60_000, channelRedispatchMs: 600_000, mailFrom: 'Herald <notifications@herald.local>',
   slackWebhookHosts: 'hooks.slack.com', publicUrl: 'http://localhost:3000', captureUnconfigured: false,
   smtpUrl: undefined, smtpFallbackUrl: undefined, smsProviderUrl: undefined, smsFallbackProviderUrl: undefined, smsAccountSid: undefined,
-  smsAuthToken: undefined, smsFrom: undefined, trackingSecret: undefined,
+  smsAuthToken: undefined, smsFrom: undefined, trackingSecret: undefined, webhookAllowHttp: false,
 };
 
 export interface NotificationService {
@@ -98,6 +119,8 @@ export interface NotificationService {
   live: LiveHub;
   /** The out-of-band channels: their store, providers and worker runtime (tests drive sweeps through it). */
   channels: { store: PrismaChannelStore; runtime: ChannelRuntime; registry: ChannelRegistry };
+  /** Status webhooks: their store and sender (tests run rounds through it). */
+  webhooks: { store: PrismaWebhookStore; sender: WebhookSender };
   /** Migrates, starts the outbox relay, the live hub and the consumers, then listens (when a port is given). */
   start(opts?: { port: number; host: string }): Promise<void>;
   /** Stops consuming, closes sockets and the app; the pool, buses and Redis belong to the caller. */
@@ -124,8 +147,8 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
       options: deps.liveOptions,
       clock,
     });
-  // This service emits no events yet; the outbox is in place for the delivery events to come
-  // (channel failures, digests), so they get the same no-loss guarantee as everyone else's.
+  // Events this service emits (user.address_bounced when a channel bounces) go through the outbox,
+  // so they get the same no-loss guarantee as everyone else's.
   const relay = new OutboxRelay({ pool, schema, bus, logger, listen: deps.listen, pollIntervalMs: deps.outboxPollMs });
 
   const appDeps: AppDeps = {
@@ -154,7 +177,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     concurrency: ch.channelConcurrency,
     sweepIntervalMs: ch.channelSweepMs,
     logger: logger.child({ component: 'channels' }),
-    fire: { store: channelStore, preferences: appDeps.preferences, clock },
+    fire: { store: channelStore, clock, redispatchMs: ch.channelRedispatchMs, leaseMs: ch.channelClaimLeaseMs },
     send: {
       store: channelStore,
       senders: channelRegistry.senders,
@@ -167,6 +190,22 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
       logger,
       notifyFailure: failureNotifier(() => appDeps),
     },
+  });
+
+  const webhookSettings: WebhookSettings = { ...WEBHOOK_DEFAULTS, ...withoutUndefined(deps.webhooks ?? {}) };
+  const webhookStore = new PrismaWebhookStore(prisma, schema);
+  // Embedded mode (captureUnconfigured) is local development: http and local receivers are fine there.
+  const webhookAllowHttp = ch.webhookAllowHttp || ch.captureUnconfigured;
+  const webhookSender = createWebhookSender({
+    store: webhookStore,
+    retry: { maxAttempts: webhookSettings.maxAttempts, baseMs: webhookSettings.retryBaseMs, maxMs: webhookSettings.retryMaxMs },
+    timeoutMs: webhookSettings.timeoutMs,
+    leaseMs: webhookSettings.leaseMs,
+    intervalMs: webhookSettings.intervalMs ?? ch.channelSweepMs,
+    batchSize: webhookSettings.batchSize,
+    allowHttp: webhookAllowHttp,
+    logger: logger.child({ component: 'webhooks' }),
+    registry,
   });
 
   const readiness: Record<string, () => Promise<unknown>> = { postgres: () => pool.query('SELECT 1'), bus: () => bus.check() };
@@ -190,6 +229,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     ...(ch.smsAuthToken ? { smsAuthToken: ch.smsAuthToken } : {}),
     ...(channelRegistry.capture ? { capture: channelRegistry.capture } : {}),
   }, apiKeys);
+  await registerWebhookRoutes(app, { store: webhookStore, allowHttp: webhookAllowHttp, newId: appDeps.newId }, deps.verifier, apiKeys);
 
   let subscriptions: Subscription[] = [];
   return {
@@ -197,17 +237,20 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     deps: appDeps,
     live,
     channels: { store: channelStore, runtime, registry: channelRegistry },
+    webhooks: { store: webhookStore, sender: webhookSender },
     async start(opts) {
       await applyMigrations({ pool, schema, migrationsDir: MIGRATIONS_DIR, logger });
       await relay.start();
       await live.start();
       subscriptions = await startConsumers({ bus, workBus, deps: appDeps, queues: queueNames(deps.queuePrefix), logger });
       await runtime.start();
+      webhookSender.start();
       if (opts) await app.listen({ port: opts.port, host: opts.host });
       else await app.ready();
     },
     async close() {
       await runtime.stop();
+      await webhookSender.stop();
       await Promise.all(subscriptions.map((s) => s.cancel()));
       await live.close();
       await app.close();

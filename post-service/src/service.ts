@@ -76,7 +76,7 @@ export async function createPostService(deps: PostServiceDeps): Promise<PostServ
     async start(opts) {
       await applyMigrations({ pool, schema, migrationsDir: MIGRATIONS_DIR, logger });
       await relay.start();
-      subscription = await subscribeUserProjection({ bus, users: new PrismaUserProjection(prisma), logger, queue: deps.usersQueue ?? USERS_QUEUE });
+      subscription = await subscribeUserProjection({ bus, users: new PrismaUserProjection(prisma, schema), logger, queue: deps.usersQueue ?? USERS_QUEUE });
       if (opts) await app.listen({ port: opts.port, host: opts.host });
       else await app.ready();
     },

@@ -1,7 +1,10 @@
 import amqp from 'amqplib';
 import { DEFAULT_RETRY_DELAYS_MS, deadLetterQueueName, retryQueueName } from '@herald/platform';
 
-const SUBSCRIBER_QUEUES = ['post-service.users', 'notification-service.events', 'notification-service.fanout'];
+const SUBSCRIBER_QUEUES = [
+  'user-service.address-bounces', 'post-service.users', 'notification-service.events', 'notification-service.fanout',
+  'notification-service.channel.email', 'notification-service.channel.sms', 'notification-service.channel.slack', 'notification-service.channel.urgent',
+];
 
 /** Deletes the queues a stack declared under `prefix`, and its exchanges, so runs leave no trace. */
 export async function deleteStackTopology(url: string, prefix: string, exchanges: string[]): Promise<void> {

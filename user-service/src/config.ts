@@ -37,6 +37,8 @@ export function loadUserServiceConfig(source: Env = process.env, { standalone = 
       databaseSchema: schemaName('DATABASE_SCHEMA', 'users'),
       amqpUrl: need(env.optionalUrl('AMQP_URL', ['amqp', 'amqps']), 'AMQP_URL'),
       amqpExchange: env.string('AMQP_EXCHANGE', 'herald.events'),
+      /** Prefixes every queue name, so deployments (or test runs) sharing a broker never share queues. */
+      amqpQueuePrefix: env.string('AMQP_QUEUE_PREFIX', ''),
       jwtPrivateKey: pem('JWT_PRIVATE_KEY', standalone),
       jwtPublicKey: pem('JWT_PUBLIC_KEY', standalone),
       accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 30 * 24 * 3600),

@@ -1,6 +1,7 @@
 // Standalone runtime against real PostgreSQL and RabbitMQ: `npm run start:user-service`.
 import { AmqpEventBus, TokenSigner, TokenVerifier, closeOnSignals, createLogger, createMetricsRegistry, createPgPool } from '@herald/platform';
 import { loadUserServiceConfig } from './config.js';
+import { ADDRESS_BOUNCES_QUEUE } from './adapters/address-bounced-consumer.js';
 import { createUserService } from './service.js';
 
 const logger = createLogger('user-service');
@@ -12,7 +13,7 @@ try {
   const bus = await AmqpEventBus.connect({ url: config.amqpUrl!, exchange: config.amqpExchange, logger, registry, connectionName: 'user-service' });
   const verifier = new TokenVerifier(config.jwtPublicKey!);
   const signer = new TokenSigner(config.jwtPrivateKey!, config.accessTokenTtlSeconds);
-  const service = await createUserService({ logger, registry, pool, schema: config.databaseSchema, bus, verifier, signer, listen: true });
+  const service = await createUserService({ logger, registry, pool, schema: config.databaseSchema, bus, verifier, signer, listen: true, bouncesQueue: `${config.amqpQueuePrefix}${ADDRESS_BOUNCES_QUEUE}` });
   // Closed in reverse: HTTP and the relay stop first, then the broker, then the database.
   closeOnSignals(logger, [() => pool.end(), () => bus.close(), () => service.close()]);
   await service.start({ port: config.port, host: config.host });

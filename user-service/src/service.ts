@@ -10,12 +10,14 @@ import {
   type EventBus,
   type HttpApp,
   type Logger,
+  type Subscription,
   type TokenSigner,
   type TokenVerifier,
 } from '@herald/platform';
 import { PrismaClient } from './generated/prisma/client.js';
 import type { UseCaseDeps } from './app/deps.js';
 import type { Clock, PasswordHasher } from './domain/ports.js';
+import { ADDRESS_BOUNCES_QUEUE, subscribeAddressBounces } from './adapters/address-bounced-consumer.js';
 import { PrismaFollowRepository } from './adapters/prisma-follow-repository.js';
 import { PrismaUserRepository } from './adapters/prisma-user-repository.js';
 import { ScryptPasswordHasher } from './adapters/scrypt-password-hasher.js';
@@ -36,6 +38,8 @@ export interface UserServiceDeps {
   signer: TokenSigner;
   /** LISTEN for outbox inserts on a dedicated connection (real Postgres); off when embedded. */
   listen: boolean;
+  /** Queue of the user.address_bounced consumer; main.ts prefixes it, tests give each file its own. */
+  bouncesQueue?: string;
   /** Tests pass cheaper scrypt parameters; production uses the default. */
   hasher?: PasswordHasher;
   clock?: Clock;
@@ -44,9 +48,9 @@ export interface UserServiceDeps {
 export interface UserService {
   app: HttpApp;
   relay: OutboxRelay;
-  /** Applies migrations, starts the outbox relay, then listens when a port is given. */
+  /** Applies migrations, starts the outbox relay and the bounce consumer, then listens when a port is given. */
   start(opts?: { port?: number; host?: string }): Promise<void>;
-  /** Stops taking requests and publishing; the pool and the bus belong to the caller. */
+  /** Stops consuming, taking requests and publishing; the pool and the bus belong to the caller. */
   close(): Promise<void>;
 }
 
@@ -65,7 +69,7 @@ export async function createUserService(deps: UserServiceDeps): Promise<UserServ
   const wake = () => relay.wake();
 
   const useCases: UseCaseDeps = {
-    users: new PrismaUserRepository(prisma, { onOutboxCommit: wake }),
+    users: new PrismaUserRepository(prisma, { onOutboxCommit: wake, schema }),
     follows: new PrismaFollowRepository(prisma, { onOutboxCommit: wake }),
     hasher: deps.hasher ?? new ScryptPasswordHasher(),
     tokens: tokenIssuer(deps.signer),
@@ -84,16 +88,19 @@ export async function createUserService(deps: UserServiceDeps): Promise<UserServ
   userRoutes(app, useCases, deps.verifier);
   followRoutes(app, useCases, deps.verifier);
 
+  let subscription: Subscription | undefined;
   return {
     app,
     relay,
     async start(opts = {}) {
       await applyMigrations({ pool, schema, migrationsDir: MIGRATIONS_DIR, logger });
       await relay.start();
+      subscription = await subscribeAddressBounces({ bus, users: useCases.users, logger, queue: deps.bouncesQueue ?? ADDRESS_BOUNCES_QUEUE });
       await app.ready();
       if (opts.port !== undefined) await app.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
     },
     async close() {
+      await subscription?.cancel();
       await app.close();
       await relay.stop();
       await prisma.$disconnect();

@@ -142,6 +142,8 @@ export const API_KEY_ROUTES: ReadonlyArray<{ method: string; pattern: string }> 
   { method: 'POST', pattern: '/api/v1/notifications' },
   { method: 'GET', pattern: '/api/v1/notifications/status' },
   { method: 'POST', pattern: '/api/v1/webhooks' },
+  { method: 'GET', pattern: '/api/v1/webhooks' },
+  { method: 'DELETE', pattern: '/api/v1/webhooks/:id' },
   { method: '*', pattern: '/api/v1/admin/*' },
 ];
 

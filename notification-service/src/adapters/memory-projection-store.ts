@@ -1,23 +1,40 @@
-import type { UserProfile, ProjectionChange } from '../domain/plan.js';
-import type { MuteEntry, MuteKind, ProjectionStore } from '../domain/ports.js';
+import { PROFILE_FIELDS, type ProjectionChange, type UserProfileChanges } from '../domain/plan.js';
+import type { MuteEntry, MuteKind, ProjectedUser, ProjectionStore } from '../domain/ports.js';
 
-/** Users, follows and mutes in memory, with the same `asOf` rule as the Prisma store. */
+type ProfileField = (typeof PROFILE_FIELDS)[number];
+
+/** A projected user: each field with the asOf (ms) of the event that set it; absent = never set. */
+interface UserEntry {
+  fields: UserProfileChanges;
+  asOf: Partial<Record<ProfileField, number>>;
+}
+
+/** Users, follows and mutes in memory, with the same `asOf` rules as the Prisma store (per field for users). */
 export class MemoryProjectionStore implements ProjectionStore {
-  private readonly users = new Map<string, { user: UserProfile; asOf: number }>();
+  private readonly users = new Map<string, UserEntry>();
   private readonly follows = new Map<string, { followeeId: string; followerId: string; active: boolean; asOf: number }>();
   private readonly muted = new Map<string, { userId: string; mutedUserId: string; kind: MuteKind; createdAt: string }>();
 
-  user(id: string): UserProfile | undefined {
-    return this.users.get(id.toLowerCase())?.user;
+  user(id: string): ProjectedUser | undefined {
+    const key = id.toLowerCase();
+    const entry = this.users.get(key);
+    return entry ? { id: key, ...entry.fields } : undefined;
+  }
+
+  async userProfile(userId: string): Promise<ProjectedUser | null> {
+    return this.user(userId) ?? null;
   }
 
   async applyChanges(changes: readonly ProjectionChange[]): Promise<void> {
     for (const change of changes) {
       const asOf = Date.parse(change.asOf);
       if (change.kind === 'user.upserted') {
-        const id = change.user.id.toLowerCase();
-        const current = this.users.get(id);
-        if (!current || current.asOf < asOf) this.users.set(id, { user: { ...change.user, id }, asOf });
+        const { id, ...fields } = change.user;
+        this.applyProfile(id, fields, asOf);
+        continue;
+      }
+      if (change.kind === 'user.updated') {
+        this.applyProfile(change.userId, change.changes, asOf);
         continue;
       }
       const followeeId = change.followeeId.toLowerCase();
@@ -26,6 +43,21 @@ export class MemoryProjectionStore implements ProjectionStore {
       const current = this.follows.get(key);
       if (!current || current.asOf < asOf) this.follows.set(key, { followeeId, followerId, active: change.kind === 'follow.added', asOf });
     }
+  }
+
+  /** Sets each given field whose stored value is older than `asOf` (or was never set). */
+  private applyProfile(userId: string, fields: UserProfileChanges, asOf: number): void {
+    const id = userId.toLowerCase();
+    const entry = this.users.get(id) ?? { fields: {}, asOf: {} };
+    for (const field of PROFILE_FIELDS) {
+      const value = fields[field];
+      if (value === undefined) continue;
+      const current = entry.asOf[field];
+      if (current !== undefined && current >= asOf) continue;
+      Object.assign(entry.fields, { [field]: value });
+      entry.asOf[field] = asOf;
+    }
+    this.users.set(id, entry);
   }
 
   async followersPage(userId: string, after: string | null, limit: number): Promise<string[]> {

@@ -1,3 +1,5 @@
+import { createEvent } from '@herald/contracts';
+import { outboxRow } from '@herald/platform';
 import type { AttemptRecord, OutOfBandChannel } from '../domain/channels.js';
 import type { ChannelStore, ClaimedDelivery, ClaimResult, DeadLetter, DueDelivery, FireBatch, FiredItem, ReplayResult } from '../domain/channel-ports.js';
 import { undeliverableKey, type Addresses } from '../domain/fallback-rules.js';
@@ -5,6 +7,8 @@ import { Prisma } from '../generated/prisma/client.js';
 import { tables, type Db, type NotificationPrisma, type Tables } from './prisma-client.js';
 import { fromRow, notificationColumnsOf, type NotificationRow } from './prisma-inbox-rows.js';
 import { pgArray, pgText, uuidArray } from './pg-safe.js';
+import { preferencesOf } from './prisma-preference-store.js';
+import { CHANGED_COLUMNS, enqueueStatusWebhooks, webhookTables, type WebhookTables } from './prisma-webhook-store.js';
 
 /** The status order of domain/notification.ts STATUS_RANK, in SQL: updates only ever move forward. */
 const rank = (column: Prisma.Sql) => Prisma.sql`(CASE ${column}
@@ -18,12 +22,20 @@ const FINAL = Prisma.sql`('read', 'failed', 'bounced', 'skipped', 'cancelled')`;
  */
 export class PrismaChannelStore implements ChannelStore {
   private readonly t: Tables;
+  /** Status webhooks: every status change below owes its messages in the same statement. */
+  private readonly w: WebhookTables;
 
   constructor(
     private readonly prisma: NotificationPrisma,
     schema: string,
   ) {
     this.t = tables(schema);
+    this.w = webhookTables(schema);
+  }
+
+  /** `WITH changed AS (<update RETURNING CHANGED_COLUMNS>)` + the webhook insert: one statement. */
+  private withWebhooks(update: Prisma.Sql): Prisma.Sql {
+    return Prisma.sql`WITH changed AS (${update} RETURNING ${CHANGED_COLUMNS}) ${enqueueStatusWebhooks(this.t, this.w)}`;
   }
 
   fire<T>(work: (batch: FireBatch) => Promise<T>): Promise<T> {
@@ -33,23 +45,26 @@ export class PrismaChannelStore implements ChannelStore {
   async claim(notificationId: string, channel: OutOfBandChannel, leaseMs: number): Promise<ClaimResult> {
     const t = this.t;
     return this.prisma.$transaction(async (tx) => {
-      const rows = await tx.$queryRaw<(NotificationRow & { d_recipient: string; address: string | null; attempts: number; urgent: boolean; claimed_at: Date | null; next_attempt_at: Date | null; status: string; live_claim: boolean })[]>`
-        SELECT ${notificationColumnsOf('n')}, d.recipient_id AS d_recipient, d.address, d.attempts, d.urgent, d.claimed_at, d.next_attempt_at, d.status,
+      const rows = await tx.$queryRaw<(NotificationRow & { d_recipient: string; address: string | null; attempts: number; urgent: boolean; claimed_at: Date | null; dispatched_at: Date | null; status: string; live_claim: boolean })[]>`
+        SELECT ${notificationColumnsOf('n')}, d.recipient_id AS d_recipient, d.address, d.attempts, d.urgent, d.claimed_at, d.dispatched_at, d.status,
           (d.claimed_at IS NOT NULL AND d.claimed_at > now() - make_interval(secs => ${leaseMs / 1000})) AS live_claim
         FROM ${t.deliveries} d JOIN ${t.notifications} n ON n.id = d.notification_id
         WHERE d.notification_id = ${notificationId}::uuid AND d.channel = ${channel}
         FOR UPDATE OF d`;
       const row = rows[0];
-      if (!row || row.status !== 'queued' || row.next_attempt_at !== null || !row.address) return { kind: 'gone' };
+      // Only a dispatched row, or one whose worker died mid-send (its message comes back), is
+      // claimable: a message for anything else is stale (already sent, ended, cancelled, or waiting
+      // for its backoff, which will dispatch it again).
+      if (!row || row.status !== 'queued' || (row.dispatched_at === null && row.claimed_at === null) || !row.address) return { kind: 'gone' };
       if (row.live_claim) {
         // A redelivery while another worker may still be sending: come back when its claim expires.
         await tx.$executeRaw`
-          UPDATE ${t.deliveries} SET next_attempt_at = claimed_at + make_interval(secs => ${leaseMs / 1000})
+          UPDATE ${t.deliveries} SET next_attempt_at = claimed_at + make_interval(secs => ${leaseMs / 1000}), dispatched_at = NULL
           WHERE notification_id = ${notificationId}::uuid AND channel = ${channel}`;
         return { kind: 'busy' };
       }
       await tx.$executeRaw`
-        UPDATE ${t.deliveries} SET claimed_at = now(), attempts = attempts + 1, updated_at = now()
+        UPDATE ${t.deliveries} SET claimed_at = now(), attempts = attempts + 1, dispatched_at = NULL, next_attempt_at = NULL, updated_at = now()
         WHERE notification_id = ${notificationId}::uuid AND channel = ${channel}`;
       const delivery: ClaimedDelivery = {
         notificationId: row.id,
@@ -66,17 +81,17 @@ export class PrismaChannelStore implements ChannelStore {
   }
 
   async cancelClaimed(d: ClaimedDelivery, reason: 'read'): Promise<void> {
-    await this.prisma.$executeRaw`
+    await this.prisma.$executeRaw(this.withWebhooks(Prisma.sql`
       UPDATE ${this.t.deliveries} SET status = 'cancelled', reason = ${reason}, claimed_at = NULL, attempts = attempts - 1, updated_at = now()
-      WHERE notification_id = ${d.notificationId}::uuid AND channel = ${d.channel} AND status = 'queued'`;
+      WHERE notification_id = ${d.notificationId}::uuid AND channel = ${d.channel} AND status = 'queued'`));
   }
 
-  async recordSent(d: ClaimedDelivery, result: { provider: string; providerMessageId?: string; status: 'sent' | 'delivered' }, attempts: readonly AttemptRecord[]) {
+  async recordSent(d: ClaimedDelivery, result: { provider: string; providerMessageId?: string; status: 'sent' | 'delivered'; sentAt: Date }, attempts: readonly AttemptRecord[]) {
     await this.prisma.$transaction([
-      this.prisma.$executeRaw`
+      this.prisma.$executeRaw(this.withWebhooks(Prisma.sql`
         UPDATE ${this.t.deliveries} SET status = ${result.status}, provider = ${result.provider}, provider_message_id = ${result.providerMessageId ?? null},
-          sent_at = now(), claimed_at = NULL, next_attempt_at = NULL, last_error = NULL, reason = NULL, updated_at = now()
-        WHERE notification_id = ${d.notificationId}::uuid AND channel = ${d.channel} AND status = 'queued'`,
+          sent_at = ${result.sentAt}, claimed_at = NULL, next_attempt_at = NULL, dispatched_at = NULL, last_error = NULL, reason = NULL, updated_at = now()
+        WHERE notification_id = ${d.notificationId}::uuid AND channel = ${d.channel} AND status = 'queued'`)),
       insertAttempts(this.prisma, this.t, d, attempts),
     ]);
   }
@@ -84,7 +99,7 @@ export class PrismaChannelStore implements ChannelStore {
   async recordRetry(d: ClaimedDelivery, at: Date, lastError: string, provider: string | undefined, attempts: readonly AttemptRecord[]) {
     await this.prisma.$transaction([
       this.prisma.$executeRaw`
-        UPDATE ${this.t.deliveries} SET next_attempt_at = ${at}, claimed_at = NULL, last_error = ${pgText(lastError)}, provider = ${provider ?? null}, updated_at = now()
+        UPDATE ${this.t.deliveries} SET next_attempt_at = ${at}, claimed_at = NULL, dispatched_at = NULL, last_error = ${pgText(lastError)}, provider = ${provider ?? null}, updated_at = now()
         WHERE notification_id = ${d.notificationId}::uuid AND channel = ${d.channel} AND status = 'queued'`,
       insertAttempts(this.prisma, this.t, d, attempts),
     ]);
@@ -93,10 +108,10 @@ export class PrismaChannelStore implements ChannelStore {
   async recordFinal(d: ClaimedDelivery, end: { status: 'failed' | 'bounced'; reason: string; lastError: string; provider?: string; deadLetterId: string }, attempts: readonly AttemptRecord[]) {
     const t = this.t;
     const writes = [
-      this.prisma.$executeRaw`
+      this.prisma.$executeRaw(this.withWebhooks(Prisma.sql`
         UPDATE ${t.deliveries} SET status = ${end.status}, reason = ${end.reason}, last_error = ${pgText(end.lastError)}, provider = ${end.provider ?? null},
-          claimed_at = NULL, next_attempt_at = NULL, updated_at = now()
-        WHERE notification_id = ${d.notificationId}::uuid AND channel = ${d.channel} AND status = 'queued'`,
+          claimed_at = NULL, next_attempt_at = NULL, dispatched_at = NULL, updated_at = now()
+        WHERE notification_id = ${d.notificationId}::uuid AND channel = ${d.channel} AND status = 'queued'`)),
       insertAttempts(this.prisma, t, d, attempts),
       this.prisma.$executeRaw`
         INSERT INTO ${t.deadLetters} (id, notification_id, channel, recipient_id, status, reason, last_error, attempts)
@@ -106,28 +121,62 @@ export class PrismaChannelStore implements ChannelStore {
       writes.push(this.prisma.$executeRaw`
         INSERT INTO ${t.undeliverable} (user_id, channel, address, reason) VALUES (${d.recipientId}::uuid, ${d.channel}, ${d.address.toLowerCase()}, ${pgText(end.lastError)})
         ON CONFLICT (user_id, channel, address) DO UPDATE SET reason = EXCLUDED.reason, created_at = now()`);
+      // user-service shows "this address bounced" on the profile (GET /api/v1/users/me): told
+      // through the outbox, in the same transaction, like every other event.
+      if (d.channel === 'email' || d.channel === 'sms' || d.channel === 'slack') {
+        const row = outboxRow(createEvent('user.address_bounced', { userId: d.recipientId, channel: d.channel, address: d.address }, { producer: 'notification-service' }));
+        writes.push(this.prisma.$executeRaw`
+          INSERT INTO ${t.outbox} (id, routing_key, payload) VALUES (${row.id}::uuid, ${row.routingKey}, ${JSON.stringify(row.payload)}::jsonb)`);
+      }
     }
     await this.prisma.$transaction(writes);
   }
 
   async providerStatus(providerMessageId: string, status: 'sent' | 'delivered' | 'failed', error?: string): Promise<boolean> {
     const rows = await this.prisma.$queryRaw<{ notification_id: string }[]>`
-      UPDATE ${this.t.deliveries} SET status = ${status}, updated_at = now(),
-        reason = CASE WHEN ${status} = 'failed' THEN 'provider_failed' ELSE reason END,
-        last_error = COALESCE(${error ?? null}, last_error)
-      WHERE provider_message_id = ${providerMessageId} AND status NOT IN ${FINAL} AND ${rank(Prisma.sql`status`)} < ${rank(Prisma.sql`${status}::text`)}
-        AND NOT (${status} = 'failed' AND ${rank(Prisma.sql`status`)} >= 4)
-      RETURNING notification_id`;
+      WITH changed AS (
+        UPDATE ${this.t.deliveries} SET status = ${status}, updated_at = now(),
+          reason = CASE WHEN ${status} = 'failed' THEN 'provider_failed' ELSE reason END,
+          last_error = COALESCE(${error ?? null}, last_error)
+        WHERE provider_message_id = ${providerMessageId} AND status NOT IN ${FINAL} AND ${rank(Prisma.sql`status`)} < ${rank(Prisma.sql`${status}::text`)}
+          AND NOT (${status} = 'failed' AND ${rank(Prisma.sql`status`)} >= 4)
+        RETURNING ${CHANGED_COLUMNS}
+      ), webhooks AS (${enqueueStatusWebhooks(this.t, this.w)})
+      SELECT notification_id FROM changed`;
     if (rows.length > 0) return true;
     const known = await this.prisma.$queryRaw<{ n: number }[]>`SELECT 1 AS n FROM ${this.t.deliveries} WHERE provider_message_id = ${providerMessageId}`;
     return known.length > 0;
   }
 
   async tracked(notificationId: string, channel: OutOfBandChannel, status: 'opened' | 'clicked'): Promise<void> {
-    await this.prisma.$executeRaw`
+    await this.prisma.$executeRaw(this.withWebhooks(Prisma.sql`
       UPDATE ${this.t.deliveries} SET status = ${status}, updated_at = now()
       WHERE notification_id = ${notificationId}::uuid AND channel = ${channel}
-        AND status NOT IN ${FINAL} AND ${rank(Prisma.sql`status`)} < ${rank(Prisma.sql`${status}::text`)} AND ${rank(Prisma.sql`status`)} >= 3`;
+        AND status NOT IN ${FINAL} AND ${rank(Prisma.sql`status`)} < ${rank(Prisma.sql`${status}::text`)} AND ${rank(Prisma.sql`status`)} >= 3`));
+  }
+
+  async dispatch(now: Date, limit: number, redispatchMs: number, leaseMs: number): Promise<DueDelivery[]> {
+    // Due: what waits for its time, and claims abandoned by a worker that died (found by the
+    // partial index on queued rows; the message may be gone if the broker lost it too).
+    const rows = await this.prisma.$queryRaw<{ notification_id: string; channel: string; urgent: boolean }[]>`
+      WITH due AS (
+        SELECT notification_id, channel FROM ${this.t.deliveries}
+        WHERE status = 'queued' AND ((next_attempt_at IS NOT NULL AND next_attempt_at <= ${now})
+          OR (next_attempt_at IS NULL AND claimed_at < ${new Date(now.getTime() - leaseMs)}))
+        ORDER BY COALESCE(next_attempt_at, claimed_at) LIMIT ${limit} FOR UPDATE SKIP LOCKED
+      )
+      UPDATE ${this.t.deliveries} d SET dispatched_at = ${now}, next_attempt_at = ${new Date(now.getTime() + redispatchMs)}
+      FROM due WHERE d.notification_id = due.notification_id AND d.channel = due.channel
+      RETURNING d.notification_id, d.channel, d.urgent`;
+    return rows.map((r): DueDelivery => ({ notificationId: r.notification_id, channel: r.channel as OutOfBandChannel, urgent: r.urgent }));
+  }
+
+  async undispatch(due: readonly DueDelivery[]): Promise<void> {
+    if (due.length === 0) return;
+    await this.prisma.$executeRaw`
+      UPDATE ${this.t.deliveries} d SET next_attempt_at = now(), dispatched_at = NULL
+      FROM unnest(${uuidArray(due.map((x) => x.notificationId))}, ${pgArray(due.map((x) => x.channel))}::text[]) AS u(id, channel)
+      WHERE d.notification_id = u.id AND d.channel = u.channel AND d.status = 'queued' AND d.claimed_at IS NULL`;
   }
 
   async deadLetters(filter: { channel?: OutOfBandChannel; limit: number }): Promise<DeadLetter[]> {
@@ -151,7 +200,7 @@ export class PrismaChannelStore implements ChannelStore {
       if (letter.replayed_at) return 'already_replayed';
       // Only what never went out is sent again: a delivery with a provider id or a sent time is left alone.
       const changed = await tx.$executeRaw`
-        UPDATE ${t.deliveries} SET status = 'queued', reason = NULL, attempts = 0, next_attempt_at = ${now}, claimed_at = NULL, updated_at = now()
+        UPDATE ${t.deliveries} SET status = 'queued', reason = NULL, attempts = 0, next_attempt_at = ${now}, claimed_at = NULL, dispatched_at = NULL, updated_at = now()
         WHERE notification_id = ${letter.notification_id}::uuid AND channel = ${letter.channel}
           AND status IN ('failed', 'bounced') AND sent_at IS NULL AND provider_message_id IS NULL`;
       if (changed === 0) return 'already_sent';
@@ -162,8 +211,8 @@ export class PrismaChannelStore implements ChannelStore {
 
   async oldestDueAgeSeconds(now: Date): Promise<Record<string, number>> {
     const rows = await this.prisma.$queryRaw<{ channel: string; due: Date | null }[]>`
-      SELECT channel, min(COALESCE(next_attempt_at, updated_at)) AS due FROM ${this.t.deliveries}
-      WHERE status = 'queued' AND channel <> 'in_app' AND (next_attempt_at IS NULL OR next_attempt_at <= ${now}) GROUP BY channel
+      SELECT channel, min(COALESCE(dispatched_at, next_attempt_at)) AS due FROM ${this.t.deliveries}
+      WHERE status = 'queued' AND claimed_at IS NULL AND COALESCE(dispatched_at, next_attempt_at) <= ${now} GROUP BY channel
       UNION ALL
       SELECT 'timer', min(fallback_at) FROM ${this.t.notifications} WHERE fallback_at IS NOT NULL AND fallback_at <= ${now}`;
     const out: Record<string, number> = {};
@@ -207,15 +256,16 @@ function fireBatch(db: Db, t: Tables): FireBatch {
       return rows.map((row): FiredItem => ({ recipientId: row.recipient_id, notification: fromRow(row), channels: (row.fallback_channels ?? []) as OutOfBandChannel[] }));
     },
 
-    async addresses(userIds) {
+    async recipients(userIds) {
       const ids = uuidArray(new Set(userIds));
-      const users = await db.$queryRaw<{ id: string; email: string | null; phone: string | null; slack: string | null }[]>`
-        SELECT r.id, u.email, u.phone, p.preferences->>'slackWebhookUrl' AS slack
+      const users = await db.$queryRaw<{ id: string; email: string | null; phone: string | null; timezone: string | null; preferences: unknown }[]>`
+        SELECT r.id, u.email, u.phone, u.timezone, p.preferences
         FROM unnest(${ids}) AS r(id) LEFT JOIN ${t.users} u ON u.id = r.id LEFT JOIN ${t.preferences} p ON p.user_id = r.id`;
       const bounced = await db.$queryRaw<{ channel: string; address: string }[]>`
         SELECT channel, address FROM ${t.undeliverable} WHERE user_id = ANY(${ids})`;
-      const addresses = new Map<string, Addresses>(users.map((u) => [u.id, { email: u.email, phone: u.phone, slackWebhookUrl: u.slack }]));
-      return { addresses, undeliverable: new Set(bounced.map((b) => undeliverableKey(b.channel, b.address))) };
+      const preferences = new Map(users.map((u) => [u.id, preferencesOf(u.preferences, u.timezone)]));
+      const addresses = new Map<string, Addresses>(users.map((u) => [u.id, { email: u.email, phone: u.phone, slackWebhookUrl: preferences.get(u.id)!.slackWebhookUrl ?? null }]));
+      return { preferences, addresses, undeliverable: new Set(bounced.map((b) => undeliverableKey(b.channel, b.address))) };
     },
 
     async defer(items) {
@@ -229,27 +279,15 @@ function fireBatch(db: Db, t: Tables): FireBatch {
     async insertDeliveries(rows) {
       if (rows.length === 0) return [];
       const inserted = await db.$queryRaw<{ notification_id: string; channel: string; urgent: boolean; status: string }[]>`
-        INSERT INTO ${t.deliveries} (notification_id, channel, recipient_id, status, reason, address, urgent)
-        SELECT * FROM unnest(
+        INSERT INTO ${t.deliveries} (notification_id, channel, recipient_id, status, reason, address, urgent, next_attempt_at)
+        SELECT u.*, CASE WHEN u.status = 'queued' THEN now() END FROM unnest(
           ${uuidArray(rows.map((r) => r.notificationId))}, ${pgArray(rows.map((r) => r.channel))}::text[], ${uuidArray(rows.map((r) => r.recipientId))},
           ${pgArray(rows.map((r) => r.status))}::text[], ${pgArray(rows.map((r) => (r.status === 'skipped' ? r.reason : null)))}::text[],
           ${pgArray(rows.map((r) => (r.status === 'queued' ? r.address : null)))}::text[], ${pgArray(rows.map((r) => r.urgent))}::boolean[])
+          AS u(notification_id, channel, recipient_id, status, reason, address, urgent)
         ON CONFLICT (notification_id, channel) DO NOTHING
         RETURNING notification_id, channel, urgent, status`;
       return inserted.filter((r) => r.status === 'queued').map((r) => ({ notificationId: r.notification_id, channel: r.channel as OutOfBandChannel, urgent: r.urgent }));
-    },
-
-    async claimRetries(now, limit) {
-      const rows = await db.$queryRaw<{ notification_id: string; channel: string; urgent: boolean }[]>`
-        WITH due AS (
-          SELECT notification_id, channel FROM ${t.deliveries}
-          WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ${now} AND status = 'queued'
-          ORDER BY next_attempt_at LIMIT ${limit} FOR UPDATE SKIP LOCKED
-        )
-        UPDATE ${t.deliveries} d SET next_attempt_at = NULL
-        FROM due WHERE d.notification_id = due.notification_id AND d.channel = due.channel
-        RETURNING d.notification_id, d.channel, d.urgent`;
-      return rows.map((r): DueDelivery => ({ notificationId: r.notification_id, channel: r.channel as OutOfBandChannel, urgent: r.urgent }));
     },
   };
 }

@@ -39,6 +39,7 @@ export function tables(schema: string) {
     attempts: table('delivery_attempts'),
     deadLetters: table('dead_letters'),
     undeliverable: table('undeliverable_addresses'),
+    outbox: table('outbox'),
   };
 }
 

@@ -45,7 +45,7 @@ export class PrismaPreferenceStore implements PreferenceStore {
 
 // Stored documents were normalized when written; normalizing again on the way out keeps an older
 // shape (or a hand edit) from ever reaching the policy, and falls back to the defaults if invalid.
-function preferencesOf(stored: unknown, registeredZone: string | null): Preferences {
+export function preferencesOf(stored: unknown, registeredZone: string | null): Preferences {
   const defaults = defaultPreferencesFor(registeredZone);
   if (stored === null || stored === undefined) return defaults;
   const result = normalizePreferences(stored, defaults);

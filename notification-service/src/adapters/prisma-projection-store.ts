@@ -1,12 +1,31 @@
-import type { MuteEntry, MuteKind, ProjectionStore } from '../domain/ports.js';
-import type { ProjectionChange } from '../domain/plan.js';
+import type { MuteEntry, MuteKind, ProjectedUser, ProjectionStore } from '../domain/ports.js';
+import { PROFILE_FIELDS, type ProjectionChange, type UserProfileChanges } from '../domain/plan.js';
+import { Prisma } from '../generated/prisma/client.js';
 import { tables, type Db, type NotificationPrisma, type Tables } from './prisma-client.js';
 import { pgText, uuidArray } from './pg-safe.js';
+
+type ProfileField = (typeof PROFILE_FIELDS)[number];
+
+/** The users column of each profile field; its ordering column is `<column>_as_of`. */
+const COLUMN: Record<ProfileField, string> = {
+  username: 'username',
+  displayName: 'display_name',
+  email: 'email',
+  phone: 'phone',
+  locale: 'locale',
+  timezone: 'timezone',
+};
+const column = (field: ProfileField) => Prisma.raw(`"${COLUMN[field]}"`);
+const columnAsOf = (field: ProfileField) => Prisma.raw(`"${COLUMN[field]}_as_of"`);
+/** The field is in this event (its as_of is set) and newer than what the row holds for it. */
+const newer = (field: ProfileField) =>
+  Prisma.sql`(EXCLUDED.${columnAsOf(field)} IS NOT NULL AND (cur.${columnAsOf(field)} IS NULL OR cur.${columnAsOf(field)} < EXCLUDED.${columnAsOf(field)}))`;
 
 /**
  * This service's copies of users and the follow graph, fed by events, and the mutes people set
  * here. Every projection write is conditional on `as_of`, so a redelivered or late event never
- * overwrites newer state; an unfollow keeps its row (active = false) for the same reason.
+ * overwrites newer state; an unfollow keeps its row (active = false) for the same reason. A user's
+ * profile is ordered per field (`<column>_as_of`), because user.updated carries only what changed.
  */
 export class PrismaProjectionStore implements ProjectionStore {
   private readonly t: Tables;
@@ -27,22 +46,49 @@ export class PrismaProjectionStore implements ProjectionStore {
 
   private async apply(db: Db, change: ProjectionChange): Promise<void> {
     if (change.kind === 'user.upserted') {
-      const u = change.user;
-      await db.$executeRaw`
-        INSERT INTO ${this.t.users} AS cur (id, username, display_name, email, phone, locale, timezone, as_of)
-        VALUES (${u.id}::uuid, ${pgText(u.username)}, ${pgText(u.displayName)}, ${pgText(u.email)}, ${pgText(u.phone)},
-                ${pgText(u.locale)}, ${pgText(u.timezone)}, ${change.asOf}::timestamptz)
-        ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username, display_name = EXCLUDED.display_name,
-          email = EXCLUDED.email, phone = EXCLUDED.phone, locale = EXCLUDED.locale, timezone = EXCLUDED.timezone, as_of = EXCLUDED.as_of
-        WHERE cur.as_of < EXCLUDED.as_of`;
-      return;
+      const { id, ...fields } = change.user;
+      return this.applyProfile(db, id, fields, change.asOf);
     }
+    if (change.kind === 'user.updated') return this.applyProfile(db, change.userId, change.changes, change.asOf);
     const active = change.kind === 'follow.added';
     await db.$executeRaw`
       INSERT INTO ${this.t.follows} AS cur (followee_id, follower_id, active, as_of)
       VALUES (${change.followeeId}::uuid, ${change.followerId}::uuid, ${active}, ${change.asOf}::timestamptz)
       ON CONFLICT (followee_id, follower_id) DO UPDATE SET active = EXCLUDED.active, as_of = EXCLUDED.as_of
       WHERE cur.as_of < EXCLUDED.as_of`;
+  }
+
+  /**
+   * One statement: inserts the user with the fields this event carries (a user.updated that overtook
+   * the user.registered makes a partial row), or sets each carried field whose stored value an older
+   * event set. A row where nothing is newer is not written at all.
+   */
+  private async applyProfile(db: Db, userId: string, fields: UserProfileChanges, asOf: string): Promise<void> {
+    const value = (f: ProfileField) => (fields[f] === undefined ? null : pgText(fields[f]));
+    const at = (f: ProfileField) => (fields[f] === undefined ? null : asOf);
+    const columns = PROFILE_FIELDS.flatMap((f) => [column(f), columnAsOf(f)]);
+    const values = PROFILE_FIELDS.flatMap((f) => [Prisma.sql`${value(f)}::text`, Prisma.sql`${at(f)}::timestamptz`]);
+    const sets = PROFILE_FIELDS.flatMap((f) => [
+      Prisma.sql`${column(f)} = CASE WHEN ${newer(f)} THEN EXCLUDED.${column(f)} ELSE cur.${column(f)} END`,
+      Prisma.sql`${columnAsOf(f)} = CASE WHEN ${newer(f)} THEN EXCLUDED.${columnAsOf(f)} ELSE cur.${columnAsOf(f)} END`,
+    ]);
+    await db.$executeRaw`
+      INSERT INTO ${this.t.users} AS cur (id, ${Prisma.join(columns)}, as_of)
+      VALUES (${userId}::uuid, ${Prisma.join(values)}, ${asOf}::timestamptz)
+      ON CONFLICT (id) DO UPDATE SET ${Prisma.join(sets)}, as_of = GREATEST(cur.as_of, EXCLUDED.as_of)
+      WHERE ${Prisma.join(PROFILE_FIELDS.map(newer), ' OR ')}`;
+  }
+
+  async userProfile(userId: string): Promise<ProjectedUser | null> {
+    const known = PROFILE_FIELDS.map((f) => Prisma.sql`${columnAsOf(f)} IS NOT NULL AS ${Prisma.raw(`"known_${f}"`)}`);
+    const rows = await this.prisma.$queryRaw<Record<string, string | boolean | null>[]>`
+      SELECT id, ${Prisma.join(PROFILE_FIELDS.map((f) => Prisma.sql`${column(f)} AS ${Prisma.raw(`"${f}"`)}`))}, ${Prisma.join(known)}
+      FROM ${this.t.users} WHERE id = ${userId}::uuid`;
+    const row = rows[0];
+    if (!row) return null;
+    const user: ProjectedUser = { id: row.id as string };
+    for (const f of PROFILE_FIELDS) if (row[`known_${f}`]) Object.assign(user, { [f]: row[f] });
+    return user;
   }
 
   async followersPage(userId: string, after: string | null, limit: number): Promise<string[]> {

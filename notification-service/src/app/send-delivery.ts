@@ -58,7 +58,9 @@ export async function sendDelivery(deps: SendDeps, notificationId: string, chann
     for (const a of sent.attempts) deps.metrics.attempt(channel, a);
     // Slack's 200 means the message is in the channel; email and SMS providers only accepted it.
     const status = channel === 'slack' ? 'delivered' : 'sent';
-    await deps.store.recordSent(delivery, { provider: sent.provider, status, ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}) }, sent.attempts);
+    // The message left Herald when the successful attempt began: a read after that cannot stop it.
+    const sentAt = new Date(deps.clock.now().getTime() - (sent.attempts.at(-1)?.latencyMs ?? 0));
+    await deps.store.recordSent(delivery, { provider: sent.provider, status, sentAt, ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}) }, sent.attempts);
     deps.metrics.outcome(channel, 'sent');
     return 'sent';
   } catch (err) {

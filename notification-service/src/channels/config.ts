@@ -17,6 +17,8 @@ export const channelEnvSpec = {
   channelSweepMs: env.int('CHANNEL_SWEEP_MS', 1000, 10, 60_000),
   /** How long a worker's claim on a send protects it; past it another worker may take over. */
   channelClaimLeaseMs: env.int('CHANNEL_CLAIM_LEASE_MS', 60_000, 1000, 3_600_000),
+  /** A dispatched delivery no worker claimed (its message was lost) is published again this long after. */
+  channelRedispatchMs: env.int('CHANNEL_REDISPATCH_MS', 600_000, 1000, 24 * 3_600_000),
   smtpUrl: env.optionalUrl('SMTP_URL', ['smtp', 'smtps']),
   smtpFallbackUrl: env.optionalUrl('SMTP_FALLBACK_URL', ['smtp', 'smtps']),
   mailFrom: env.string('MAIL_FROM', 'Herald <notifications@herald.local>'),
@@ -31,4 +33,6 @@ export const channelEnvSpec = {
   publicUrl: env.url('PUBLIC_URL', ['http', 'https'], 'http://localhost:3000'),
   /** Signs tracking links (at least 16 characters); required with real providers. */
   trackingSecret: env.optionalString('TRACKING_SECRET'),
+  /** Status webhooks may use http:// and private or local addresses (development, tests); https to public hosts only otherwise. */
+  webhookAllowHttp: env.bool('WEBHOOK_ALLOW_HTTP', false),
 };

@@ -6,6 +6,13 @@ export interface ProviderSettings {
   smtpUrl?: string | undefined;
   smtpFallbackUrl?: string | undefined;
   mailFrom: string;
+  /**
+   * CHANNEL_CONCURRENCY: sends one channel worker has in flight. Each SMTP relay's connection pool
+   * is sized to it, because a pooled connection carries one message at a time: a smaller pool would
+   * cap email throughput below what the worker is allowed to do (5 connections at 200 ms per message
+   * is 25 emails/s whatever the concurrency). Unset: nodemailer's pool of 5.
+   */
+  channelConcurrency?: number | undefined;
   smsProviderUrl?: string | undefined;
   smsFallbackProviderUrl?: string | undefined;
   smsAccountSid?: string | undefined;
@@ -34,7 +41,7 @@ export interface ChannelRegistry {
 export function buildChannelRegistry(s: ProviderSettings): ChannelRegistry {
   const providers: Partial<Record<OutOfBandChannel, ChannelProvider[]>> = {};
   providers.email = [s.smtpUrl, s.smtpFallbackUrl]
-    .flatMap((url, i) => (url ? [new SmtpEmailProvider({ name: i === 0 ? 'smtp' : 'smtp-fallback', url, from: s.mailFrom })] : []));
+    .flatMap((url, i) => (url ? [new SmtpEmailProvider({ name: i === 0 ? 'smtp' : 'smtp-fallback', url, from: s.mailFrom, ...(s.channelConcurrency ? { maxConnections: s.channelConcurrency } : {}) })] : []));
   if (s.smsAccountSid && s.smsAuthToken) {
     const sms = { accountSid: s.smsAccountSid, authToken: s.smsAuthToken, ...(s.smsFrom ? { from: s.smsFrom } : {}) };
     providers.sms = [s.smsProviderUrl, s.smsFallbackProviderUrl]

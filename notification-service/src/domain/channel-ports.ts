@@ -1,6 +1,7 @@
 import type { AttemptRecord, OutOfBandChannel } from './channels.js';
 import type { Addresses, FiredDelivery } from './fallback-rules.js';
 import type { Notification } from './notification.js';
+import type { Preferences } from './preferences.js';
 
 /**
  * The timer store and delivery ledger of the out-of-band channels (docs/channels.md). PostgreSQL in
@@ -26,13 +27,15 @@ export interface DueDelivery {
 export interface FireBatch {
   /** Claims up to `limit` due timers and clears them (fallback_reason `fired`). */
   claimDue(now: Date, limit: number): Promise<FiredItem[]>;
-  addresses(userIds: readonly string[]): Promise<{ addresses: Map<string, Addresses>; undeliverable: Set<string> }>;
+  /**
+   * Preferences (or the defaults), addresses and bounced addresses of these people, read inside the
+   * sweep's transaction: the embedded database has one connection, so nothing may wait for a second.
+   */
+  recipients(userIds: readonly string[]): Promise<{ preferences: Map<string, Preferences>; addresses: Map<string, Addresses>; undeliverable: Set<string> }>;
   /** Quiet hours began: the timer is set again. */
   defer(items: readonly { notificationId: string; until: Date }[]): Promise<void>;
-  /** Inserts the rows; returns the queued ones actually inserted (never twice). */
+  /** Inserts the rows (queued ones due for dispatch now); returns the queued ones actually inserted (never twice). */
   insertDeliveries(rows: readonly (FiredDelivery & { notificationId: string; recipientId: string; urgent: boolean })[]): Promise<DueDelivery[]>;
-  /** Retries whose backoff ended (and replays): cleared and returned to be published. */
-  claimRetries(now: Date, limit: number): Promise<DueDelivery[]>;
 }
 
 /** One delivery claimed by a worker for one attempt. */
@@ -71,12 +74,23 @@ export interface DeadLetter {
 export type ReplayResult = 'replayed' | 'not_found' | 'already_replayed' | 'already_sent';
 
 export interface ChannelStore {
-  /** Runs one timer sweep in one transaction; `publish` runs before the commit (at-least-once). */
+  /** Runs one timer sweep in one transaction. */
   fire<T>(work: (batch: FireBatch) => Promise<T>): Promise<T>;
+  /**
+   * In its own committed transaction: queued deliveries due for publishing (new ones, retries whose
+   * backoff ended, replays, dispatches that were never claimed, claims older than `leaseMs` whose
+   * worker died) are marked dispatched and get a
+   * re-dispatch time `redispatchMs` later. The caller publishes them AFTER this commits, so a worker
+   * can always see what its message names.
+   */
+  dispatch(now: Date, limit: number, redispatchMs: number, leaseMs: number): Promise<DueDelivery[]>;
+  /** The publish failed: due again at once. */
+  undispatch(due: readonly DueDelivery[]): Promise<void>;
   claim(notificationId: string, channel: OutOfBandChannel, leaseMs: number): Promise<ClaimResult>;
   /** The item was read before its send: cancelled, reason `read`. */
   cancelClaimed(d: ClaimedDelivery, reason: 'read'): Promise<void>;
-  recordSent(d: ClaimedDelivery, result: { provider: string; providerMessageId?: string; status: 'sent' | 'delivered' }, attempts: readonly AttemptRecord[]): Promise<void>;
+  /** `sentAt`: when the successful attempt handed the message to the provider. */
+  recordSent(d: ClaimedDelivery, result: { provider: string; providerMessageId?: string; status: 'sent' | 'delivered'; sentAt: Date }, attempts: readonly AttemptRecord[]): Promise<void>;
   recordRetry(d: ClaimedDelivery, at: Date, lastError: string, provider: string | undefined, attempts: readonly AttemptRecord[]): Promise<void>;
   /** Ends the delivery, writes its dead letter, and marks a bounced address undeliverable. */
   recordFinal(d: ClaimedDelivery, end: { status: 'failed' | 'bounced'; reason: string; lastError: string; provider?: string; deadLetterId: string }, attempts: readonly AttemptRecord[]): Promise<void>;

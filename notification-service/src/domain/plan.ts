@@ -16,7 +16,8 @@ import { render } from './render.js';
  * - post.liked: the post's author gets `like`, grouped by `like:post:<postId>`.
  * - user.followed: the followee gets `follow`, grouped by `follow:user:<followeeId>`.
  * - message.sent: the recipient gets `message`.
- * - user.registered / user.followed / user.unfollowed update the projections.
+ * - user.registered / user.updated / user.followed / user.unfollowed update the projections.
+ * - user.address_bounced is this service's own report about an address; it plans nothing here.
  * - Nobody is notified of their own action.
  *
  * Targets of one plan are pairwise disjoint and never contain the actor: each recipient gets at most
@@ -36,10 +37,18 @@ export interface UserProfile {
   timezone: string;
 }
 
+/** The profile fields user.updated may carry, each only when it changed (`phone: null`: removed). */
+export type UserProfileChanges = Partial<Omit<UserProfile, 'id'>>;
+
+export const PROFILE_FIELDS = ['username', 'displayName', 'email', 'phone', 'locale', 'timezone'] as const satisfies readonly (keyof UserProfileChanges)[];
+
 // `asOf` is the event's occurredAt: redelivered or reordered events arrive late, so stores apply a
 // change only when it is newer than what they hold (an old follow must not undo a newer unfollow).
+// A user's profile is ordered per field: user.updated changes some fields, and an older update of
+// one field must still apply after a newer update of another.
 export type ProjectionChange =
   | { kind: 'user.upserted'; user: UserProfile; asOf: string }
+  | { kind: 'user.updated'; userId: string; changes: UserProfileChanges; asOf: string }
   | { kind: 'follow.added'; followerId: string; followeeId: string; asOf: string }
   | { kind: 'follow.removed'; followerId: string; followeeId: string; asOf: string };
 
@@ -75,6 +84,14 @@ export function planEvent(event: DomainEvent): EventPlan {
       const user = { id: userId, username, displayName, email, phone, locale, timezone };
       return { projections: [{ kind: 'user.upserted', user, asOf }], targets: [] };
     }
+    case 'user.updated': {
+      const changes = profileChanges(event.data.changes);
+      if (Object.keys(changes).length === 0) return nothing();
+      return { projections: [{ kind: 'user.updated', userId: event.data.userId, changes, asOf }], targets: [] };
+    }
+    case 'user.address_bounced':
+      // Emitted by this service about an address it failed to reach; user-service records it.
+      return nothing();
     case 'user.unfollowed': {
       const { followerId, followeeId } = event.data;
       return { projections: [{ kind: 'follow.removed', followerId, followeeId, asOf }], targets: [] };
@@ -128,6 +145,17 @@ export function planEvent(event: DomainEvent): EventPlan {
     default:
       return unreachable(event);
   }
+}
+
+const nothing = (): EventPlan => ({ projections: [], targets: [] });
+
+/** The fields this service keeps, copied one by one: a field a newer producer adds is left out. */
+function profileChanges(changes: UserProfileChanges): UserProfileChanges {
+  const picked: UserProfileChanges = {};
+  for (const field of PROFILE_FIELDS) {
+    if (changes[field] !== undefined) Object.assign(picked, { [field]: changes[field] });
+  }
+  return picked;
 }
 
 function draftOf(

@@ -1,7 +1,7 @@
 import type { OutOfBandChannel } from './channels.js';
 import type { InitialDelivery, SkipReason } from './delivery-policy.js';
 import type { Channel, DeliveryStatus, Notification } from './notification.js';
-import type { ProjectionChange } from './plan.js';
+import type { ProjectionChange, UserProfile } from './plan.js';
 import type { Preferences } from './preferences.js';
 
 /**
@@ -138,9 +138,20 @@ export interface PreferenceStore {
   put(userId: string, preferences: Preferences): Promise<void>;
 }
 
+/**
+ * A user as projected so far: every field known, or (when a user.updated overtook the user's
+ * user.registered) only those some event has set.
+ */
+export type ProjectedUser = Pick<UserProfile, 'id'> & Partial<Omit<UserProfile, 'id'>>;
+
 export interface ProjectionStore {
-  /** Applies changes in order; a change older (`asOf`) than the stored state is ignored. */
+  /**
+   * Applies changes in order; a change older (`asOf`) than the stored state is ignored. A user's
+   * profile is ordered per field, so an older user.updated still sets the fields no newer event set.
+   */
   applyChanges(changes: readonly ProjectionChange[]): Promise<void>;
+  /** The projected profile, with only the fields an event has set; null for an unknown id. */
+  userProfile(userId: string): Promise<ProjectedUser | null>;
   /** Follower ids of `userId` in ascending order, strictly after `after` (keyset paging). */
   followersPage(userId: string, after: string | null, limit: number): Promise<string[]>;
   /** The subset of `recipientIds` who muted or blocked `actorId`. */

@@ -38,7 +38,7 @@ export function parseApiKeys(spec: string): ApiKeys | undefined {
 
 /**
  * `name:key` grants the send API; `name:key:send+admin` (or `name:key:*`) names the scopes: `send`
- * (notifications:send) and `admin` (dead letters, replays, digests, webhooks).
+ * (notifications:send) and `admin` (dead letters, replays, digests); status webhooks need `send`.
  */
 function scopesOf(spec: string | undefined): string[] {
   if (!spec) return ['notifications:send'];

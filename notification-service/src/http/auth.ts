@@ -4,7 +4,14 @@ import type { RouteScope } from './scope.js';
 import type { ApiKeys } from './api-keys.js';
 
 /** Routes a backend may call with `X-API-Key` instead of a bearer token. */
-const API_KEY_ROUTES = new Set(['POST /api/v1/notifications', 'GET /api/v1/notifications/status', 'POST /api/v1/webhooks']);
+const API_KEY_ROUTES = new Set([
+  'POST /api/v1/notifications',
+  'GET /api/v1/notifications/status',
+  // Status webhooks (http/webhook-routes.ts): owned by the key's sender.
+  'POST /api/v1/webhooks',
+  'GET /api/v1/webhooks',
+  'DELETE /api/v1/webhooks/:id',
+]);
 
 const callers = new WeakMap<FastifyRequest, AccessClaims>();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

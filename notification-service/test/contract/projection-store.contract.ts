@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ProjectionChange, UserProfile } from '../../src/domain/plan.js';
+import type { ProjectionChange, UserProfile, UserProfileChanges } from '../../src/domain/plan.js';
 import type { PreferenceStore, ProjectionStore } from '../../src/domain/ports.js';
 import { newUser, type MakeStores } from './stores.js';
 
@@ -47,6 +47,45 @@ export function projectionStoreContract(name: string, make: MakeStores): void {
       expect((await preferences.get(id)).timezone).toBe('Asia/Tokyo');
       await projections.applyChanges([{ kind: 'user.upserted', user: profile('America/New_York'), asOf: at(11) }]);
       expect((await preferences.get(id)).timezone).toBe('America/New_York');
+    });
+
+    it('applies user.updated per field in asOf order: older changes of other fields still apply, older ones of the same field never do', async () => {
+      const id = newUser();
+      const registered = (minute: number): ProjectionChange => ({
+        kind: 'user.upserted', asOf: at(minute),
+        user: { id, username: 'uma', displayName: 'Uma', email: 'uma@example.com', phone: '+14155550100', locale: 'en', timezone: 'UTC' },
+      });
+      const updated = (changes: UserProfileChanges, minute: number): ProjectionChange => ({ kind: 'user.updated', userId: id, changes, asOf: at(minute) });
+      await projections.applyChanges([registered(0)]);
+      // arrives newest first: the email at 5, then an older phone change at 3 (applies: nothing newer set the
+      // phone), then an even older email at 2 (ignored), then a redelivery of the one at 5
+      await projections.applyChanges([updated({ email: 'uma@new.example.com', timezone: 'Asia/Tokyo' }, 5)]);
+      await projections.applyChanges([updated({ phone: null, displayName: 'Uma U.' }, 3)]);
+      await projections.applyChanges([updated({ email: 'uma@old.example.com', locale: 'pt-PT' }, 2), updated({ email: 'uma@new.example.com', timezone: 'Asia/Tokyo' }, 5)]);
+      const expected = { id, username: 'uma', displayName: 'Uma U.', email: 'uma@new.example.com', phone: null, locale: 'pt-PT', timezone: 'Asia/Tokyo' };
+      expect(await projections.userProfile(id)).toEqual(expected);
+      expect((await preferences.get(id)).timezone).toBe('Asia/Tokyo');
+      // a replayed registration is older than every field it would set
+      await projections.applyChanges([registered(1)]);
+      expect(await projections.userProfile(id)).toEqual(expected);
+      // a rename, and a newer registration (a re-published snapshot) wins over every older field
+      await projections.applyChanges([updated({ username: 'uma_2' }, 6)]);
+      expect(await projections.userProfile(id)).toMatchObject({ username: 'uma_2' });
+      await projections.applyChanges([registered(9)]);
+      expect(await projections.userProfile(id)).toEqual({ id, username: 'uma', displayName: 'Uma', email: 'uma@example.com', phone: '+14155550100', locale: 'en', timezone: 'UTC' });
+    });
+
+    it('keeps a user.updated that overtook the registration, and lets the registration fill in the rest', async () => {
+      const id = newUser();
+      expect(await projections.userProfile(id)).toBeNull();
+      await projections.applyChanges([{ kind: 'user.updated', userId: id, changes: { email: 'vi@new.example.com', timezone: 'Europe/Paris' }, asOf: at(5) }]);
+      expect(await projections.userProfile(id)).toEqual({ id, email: 'vi@new.example.com', timezone: 'Europe/Paris' });
+      expect((await preferences.get(id)).timezone).toBe('Europe/Paris');
+      await projections.applyChanges([{
+        kind: 'user.upserted', asOf: at(1),
+        user: { id, username: 'vi', displayName: 'Vi', email: 'vi@example.com', phone: null, locale: 'fr', timezone: 'UTC' },
+      }]);
+      expect(await projections.userProfile(id)).toEqual({ id, username: 'vi', displayName: 'Vi', email: 'vi@new.example.com', phone: null, locale: 'fr', timezone: 'Europe/Paris' });
     });
 
     it('mutes and blocks: mutedBy answers for a whole chunk, unmute undoes, kinds can change', async () => {

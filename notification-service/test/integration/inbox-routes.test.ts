@@ -173,6 +173,8 @@ describe('inbox routes', () => {
       '/api/v1/providers/sms/status',
       '/api/v1/users/me/preferences',
       '/api/v1/users/preferences',
+      '/api/v1/webhooks',
+      '/api/v1/webhooks/{id}',
     ]);
     expect(Object.keys(doc.paths['/api/v1/notifications']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/api/v1/admin/dead-letters'])).toEqual(['get']);

@@ -7,7 +7,7 @@ import { RedisLiveTransport } from '../../src/adapters/redis-live-transport.js';
 import type { AddressedFrame } from '../../src/domain/ports.js';
 import { BROADCAST, type ResyncRequest } from '../../src/live/transport.js';
 import { countFrame, newUserId, notification, notificationFrame } from './support/builders.js';
-import { TcpProxy } from './support/tcp-proxy.js';
+import { TcpProxy } from '@herald/platform/testing';
 
 // Real Redis pub/sub; channels carry a per-run prefix so parallel runs never hear each other.
 const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

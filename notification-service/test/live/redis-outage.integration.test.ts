@@ -8,7 +8,7 @@ import { RedisPresence } from '../../src/adapters/redis-presence.js';
 import { countFrame, newUserId, notification, notificationFrame } from './support/builders.js';
 import { MemoryInbox } from './support/memory-inbox.js';
 import { labelledMetric, metric, startLiveServer, testTokens, type LiveServer } from './support/live-server.js';
-import { TcpProxy } from './support/tcp-proxy.js';
+import { TcpProxy } from '@herald/platform/testing';
 import { TestClient } from './support/test-client.js';
 
 // Two instances on the REAL Redis (one inbox, as they would share one database). Some of their

@@ -3,18 +3,63 @@ import { envelopeOf, Uuid } from './envelope.js';
 
 const Username = Type.String({ minLength: 1, maxLength: 32 });
 const Excerpt = Type.String({ maxLength: 280 });
-const UserRef = Type.Object({ id: Uuid, username: Username, displayName: Type.String({ maxLength: 100 }) });
+const DisplayName = Type.String({ maxLength: 100 });
+const Email = Type.String({ maxLength: 254 });
+const Phone = Type.Union([Type.String({ maxLength: 32 }), Type.Null()]);
+const Locale = Type.String({ maxLength: 35 });
+const Timezone = Type.String({ maxLength: 64 });
+const UserRef = Type.Object({ id: Uuid, username: Username, displayName: DisplayName });
 
 export const UserRegistered = envelopeOf(
   'user.registered',
   Type.Object({
     userId: Uuid,
     username: Username,
-    displayName: Type.String({ maxLength: 100 }),
-    email: Type.String({ maxLength: 254 }),
-    phone: Type.Union([Type.String({ maxLength: 32 }), Type.Null()]),
-    locale: Type.String({ maxLength: 35 }),
-    timezone: Type.String({ maxLength: 64 }),
+    displayName: DisplayName,
+    email: Email,
+    phone: Phone,
+    locale: Locale,
+    timezone: Timezone,
+  }),
+);
+
+/**
+ * A change to an account's profile: `changes` holds only the fields that changed, with their new
+ * values (`phone: null` removed the number). Consumers apply each field only when the event is newer
+ * (envelope `occurredAt`) than what they hold for that field, so a late or redelivered event never
+ * undoes a newer one. Further fields may appear in later versions; consumers ignore what they do not know.
+ */
+export const UserUpdated = envelopeOf(
+  'user.updated',
+  Type.Object({
+    userId: Uuid,
+    changes: Type.Object(
+      {
+        username: Type.Optional(Username),
+        displayName: Type.Optional(DisplayName),
+        email: Type.Optional(Email),
+        phone: Type.Optional(Phone),
+        locale: Type.Optional(Locale),
+        timezone: Type.Optional(Timezone),
+      },
+      { minProperties: 1 },
+    ),
+  }),
+);
+
+/** The channels whose addresses can bounce: an email address, a phone number (SMS), a Slack webhook URL. */
+export const BounceChannel = Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Literal('slack')]);
+
+/**
+ * A message to one of a user's addresses bounced for good (emitted by notification-service). The
+ * owner of the address records it only while `address` is still the user's current one.
+ */
+export const UserAddressBounced = envelopeOf(
+  'user.address_bounced',
+  Type.Object({
+    userId: Uuid,
+    channel: BounceChannel,
+    address: Type.String({ minLength: 1, maxLength: 2048 }),
   }),
 );
 
@@ -63,6 +108,8 @@ export const MessageSent = envelopeOf(
 /** Every domain event type, keyed by its routing key. One source for producers and consumers. */
 export const EventSchemas = {
   'user.registered': UserRegistered,
+  'user.updated': UserUpdated,
+  'user.address_bounced': UserAddressBounced,
   'user.followed': UserFollowed,
   'user.unfollowed': UserUnfollowed,
   'post.created': PostCreated,
@@ -76,6 +123,8 @@ export type EventOf<T extends EventType> = Static<(typeof EventSchemas)[T]>;
 export type EventData<T extends EventType> = EventOf<T>['data'];
 export type DomainEvent = { [T in EventType]: EventOf<T> }[EventType];
 export type UserRef = Static<typeof UserRef>;
+export type UserChanges = EventData<'user.updated'>['changes'];
+export type BounceChannel = Static<typeof BounceChannel>;
 
 export const EVENT_TYPES = Object.keys(EventSchemas) as EventType[];
 

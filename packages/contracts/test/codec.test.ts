@@ -26,7 +26,48 @@ describe('event codec', () => {
     expect(() => parseEvent(bad)).toThrow(/user.followed/);
   });
 
-  it('covers every event type of the contract', () => {
+  it('covers every event type of the contract, and the additions', () => {
     expect(EVENT_TYPES).toEqual(expect.arrayContaining(['user.registered', 'user.followed', 'user.unfollowed', 'post.created', 'comment.created', 'post.liked', 'message.sent']));
+    expect(EVENT_TYPES).toEqual(expect.arrayContaining(['user.updated', 'user.address_bounced']));
+  });
+});
+
+describe('user.updated', () => {
+  const userId = '0190c6b4-0000-7000-8000-000000000004';
+  const envelope = (data: unknown) => ({ id: '0190c6b4-0000-7000-8000-000000000005', type: 'user.updated', occurredAt: new Date().toISOString(), producer: 'user-service', version: 1, data });
+
+  it('carries only the changed fields, phone null meaning removed', () => {
+    const event = createEvent('user.updated', { userId, changes: { email: 'ana@example.com', phone: null } }, { producer: 'user-service' });
+    expect(event.data).toEqual({ userId, changes: { email: 'ana@example.com', phone: null } });
+    expect(parseEvent(JSON.parse(JSON.stringify(event)))).toEqual(event);
+    const rename = createEvent('user.updated', { userId, changes: { username: 'ana_l', displayName: 'Ana L', locale: 'pt-PT', timezone: 'Europe/Lisbon' } }, { producer: 'user-service' });
+    expect(parseEvent(JSON.parse(JSON.stringify(rename)))).toEqual(rename);
+  });
+
+  it('refuses an empty change and wrongly typed fields', () => {
+    expect(() => createEvent('user.updated', { userId, changes: {} }, { producer: 'user-service' })).toThrow(InvalidEventError);
+    expect(() => parseEvent(envelope({ userId, changes: { phone: 5 } }))).toThrow(/user.updated/);
+    expect(() => parseEvent(envelope({ userId, changes: { username: '' } }))).toThrow(InvalidEventError);
+    expect(() => parseEvent(envelope({ userId }))).toThrow(InvalidEventError);
+  });
+
+  it('tolerates a field a newer producer added', () => {
+    expect(parseEvent(envelope({ userId, changes: { avatarUrl: 'https://example.com/a.png' } })).type).toBe('user.updated');
+  });
+});
+
+describe('user.address_bounced', () => {
+  const userId = '0190c6b4-0000-7000-8000-000000000006';
+
+  it('names the channel and the address that bounced', () => {
+    for (const [channel, address] of [['email', 'ana@example.com'], ['sms', '+14155550123'], ['slack', 'https://hooks.slack.com/services/T/B/x']] as const) {
+      const event = createEvent('user.address_bounced', { userId, channel, address }, { producer: 'notification-service' });
+      expect(parseEvent(JSON.parse(JSON.stringify(event)))).toEqual(event);
+    }
+  });
+
+  it('refuses an unknown channel or an empty address', () => {
+    expect(() => createEvent('user.address_bounced', { userId, channel: 'push', address: 'x' } as never, { producer: 'x' })).toThrow(InvalidEventError);
+    expect(() => createEvent('user.address_bounced', { userId, channel: 'email', address: '' }, { producer: 'x' })).toThrow(InvalidEventError);
   });
 });

@@ -36,3 +36,5 @@ async function onServer(url: string, sql: string): Promise<void> {
     await client.end();
   }
 }
+export { TcpProxy } from './tcp-proxy.js';
+export { DatabaseOutage, watchProcessFailures } from './db-outage.js';

@@ -1,11 +1,18 @@
 import type { DomainEvent } from '@herald/contracts';
 import type { CommentView, Mention, MessageView, NewComment, NewPost, PostView, UserSummary } from '../domain/model.js';
-import { UsernameTakenError, type ContentStore, type ContentTransaction, type UserProjection } from '../domain/ports.js';
+import { UsernameTakenError, type ContentStore, type ContentTransaction, type UserNameChanges, type UserProjection } from '../domain/ports.js';
 
 type PostRow = NewPost & { likeCount: number; commentCount: number };
 
+/** When each name was last set by an event (ms); absent: a stand-in, any event may set it. */
+interface NamesAsOf {
+  username?: number;
+  displayName?: number;
+}
+
 interface State {
   users: Map<string, UserSummary>;
+  usersAsOf: Map<string, NamesAsOf>;
   posts: Map<string, PostRow>;
   comments: Map<string, NewComment>;
   likes: Set<string>;
@@ -20,7 +27,7 @@ const likeKey = (postId: string, userId: string) => `${postId}/${userId}`;
  * on error, so a test sees the same all-or-nothing outcome the Postgres adapter gives.
  */
 export class MemoryContentStore implements ContentStore, UserProjection {
-  private state: State = { users: new Map(), posts: new Map(), comments: new Map(), likes: new Set(), messages: new Map(), outbox: [] };
+  private state: State = { users: new Map(), usersAsOf: new Map(), posts: new Map(), comments: new Map(), likes: new Set(), messages: new Map(), outbox: [] };
   private queue: Promise<unknown> = Promise.resolve();
 
   get outbox(): readonly DomainEvent[] {
@@ -31,12 +38,41 @@ export class MemoryContentStore implements ContentStore, UserProjection {
     return [...this.state.messages.values()];
   }
 
-  async upsert(user: UserSummary): Promise<void> {
-    const lower = user.username.toLowerCase();
-    const other = [...this.state.users.values()].find((u) => u.username.toLowerCase() === lower && u.id !== user.id);
-    if (other) throw new UsernameTakenError(user.username);
-    const known = this.state.users.get(user.id);
-    this.state.users.set(user.id, known ? { ...known, displayName: user.displayName } : { ...user });
+  /** `asOf` defaults to now, for tests that seed users directly. */
+  async upsert(user: UserSummary, asOf: Date = new Date()): Promise<void> {
+    const id = user.id.toLowerCase();
+    if (!this.state.users.has(id)) {
+      this.assertUsernameFree(id, user.username);
+      this.state.users.set(id, { ...user, id });
+      this.state.usersAsOf.set(id, { username: asOf.getTime(), displayName: asOf.getTime() });
+      return;
+    }
+    await this.update(id, { username: user.username, displayName: user.displayName }, asOf);
+  }
+
+  async update(id: string, changes: UserNameChanges, asOf: Date): Promise<boolean> {
+    const key = id.toLowerCase();
+    const known = this.state.users.get(key);
+    if (!known) return false;
+    const at = asOf.getTime();
+    const stamps = this.state.usersAsOf.get(key) ?? {};
+    const newer = (field: keyof NamesAsOf) => changes[field] !== undefined && (stamps[field] === undefined || stamps[field]! < at);
+    if (newer('username')) this.assertUsernameFree(key, changes.username!);
+    const next = { ...known };
+    for (const field of ['username', 'displayName'] as const) {
+      if (!newer(field)) continue;
+      next[field] = changes[field]!;
+      stamps[field] = at;
+    }
+    this.state.users.set(key, next);
+    this.state.usersAsOf.set(key, stamps);
+    return true;
+  }
+
+  private assertUsernameFree(id: string, username: string): void {
+    const lower = username.toLowerCase();
+    const other = [...this.state.users.values()].find((u) => u.username.toLowerCase() === lower && u.id !== id);
+    if (other) throw new UsernameTakenError(username);
   }
 
   transaction<T>(work: (tx: ContentTransaction) => Promise<T>): Promise<T> {

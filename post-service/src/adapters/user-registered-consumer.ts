@@ -1,19 +1,24 @@
 import { InvalidEventError, parseEvent, UnknownEventTypeError } from '@herald/contracts';
 import { PermanentError, type EventBus, type Logger, type Subscription } from '@herald/platform';
-import { projectRegisteredUser } from '../app/project-user.js';
+import { projectRegisteredUser, projectUpdatedUser } from '../app/project-user.js';
 import { UsernameTakenError, type UserProjection } from '../domain/ports.js';
 
 export const USERS_QUEUE = 'post-service.users';
 
+/** The user events this projection consumes; an existing queue gains a new binding on start. */
+export const USERS_BINDINGS = ['user.registered', 'user.updated'];
+
 /**
- * Feeds the user projection from `user.registered`. Acks only after the upsert commits (a crash
- * before that redelivers, and the upsert is idempotent). A malformed event, or one that can never
- * apply, is a PermanentError and goes straight to the dead-letter queue; database trouble is
- * thrown as is and retried with backoff.
+ * Feeds the user projection from `user.registered` and `user.updated`. Acks only after the write
+ * commits (a crash before that redelivers, and the writes are idempotent and ordered by
+ * occurredAt). A malformed event, or a registration whose username already belongs to another id,
+ * is a PermanentError and goes straight to the dead-letter queue. A rename onto a name another id
+ * still holds, or an update for a user not projected yet, is most likely an event that overtook
+ * another one: it is thrown as is and retried with backoff (then dead-lettered), like database trouble.
  */
 export function subscribeUserProjection(opts: { bus: EventBus; users: UserProjection; logger: Logger; queue?: string }): Promise<Subscription> {
   const { bus, users, logger } = opts;
-  return bus.subscribe({ queue: opts.queue ?? USERS_QUEUE, bindings: ['user.registered'] }, async (message) => {
+  return bus.subscribe({ queue: opts.queue ?? USERS_QUEUE, bindings: USERS_BINDINGS }, async (message) => {
     const log = logger.child({ eventId: message.messageId, routingKey: message.routingKey, attempt: message.attempt });
     let event;
     try {
@@ -23,13 +28,19 @@ export function subscribeUserProjection(opts: { bus: EventBus; users: UserProjec
       if (err instanceof InvalidEventError) throw new PermanentError(err.message);
       throw err;
     }
-    if (event.type !== 'user.registered') return log.info({ type: event.type }, 'ignoring event this queue does not handle');
-    try {
-      await projectRegisteredUser(users, event);
-    } catch (err) {
-      if (err instanceof UsernameTakenError) throw new PermanentError(err.message);
-      throw err;
+    if (event.type === 'user.registered') {
+      try {
+        await projectRegisteredUser(users, event);
+      } catch (err) {
+        if (err instanceof UsernameTakenError) throw new PermanentError(err.message);
+        throw err;
+      }
+      return log.debug({ userId: event.data.userId }, 'user projected');
     }
-    log.debug({ userId: event.data.userId }, 'user projected');
+    if (event.type === 'user.updated') {
+      const outcome = await projectUpdatedUser(users, event);
+      return log.debug({ userId: event.data.userId, outcome }, 'user update projected');
+    }
+    log.info({ type: event.type }, 'ignoring event this queue does not handle');
   });
 }

@@ -37,10 +37,22 @@ export interface ContentStore extends ContentReader {
   transaction<T>(work: (tx: ContentTransaction) => Promise<T>): Promise<T>;
 }
 
-/** The projection of user-service accounts, written only by the user.registered consumer. */
+/** A partial change of a projected user (user.updated): only the fields given change. */
+export interface UserNameChanges {
+  username?: string;
+  displayName?: string;
+}
+
+/**
+ * The projection of user-service accounts, written only by the user events consumer. Each name is
+ * set only by an event newer (`asOf`, the event's occurredAt) than the one that last set it, so
+ * redelivered and reordered events cannot move it backwards.
+ */
 export interface UserProjection {
-  /** Insert, or refresh the display name of, a known id. Safe to repeat. */
-  upsert(user: UserSummary): Promise<void>;
+  /** user.registered: inserts, or refreshes each name of a known id that is older than `asOf`. Safe to repeat. */
+  upsert(user: UserSummary, asOf: Date): Promise<void>;
+  /** user.updated: changes the given names that are older than `asOf`; false when the id is not projected. */
+  update(id: string, changes: UserNameChanges, asOf: Date): Promise<boolean>;
 }
 
 export class UsernameTakenError extends Error {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
-import { parseEvent, type DomainEvent } from '@herald/contracts';
+import { createEvent, parseEvent, type DomainEvent } from '@herald/contracts';
 import { AmqpEventBus, DEFAULT_RETRY_DELAYS_MS, deadLetterQueueName, retryQueueName } from '@herald/platform';
 import { aUser } from '../support/fixtures.js';
 import { bearer, SCHEMA, startHarness, waitFor, type Harness } from '../support/harness.js';
@@ -71,5 +71,19 @@ describe('post-service events on RabbitMQ', () => {
       expect(e.messageId).toBe(e.event.id);
       expect(rows).toContainEqual({ id: e.event.id, routing_key: e.routingKey });
     }
+  });
+
+  it('receives user.updated on its users queue: a rename makes the new username mentionable', async () => {
+    const writer = aUser({ username: `amqp_w_${suffix}`.slice(0, 32) });
+    const renamed = aUser({ username: `amqp_old_${suffix}`.slice(0, 32) });
+    await h.register(writer);
+    await h.register(renamed);
+    const newName = `amqp_new_${suffix}`.slice(0, 32);
+    const event = createEvent('user.updated', { userId: renamed.id, changes: { username: newName } }, { producer: 'user-service', occurredAt: new Date(Date.now() + 1_000) });
+    await bus.publish([{ routingKey: event.type, messageId: event.id, body: event }]);
+    await waitFor(async () => (await h.pool.query(`SELECT username FROM ${SCHEMA}.users WHERE id = $1`, [renamed.id])).rows[0]?.username === newName, 'the rename over RabbitMQ');
+
+    const post = await h.service.app.inject({ method: 'POST', url: '/api/v1/posts', headers: bearer(h.tokenFor(writer)), payload: { text: `hello @${newName}` } });
+    expect(post.json().post.mentions).toEqual([{ userId: renamed.id, username: newName }]);
   });
 });

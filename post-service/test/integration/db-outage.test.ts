@@ -4,7 +4,7 @@ import { DEFAULT_RETRY_DELAYS_MS, deadLetterQueueName, generateTokenKeys, retryQ
 import { createTestDatabase, type TestDatabase } from '@herald/platform/testing';
 import amqp from 'amqplib';
 import { aUser } from '../support/fixtures.js';
-import { DatabaseOutage, watchProcessFailures } from '../support/db-outage.js';
+import { DatabaseOutage, watchProcessFailures } from '@herald/platform/testing';
 import { bearer, SCHEMA, startHarness, waitFor, type Harness } from '../support/harness.js';
 import { startPostServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { USERS_QUEUE } from '../../src/adapters/user-registered-consumer.js';

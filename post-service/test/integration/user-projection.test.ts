@@ -1,23 +1,36 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEvent, type EventData } from '@herald/contracts';
 import { MemoryEventBus, REASON_HEADER, uuidv7 } from '@herald/platform';
 import { USERS_QUEUE } from '../../src/index.js';
+import { createPrismaClient, type PostPrisma } from '../../src/adapters/prisma-client.js';
+import { PrismaUserProjection } from '../../src/adapters/prisma-user-projection.js';
+import { UsernameTakenError } from '../../src/domain/ports.js';
 import { aUser } from '../support/fixtures.js';
 import { bearer, publishRegistered, SCHEMA, startHarness, waitFor, type Harness } from '../support/harness.js';
 
 /** The projection of user-service accounts, fed through the bus exactly as in production. */
-describe('user projection fed by user.registered', () => {
+describe('user projection fed by user.registered and user.updated', () => {
   let h: Harness;
   let bus: MemoryEventBus;
+  let prisma: PostPrisma;
 
   beforeAll(async () => {
     bus = new MemoryEventBus();
     h = await startHarness('post_projection', { bus });
+    prisma = createPrismaClient(h.pool, SCHEMA);
   });
 
   afterAll(async () => {
+    await prisma?.$disconnect();
     await h?.close();
     await bus.close();
   });
+
+  const publishUpdated = async (userId: string, changes: EventData<'user.updated'>['changes'], occurredAt: Date) => {
+    const event = createEvent('user.updated', { userId, changes }, { producer: 'user-service', occurredAt });
+    await bus.publish([{ routingKey: event.type, messageId: event.id, body: event }]);
+  };
+  const later = (ms: number) => new Date(Date.now() + ms);
 
   const userRow = async (id: string) =>
     (await h.pool.query(`SELECT id, username, username_lower, display_name FROM ${SCHEMA}.users WHERE id = $1`, [id])).rows[0];
@@ -81,5 +94,65 @@ describe('user projection fed by user.registered', () => {
     const marker = aUser({ username: 'marker_proj' });
     await h.register(marker); // delivered after the unknown event on the same queue
     expect(bus.deadLetters(USERS_QUEUE)).toHaveLength(before);
+  });
+
+  it('applies a rename: the user is mentionable by the new username, no longer by the old one, and keeps their posts', async () => {
+    const letters = bus.deadLetters(USERS_QUEUE).length;
+    const author = aUser({ username: 'author_ren' });
+    const ren = aUser({ username: 'ren_old', displayName: 'Ren' });
+    await h.register(author);
+    await h.register(ren);
+    const before = (await h.service.app.inject({ method: 'POST', url: '/api/v1/posts', headers: bearer(h.tokenFor(ren)), payload: { text: 'before the rename' } })).json().post;
+
+    await publishUpdated(ren.id, { username: 'Ren_New', displayName: 'Ren N.' }, later(1_000));
+    await waitFor(async () => (await userRow(ren.id))?.username === 'Ren_New', 'the rename to arrive');
+    expect(await userRow(ren.id)).toEqual({ id: ren.id, username: 'Ren_New', username_lower: 'ren_new', display_name: 'Ren N.' });
+
+    const post = await h.service.app.inject({ method: 'POST', url: '/api/v1/posts', headers: bearer(h.tokenFor(author)), payload: { text: 'hi @ren_new, not @ren_old' } });
+    expect(post.statusCode).toBe(201);
+    expect(post.json().post.mentions).toEqual([{ userId: ren.id, username: 'Ren_New' }]);
+    const read = await h.service.app.inject({ url: `/api/v1/posts/${before.id}`, headers: bearer(h.tokenFor(author)) });
+    expect(read.json().post.author).toEqual({ id: ren.id, username: 'Ren_New', displayName: 'Ren N.' });
+
+    // the old name is free again: someone else can be projected with it
+    const heir = aUser({ username: 'ren_old' });
+    await h.register(heir);
+    expect((await userRow(heir.id))?.username).toBe('ren_old');
+    expect(bus.deadLetters(USERS_QUEUE)).toHaveLength(letters);
+  });
+
+  it('orders names by occurredAt, per field: an older event never overwrites a newer one', async () => {
+    const projection = new PrismaUserProjection(prisma, SCHEMA);
+    const olu = aUser({ username: 'olu_order', displayName: 'Olu' });
+    const t = (minute: number) => new Date(Date.UTC(2026, 0, 1, 12, minute));
+    await projection.upsert(olu, t(0));
+    expect(await projection.update(olu.id, { username: 'olu_three' }, t(3))).toBe(true);
+    expect(await projection.update(olu.id, { username: 'olu_one', displayName: 'Olu One' }, t(1))).toBe(true); // name older: kept
+    expect(await userRow(olu.id)).toMatchObject({ username: 'olu_three', display_name: 'Olu One' });
+    expect(await projection.update(olu.id, { displayName: 'Olu Two' }, t(2))).toBe(true);
+    expect(await projection.update(olu.id, { displayName: 'Olu Old' }, t(2))).toBe(true); // same instant: first one wins
+    await projection.upsert(olu, t(0)); // a replayed registration changes nothing
+    expect(await userRow(olu.id)).toEqual({ id: olu.id, username: 'olu_three', username_lower: 'olu_three', display_name: 'Olu Two' });
+    // a newer registration replay (a backfill) wins over older updates
+    await projection.upsert({ ...olu, username: 'olu_now', displayName: 'Olu Now' }, t(9));
+    expect(await userRow(olu.id)).toMatchObject({ username: 'olu_now', display_name: 'Olu Now' });
+  });
+
+  it('refuses a rename onto a name another id holds, and reports an update for an unknown id', async () => {
+    const projection = new PrismaUserProjection(prisma, SCHEMA);
+    const [kim, lee] = [aUser({ username: 'kim_taken' }), aUser({ username: 'lee_taken' })];
+    await projection.upsert(kim, new Date());
+    await projection.upsert(lee, new Date());
+    await expect(projection.update(lee.id, { username: 'KIM_TAKEN' }, later(1_000))).rejects.toBeInstanceOf(UsernameTakenError);
+    expect((await userRow(lee.id))?.username).toBe('lee_taken');
+    expect(await projection.update(uuidv7(), { displayName: 'Nobody' }, new Date())).toBe(false);
+  });
+
+  it('replaces the stand-in of an unprojected author with a later update', async () => {
+    const sam = aUser({ username: 'sam_stand' });
+    await h.service.app.inject({ method: 'POST', url: '/api/v1/posts', headers: bearer(h.tokenFor(sam)), payload: { text: 'stand-in' } });
+    expect(await userRow(sam.id)).toMatchObject({ display_name: 'sam_stand' });
+    await publishUpdated(sam.id, { displayName: 'Sam S.' }, new Date(Date.UTC(2020, 0, 1)));
+    await waitFor(async () => (await userRow(sam.id))?.display_name === 'Sam S.', 'the display name to arrive');
   });
 });

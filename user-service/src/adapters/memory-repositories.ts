@@ -1,6 +1,6 @@
 import type { DomainEvent } from '@herald/contracts';
 import { EmailTakenError, UserNotFoundError, UsernameTakenError } from '../domain/errors.js';
-import type { FollowDirection, FollowEdge, FollowPageEntry, FollowRepository, NewUser, ProfilePatch, UserRepository } from '../domain/ports.js';
+import type { BouncedAddressKind, FollowDirection, FollowEdge, FollowPageEntry, FollowRepository, NewUser, ProfileWrite, UserRepository } from '../domain/ports.js';
 import { emailKey, usernameKey } from '../domain/rules.js';
 import type { User } from '../domain/user.js';
 
@@ -14,14 +14,20 @@ export class MemoryStore {
   readonly events: DomainEvent[] = [];
 }
 
-const copy = (user: User): User => ({ ...user, createdAt: new Date(user.createdAt) });
+const copy = (user: User): User => ({
+  ...user,
+  createdAt: new Date(user.createdAt),
+  updatedAt: new Date(user.updatedAt),
+  emailBouncedAt: user.emailBouncedAt && new Date(user.emailBouncedAt),
+  phoneBouncedAt: user.phoneBouncedAt && new Date(user.phoneBouncedAt),
+});
 
 export class MemoryUserRepository implements UserRepository {
   constructor(private readonly store: MemoryStore) {}
 
   async create(input: NewUser, event: DomainEvent): Promise<User> {
     this.assertFree(input.id, { username: input.username, email: input.email });
-    const user: User = { ...input, followersCount: 0, followingCount: 0 };
+    const user: User = { ...input, followersCount: 0, followingCount: 0, updatedAt: input.createdAt, emailBouncedAt: null, phoneBouncedAt: null };
     this.store.users.set(user.id, user);
     this.store.events.push(event);
     return copy(user);
@@ -40,12 +46,31 @@ export class MemoryUserRepository implements UserRepository {
     return this.find((u) => emailKey(u.email) === emailKey(email));
   }
 
-  async update(id: string, patch: ProfilePatch): Promise<User> {
+  async updateProfile(id: string, decide: (current: User) => ProfileWrite | null): Promise<User> {
     const user = this.store.users.get(id);
     if (!user) throw new UserNotFoundError();
-    if (patch.email !== undefined) this.assertFree(id, { email: patch.email });
-    Object.assign(user, patch);
+    const write = decide(copy(user));
+    if (!write) return copy(user);
+    if (write.set.email !== undefined) this.assertFree(id, { email: write.set.email });
+    Object.assign(user, write.set, { updatedAt: write.updatedAt });
+    if (write.clearEmailBounce) user.emailBouncedAt = null;
+    if (write.clearPhoneBounce) user.phoneBouncedAt = null;
+    this.store.events.push(write.event);
     return copy(user);
+  }
+
+  async markAddressBounced(id: string, kind: BouncedAddressKind, address: string, at: Date): Promise<boolean> {
+    const user = this.store.users.get(id);
+    if (!user) return false;
+    if (kind === 'email' && user.emailBouncedAt === null && emailKey(user.email) === emailKey(address)) {
+      user.emailBouncedAt = new Date(at);
+      return true;
+    }
+    if (kind === 'phone' && user.phoneBouncedAt === null && user.phone === address) {
+      user.phoneBouncedAt = new Date(at);
+      return true;
+    }
+    return false;
   }
 
   async updatePasswordHash(id: string, passwordHash: string) {

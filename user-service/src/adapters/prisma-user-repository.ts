@@ -1,9 +1,10 @@
 import type { DomainEvent } from '@herald/contracts';
 import { outboxRow } from '@herald/platform';
-import type { PrismaClient, User as UserRow } from '../generated/prisma/client.js';
-import type { NewUser, ProfilePatch, UserRepository } from '../domain/ports.js';
+import { Prisma, type PrismaClient, type User as UserRow } from '../generated/prisma/client.js';
+import type { BouncedAddressKind, NewUser, ProfileWrite, UserRepository } from '../domain/ports.js';
 import { emailKey, usernameKey } from '../domain/rules.js';
 import type { User } from '../domain/user.js';
+import { UserNotFoundError } from '../domain/errors.js';
 import { mapUserWriteError } from './prisma-errors.js';
 
 export function toUser(row: UserRow): User {
@@ -19,19 +20,32 @@ export function toUser(row: UserRow): User {
     followersCount: row.followersCount,
     followingCount: row.followingCount,
     createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    emailBouncedAt: row.emailBouncedAt,
+    phoneBouncedAt: row.phoneBouncedAt,
   };
 }
 
 export interface PrismaRepositoryOptions {
   /** Called after a transaction that wrote outbox rows commits (the relay's wake()). */
   onOutboxCommit?: () => void;
+  /** The Postgres schema of the tables, for the few raw statements (Prisma qualifies its own); default 'users'. */
+  schema?: string;
 }
 
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
 export class PrismaUserRepository implements UserRepository {
+  private readonly usersTable: Prisma.Sql;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly options: PrismaRepositoryOptions = {},
-  ) {}
+  ) {
+    const schema = options.schema ?? 'users';
+    if (!IDENTIFIER.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+    this.usersTable = Prisma.raw(`"${schema}"."users"`);
+  }
 
   async create(input: NewUser, event: DomainEvent): Promise<User> {
     try {
@@ -61,13 +75,52 @@ export class PrismaUserRepository implements UserRepository {
     return row ? toUser(row) : null;
   }
 
-  async update(id: string, patch: ProfilePatch): Promise<User> {
-    const data = patch.email === undefined ? patch : { ...patch, emailKey: emailKey(patch.email) };
+  async updateProfile(id: string, decide: (current: User) => ProfileWrite | null): Promise<User> {
+    let wroteOutbox = false;
     try {
-      return toUser(await this.prisma.user.update({ where: { id }, data }));
+      const user = await this.prisma.$transaction(async (tx) => {
+        // The row lock orders concurrent updates of one user: each decides on the state the previous one committed.
+        const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM ${this.usersTable} WHERE id = ${id}::uuid FOR UPDATE`;
+        if (locked.length === 0) throw new UserNotFoundError();
+        const current = toUser(await tx.user.findUniqueOrThrow({ where: { id } }));
+        const write = decide(current);
+        if (!write) return current;
+        const { set } = write;
+        const row = await tx.user.update({
+          where: { id },
+          data: {
+            ...set,
+            ...(set.email !== undefined ? { emailKey: emailKey(set.email) } : {}),
+            ...(write.clearEmailBounce ? { emailBouncedAt: null } : {}),
+            ...(write.clearPhoneBounce ? { phoneBouncedAt: null } : {}),
+            updatedAt: write.updatedAt,
+          },
+        });
+        await tx.outbox.create({ data: outboxRow(write.event) });
+        wroteOutbox = true;
+        return toUser(row);
+      });
+      if (wroteOutbox) this.options.onOutboxCommit?.();
+      return user;
     } catch (err) {
       throw mapUserWriteError(err);
     }
+  }
+
+  /**
+   * One conditional UPDATE, so it is atomic against a concurrent change of the address. Raw so that
+   * updated_at (the profile's last change) stays as it is.
+   */
+  async markAddressBounced(id: string, kind: BouncedAddressKind, address: string, at: Date): Promise<boolean> {
+    const count =
+      kind === 'email'
+        ? await this.prisma.$executeRaw`
+            UPDATE ${this.usersTable} SET email_bounced_at = ${at}
+            WHERE id = ${id}::uuid AND email_key = ${emailKey(address)} AND email_bounced_at IS NULL`
+        : await this.prisma.$executeRaw`
+            UPDATE ${this.usersTable} SET phone_bounced_at = ${at}
+            WHERE id = ${id}::uuid AND phone = ${address} AND phone_bounced_at IS NULL`;
+    return count > 0;
   }
 
   async updatePasswordHash(id: string, passwordHash: string) {

@@ -1,8 +1,9 @@
+import { createEvent, type UserChanges } from '@herald/contracts';
 import { InvalidFieldError } from '../domain/errors.js';
-import type { ProfilePatch } from '../domain/ports.js';
-import { parseDisplayName, parseEmail, parseLocale, parsePhone, parseTimezone } from '../domain/rules.js';
+import type { ProfilePatch, ProfileWrite } from '../domain/ports.js';
+import { emailKey, parseDisplayName, parseEmail, parseLocale, parsePhone, parseTimezone } from '../domain/rules.js';
 import type { User } from '../domain/user.js';
-import type { UseCaseDeps } from './deps.js';
+import { PRODUCER, type UseCaseDeps } from './deps.js';
 
 export interface ProfileInput {
   displayName?: string;
@@ -13,7 +14,14 @@ export interface ProfileInput {
   timezone?: string;
 }
 
-export async function updateProfile(deps: Pick<UseCaseDeps, 'users'>, userId: string, input: ProfileInput): Promise<User> {
+const FIELDS = ['displayName', 'email', 'phone', 'locale', 'timezone'] as const;
+
+/**
+ * Changes the given profile fields and, when at least one really changes, records `user.updated`
+ * with exactly those fields in the same transaction (nothing changes, nothing is emitted). A new
+ * email or phone number clears its bounce flag: the bounce was about the old address.
+ */
+export async function updateProfile(deps: Pick<UseCaseDeps, 'users' | 'clock' | 'newId'>, userId: string, input: ProfileInput): Promise<User> {
   const patch: ProfilePatch = {};
   if (input.displayName !== undefined) patch.displayName = parseDisplayName(input.displayName);
   if (input.email !== undefined) patch.email = parseEmail(input.email);
@@ -23,5 +31,26 @@ export async function updateProfile(deps: Pick<UseCaseDeps, 'users'>, userId: st
   if (Object.keys(patch).length === 0) {
     throw new InvalidFieldError('body', 'give at least one of displayName, email, phone, locale, timezone');
   }
-  return deps.users.update(userId, patch);
+  return deps.users.updateProfile(userId, (current) => planProfileWrite(deps, current, patch));
+}
+
+/** Decided on the locked row, so "what changed" and the event's time are those of the commit order. */
+function planProfileWrite(deps: Pick<UseCaseDeps, 'clock' | 'newId'>, current: User, patch: ProfilePatch): ProfileWrite | null {
+  const changes: ProfilePatch = {};
+  for (const field of FIELDS) {
+    const value = patch[field];
+    if (value !== undefined && value !== current[field]) Object.assign(changes, { [field]: value });
+  }
+  if (Object.keys(changes).length === 0) return null;
+  // Strictly after the previous change even if this instance's clock is behind the one that wrote it.
+  const now = deps.clock.now();
+  const occurredAt = now > current.updatedAt ? now : new Date(current.updatedAt.getTime() + 1);
+  const event = createEvent('user.updated', { userId: current.id, changes: changes as UserChanges }, { producer: PRODUCER, id: deps.newId(), occurredAt });
+  return {
+    set: changes,
+    clearEmailBounce: changes.email !== undefined && emailKey(changes.email) !== emailKey(current.email),
+    clearPhoneBounce: changes.phone !== undefined,
+    updatedAt: occurredAt,
+    event,
+  };
 }

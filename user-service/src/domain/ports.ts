@@ -26,14 +26,40 @@ export interface ProfilePatch {
   timezone?: string;
 }
 
+/** What a profile update writes, decided from the current (locked) row; see UserRepository.updateProfile. */
+export interface ProfileWrite {
+  /** Only the fields whose value changes. */
+  set: ProfilePatch;
+  /** The address changed, so an earlier bounce no longer applies to it. */
+  clearEmailBounce: boolean;
+  clearPhoneBounce: boolean;
+  /** Stored as the row's updated_at: the event's occurredAt. */
+  updatedAt: Date;
+  event: DomainEvent;
+}
+
+/** The addresses user-service owns that can bounce (a Slack webhook lives in notification-service). */
+export type BouncedAddressKind = 'email' | 'phone';
+
 export interface UserRepository {
   /** Throws UsernameTakenError / EmailTakenError when a unique key (case-insensitive) is taken. */
   create(user: NewUser, event: DomainEvent): Promise<User>;
   findById(id: string): Promise<User | null>;
   findByUsername(username: string): Promise<User | null>;
   findByEmail(email: string): Promise<User | null>;
-  /** Throws EmailTakenError or UserNotFoundError. */
-  update(id: string, patch: ProfilePatch): Promise<User>;
+  /**
+   * In one transaction: locks the user's row, calls `decide` with its current state, and writes what
+   * it returns together with its event in the outbox; `null` writes nothing and returns the user as
+   * is. Locking first means concurrent updates of one user are decided, written and timestamped one
+   * after the other, so the order of their events is the order of their commits.
+   * Throws EmailTakenError or UserNotFoundError.
+   */
+  updateProfile(id: string, decide: (current: User) => ProfileWrite | null): Promise<User>;
+  /**
+   * Records that `address` bounced at `at`, only while it is still the user's current email (compared
+   * case-insensitively) or phone, and only the first time. True when a flag was set now.
+   */
+  markAddressBounced(id: string, kind: BouncedAddressKind, address: string, at: Date): Promise<boolean>;
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
   /** Users whose lowercased username starts with `prefix` (already lowercased), by username. */
   searchByUsernamePrefix(prefix: string, limit: number): Promise<User[]>;

@@ -1,3 +1,4 @@
+import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import { InvalidFieldError } from './errors.js';
 
 /**
@@ -67,13 +68,27 @@ export function parseDisplayName(value: string): string {
   return name;
 }
 
-/** E.164-ish: a leading +, then 7-15 digits; spaces, dots, dashes and parentheses are dropped. */
+// E.164 as written: `+`, a country code that does not start with 0, at most 15 digits in all, nothing else.
+const E164 = /^\+[1-9]\d{1,14}$/;
+const PHONE_HINT = 'must be a valid phone number in E.164 form, such as +14155550123';
+
+/**
+ * A phone number for SMS: only a number written in E.164 (`+14155550123`: no spaces, dashes or
+ * national prefix) that libphonenumber-js, with its full metadata, says exists. Surrounding
+ * whitespace is dropped; the result is the E.164 form the library gives back, so it is stored and
+ * compared in one spelling.
+ */
 export function parsePhone(value: string): string {
-  const compact = value.replace(/[\s.()-]/g, '');
-  if (!/^\+[1-9]\d{6,14}$/.test(compact)) {
-    throw new InvalidFieldError('phone', 'must be an international number such as +14155550123');
+  const written = value.trim();
+  if (!E164.test(written)) throw new InvalidFieldError('phone', PHONE_HINT);
+  let number;
+  try {
+    number = parsePhoneNumberWithError(written);
+  } catch {
+    throw new InvalidFieldError('phone', PHONE_HINT);
   }
-  return compact;
+  if (!number.isValid() || number.number !== written) throw new InvalidFieldError('phone', PHONE_HINT);
+  return number.number;
 }
 
 /** BCP-47-ish, canonicalised by Intl ('en-us' → 'en-US'). */

@@ -11,6 +11,11 @@ export interface User {
   followersCount: number;
   followingCount: number;
   createdAt: Date;
+  /** Last profile change (or creation); the next user.updated is ordered after it. */
+  updatedAt: Date;
+  /** When a message to the current email / phone bounced for good; null when it has not (or it changed since). */
+  emailBouncedAt: Date | null;
+  phoneBouncedAt: Date | null;
 }
 
 /** What anyone signed in may see about a user. */
@@ -25,10 +30,12 @@ export interface PublicUser {
   followingCount: number;
 }
 
-/** What the owner sees about themselves: the public view plus contact details. */
+/** What the owner sees about themselves: the public view plus contact details and whether they bounced. */
 export interface MeUser extends PublicUser {
   email: string;
   phone: string | null;
+  emailBounced: boolean;
+  phoneBounced: boolean;
 }
 
 // Built field by field (not by spreading) so a new column can never leak by accident.
@@ -46,7 +53,13 @@ export function publicView(user: User): PublicUser {
 }
 
 export function meView(user: User): MeUser {
-  return { ...publicView(user), email: user.email, phone: user.phone };
+  return {
+    ...publicView(user),
+    email: user.email,
+    phone: user.phone,
+    emailBounced: user.emailBouncedAt !== null,
+    phoneBounced: user.phoneBouncedAt !== null,
+  };
 }
 
 /** The reference other services keep in events (contracts' UserRef). */

@@ -15,7 +15,7 @@ export const UserId = Type.String({
 
 const DisplayName = Type.String({ minLength: 1, maxLength: LIMITS.displayNameMax });
 const Email = Type.String({ maxLength: LIMITS.emailMax, pattern: EMAIL_PATTERN });
-const Phone = Type.Union([Type.String({ minLength: 1, maxLength: LIMITS.phoneMax }), Type.Null()], { description: 'E.164, e.g. +14155550123' });
+const Phone = Type.Union([Type.String({ minLength: 1, maxLength: LIMITS.phoneMax }), Type.Null()], { description: 'a valid number in E.164, e.g. +14155550123; null removes it' });
 const Locale = Type.String({ minLength: 2, maxLength: LIMITS.localeMax, description: 'BCP 47 language tag' });
 const Timezone = Type.String({ minLength: 1, maxLength: LIMITS.timezoneMax, description: 'IANA time zone' });
 
@@ -80,6 +80,8 @@ export const MeUser = Type.Object({
   ...PublicUser.properties,
   email: Type.String(),
   phone: Type.Union([Type.String(), Type.Null()]),
+  emailBounced: Type.Boolean({ description: 'a message to the current email bounced for good; changing the email clears it' }),
+  phoneBounced: Type.Boolean({ description: 'an SMS to the current phone number bounced for good; changing the number clears it' }),
 });
 
 export const AuthResponse = Type.Object({ user: MeUser, accessToken: Type.String() });

@@ -3,7 +3,7 @@ import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseEvent, type DomainEvent } from '@herald/contracts';
 import { AmqpEventBus } from '@herald/platform';
-import { bearer, signUp, startTestService, type TestService } from '../support/test-service.js';
+import { bearer, deleteQueueTopology, signUp, startTestService, type TestService } from '../support/test-service.js';
 
 const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -35,6 +35,7 @@ describe('user-service events on RabbitMQ', () => {
 
   afterAll(async () => {
     await t?.close();
+    if (t) await deleteQueueTopology(AMQP_URL, t.bouncesQueue);
     await channel?.deleteQueue(queue).catch(() => undefined);
     await channel?.deleteExchange(exchange).catch(() => undefined);
     await connection?.close();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseOutage, watchProcessFailures } from '../support/db-outage.js';
+import { DatabaseOutage, watchProcessFailures } from '@herald/platform/testing';
 import { bearer, signUp, startTestService, type TestService } from '../support/test-service.js';
 
 /**

@@ -42,7 +42,7 @@ describe('user-service on Postgres', () => {
     expect(me.json().user).toMatchObject({ id: ana.user.id, email: 'ana@example.com', followersCount: 0 });
     expect((await app.inject({ url: '/api/v1/users/me' })).statusCode).toBe(401);
 
-    const patched = await app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: bearer(token), payload: { displayName: 'Ana Lima', phone: '+351 912 345 678', locale: 'pt-pt' } });
+    const patched = await app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: bearer(token), payload: { displayName: 'Ana Lima', phone: '+351912345678', locale: 'pt-pt' } });
     expect(patched.statusCode).toBe(200);
     expect(patched.json().user).toMatchObject({ displayName: 'Ana Lima', phone: '+351912345678', locale: 'pt-PT', timezone: 'Europe/Lisbon' });
     const taken = await app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: bearer(token), payload: { email: 'BOB@example.com' } });
@@ -97,6 +97,7 @@ describe('user-service on Postgres', () => {
     expect(rows.every((r) => r.id === r.payload.id && r.routing_key === r.payload.type)).toBe(true);
     expect(events.map((e) => e.type)).toEqual([
       ...Array(5).fill('user.registered'),
+      'user.updated',
       ...Array(4).fill('user.followed'),
       'user.unfollowed',
     ]);
@@ -104,6 +105,10 @@ describe('user-service on Postgres', () => {
     expect(events.filter((e) => e.type === 'user.followed').map((e) => e.data)).toEqual(
       fans.map((f) => ({ follower: { id: f.user.id, username: f.user.username, displayName: f.user.username }, followeeId: ana.user.id })),
     );
+    expect(events.find((e) => e.type === 'user.updated')!.data).toEqual({
+      userId: ana.user.id,
+      changes: { displayName: 'Ana Lima', phone: '+351912345678', locale: 'pt-PT' },
+    });
     expect(events.at(-1)!.data).toEqual({ followerId: bob.user.id, followeeId: ana.user.id });
     expect(events.every((e) => e.producer === 'user-service')).toBe(true);
 

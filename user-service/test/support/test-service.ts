@@ -1,4 +1,15 @@
-import { MemoryEventBus, createLogger, createMetricsRegistry, createPgPool, type EventBus } from '@herald/platform';
+import { randomBytes } from 'node:crypto';
+import amqp from 'amqplib';
+import {
+  DEFAULT_RETRY_DELAYS_MS,
+  MemoryEventBus,
+  createLogger,
+  createMetricsRegistry,
+  createPgPool,
+  deadLetterQueueName,
+  retryQueueName,
+  type EventBus,
+} from '@herald/platform';
 import { createTestDatabase, type TestDatabase } from '@herald/platform/testing';
 import { createUserService, type UserService } from '../../src/service.js';
 import { cheapHasher, testSigner, testVerifier } from './memory-deps.js';
@@ -11,6 +22,8 @@ export interface TestService {
   pool: ReturnType<typeof createPgPool>;
   bus: EventBus;
   schema: string;
+  /** The bounce consumer's queue: unique per service, so files sharing a broker never share it. */
+  bouncesQueue: string;
   close(): Promise<void>;
 }
 
@@ -18,8 +31,9 @@ export interface TestService {
  * The real service (Prisma, migrations, outbox relay) on a database of its own, driven through
  * app.inject(). The bus is in-memory unless the test is about the broker.
  */
-export async function startTestService(opts: { bus?: EventBus; schema?: string } = {}): Promise<TestService> {
+export async function startTestService(opts: { bus?: EventBus; schema?: string; bouncesQueue?: string } = {}): Promise<TestService> {
   const db = await createTestDatabase('user_service');
+  const bouncesQueue = opts.bouncesQueue ?? `test.user-service.bounces.${randomBytes(6).toString('hex')}`;
   const pool = createPgPool(db.url, { max: 6, applicationName: 'user-service-test' });
   const bus = opts.bus ?? new MemoryEventBus();
   const schema = opts.schema ?? 'users';
@@ -34,6 +48,7 @@ export async function startTestService(opts: { bus?: EventBus; schema?: string }
     signer: testSigner,
     listen: true,
     hasher: cheapHasher(),
+    bouncesQueue,
   });
   await service.start();
   return {
@@ -43,6 +58,7 @@ export async function startTestService(opts: { bus?: EventBus; schema?: string }
     pool,
     bus,
     schema,
+    bouncesQueue,
     async close() {
       await service.close();
       await bus.close();
@@ -59,4 +75,21 @@ export async function signUp(app: UserService['app'], body: Record<string, unkno
   const res = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: body });
   if (res.statusCode !== 201) throw new Error(`register ${JSON.stringify(body)} → ${res.statusCode} ${res.body}`);
   return res.json() as { user: { id: string; username: string }; accessToken: string };
+}
+
+/** Deletes a subscriber queue with its retry queues and dead-letter queue from a real broker. */
+export async function deleteQueueTopology(url: string, queue: string): Promise<void> {
+  const connection = await amqp.connect(url);
+  connection.on('error', () => undefined);
+  try {
+    for (const name of [queue, deadLetterQueueName(queue), ...DEFAULT_RETRY_DELAYS_MS.map((ms) => retryQueueName(queue, ms))]) {
+      // One channel per delete: an error closes the channel it happened on.
+      const channel = await connection.createChannel();
+      channel.on('error', () => undefined);
+      await channel.deleteQueue(name).catch(() => undefined);
+      await channel.close().catch(() => undefined);
+    }
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
 }

@@ -24,6 +24,7 @@ describe('user-service config', () => {
       databaseSchema: 'users',
       amqpUrl: undefined,
       amqpExchange: 'herald.events',
+      amqpQueuePrefix: '',
       jwtPrivateKey: undefined,
       jwtPublicKey: undefined,
       accessTokenTtlSeconds: 3600,

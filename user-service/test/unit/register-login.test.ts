@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createEvent } from '@herald/contracts';
+import { recordAddressBounce } from '../../src/app/record-address-bounce.js';
 import { registerUser } from '../../src/app/register.js';
 import { loginUser } from '../../src/app/login.js';
 import { updateProfile } from '../../src/app/update-profile.js';
@@ -26,7 +28,7 @@ describe('register', () => {
 
   it('normalises the optional fields it is given', async () => {
     const { deps } = memoryDeps();
-    const { user } = await registerUser(deps, aRegistration({ displayName: ' Ana ', phone: '+44 20 7946 0958', locale: 'pt-br', timezone: 'europe/lisbon' }));
+    const { user } = await registerUser(deps, aRegistration({ displayName: ' Ana ', phone: ' +442079460958', locale: 'pt-br', timezone: 'europe/lisbon' }));
     expect(user).toMatchObject({ displayName: 'Ana', phone: '+442079460958', locale: 'pt-BR', timezone: 'Europe/Lisbon' });
   });
 
@@ -99,13 +101,63 @@ describe('login', () => {
 describe('profile and search', () => {
   it('patches only the fields given and refuses an email another account has', async () => {
     const { deps } = memoryDeps();
-    const { user } = await registerUser(deps, aRegistration({ username: 'Fabio', phone: '+15555550100' }));
+    const { user } = await registerUser(deps, aRegistration({ username: 'Fabio', phone: '+14155550100' }));
     await registerUser(deps, aRegistration({ username: 'Gia', email: 'gia@example.com' }));
 
     const updated = await updateProfile(deps, user.id, { displayName: 'Fábio', phone: null, timezone: 'Asia/Tokyo' });
     expect(updated).toMatchObject({ displayName: 'Fábio', phone: null, timezone: 'Asia/Tokyo', username: 'Fabio', locale: 'en' });
     await expect(updateProfile(deps, user.id, { email: 'GIA@example.com' })).rejects.toBeInstanceOf(EmailTakenError);
     await expect(updateProfile(deps, user.id, {})).rejects.toMatchObject({ details: { field: 'body' } });
+  });
+
+  it('emits user.updated with only the fields that changed, and nothing when nothing did', async () => {
+    const { deps, store } = memoryDeps();
+    const { user } = await registerUser(deps, aRegistration({ username: 'Hugo', email: 'hugo@example.com', phone: '+14155550100', locale: 'en' }));
+    await updateProfile(deps, user.id, { displayName: 'Hugo', email: 'hugo@example.com', locale: 'en' });
+    expect(store.events.map((e) => e.type)).toEqual(['user.registered']);
+
+    await updateProfile(deps, user.id, { displayName: 'Hugo H.', email: 'hugo@example.com', phone: null, locale: 'en' });
+    const updated = store.events.at(-1)!;
+    expect(updated).toMatchObject({ type: 'user.updated', producer: 'user-service', data: { userId: user.id, changes: { displayName: 'Hugo H.', phone: null } } });
+    expect(Object.keys((updated.data as { changes: object }).changes).sort()).toEqual(['displayName', 'phone']);
+    await updateProfile(deps, user.id, { phone: null });
+    expect(store.events).toHaveLength(2);
+  });
+
+  it('orders each user.updated strictly after the previous change, even with a clock that went back', async () => {
+    const { deps, store } = memoryDeps();
+    let now = new Date('2026-01-01T10:00:00.000Z');
+    deps.clock = { now: () => now };
+    const { user } = await registerUser(deps, aRegistration());
+    now = new Date('2026-01-01T09:00:00.000Z');
+    await updateProfile(deps, user.id, { displayName: 'One' });
+    await updateProfile(deps, user.id, { displayName: 'Two' });
+    expect(store.events.map((e) => e.occurredAt)).toEqual(['2026-01-01T10:00:00.000Z', '2026-01-01T10:00:00.001Z', '2026-01-01T10:00:00.002Z']);
+  });
+
+  it('flags a bounced address only while it is current, and clears the flag when it changes', async () => {
+    const { deps, store } = memoryDeps();
+    const { user } = await registerUser(deps, aRegistration({ email: 'ida@example.com', phone: '+14155550100' }));
+    const bounced = (channel: 'email' | 'sms' | 'slack', address: string) =>
+      recordAddressBounce(deps.users, createEvent('user.address_bounced', { userId: user.id, channel, address }, { producer: 'notification-service' }));
+    const me = async () => meView((await deps.users.findById(user.id))!);
+
+    expect(await bounced('email', 'old@example.com')).toBe('already_recorded_or_stale');
+    expect(await bounced('slack', 'https://hooks.slack.com/services/x')).toBe('not_ours');
+    expect(await me()).toMatchObject({ emailBounced: false, phoneBounced: false });
+    expect(await bounced('email', 'IDA@example.com')).toBe('recorded');
+    expect(await bounced('email', 'ida@example.com')).toBe('already_recorded_or_stale');
+    expect(await bounced('sms', '+14155550100')).toBe('recorded');
+    expect(await me()).toMatchObject({ emailBounced: true, phoneBounced: true });
+    expect(publicView((await deps.users.findById(user.id))!)).not.toHaveProperty('emailBounced');
+
+    await updateProfile(deps, user.id, { email: 'Ida@example.com' }); // the same mailbox: still bounced
+    expect(await me()).toMatchObject({ emailBounced: true });
+    await updateProfile(deps, user.id, { email: 'ida@new.example.com', phone: '+14155550123' });
+    expect(await me()).toMatchObject({ emailBounced: false, phoneBounced: false });
+    expect(await bounced('email', 'ida@example.com')).toBe('already_recorded_or_stale');
+    expect(await me()).toMatchObject({ emailBounced: false });
+    expect(store.events.filter((e) => e.type === 'user.updated')).toHaveLength(2);
   });
 
   it('finds users by case-insensitive username prefix, treating _ literally', async () => {

@@ -52,9 +52,18 @@ describe('account field rules', () => {
     rejects(() => parseDisplayName('line\nbreak'), 'displayName');
   });
 
-  it('normalises phone numbers to E.164', () => {
-    expect(parsePhone('+1 (415) 555-0123')).toBe('+14155550123');
-    for (const bad of ['4155550123', '+0123456789', '+12', '+1234567890123456', 'call me']) rejects(() => parsePhone(bad), 'phone');
+  it('accepts only valid numbers written in E.164, trimmed', () => {
+    expect(parsePhone('+14155550123')).toBe('+14155550123');
+    expect(parsePhone(' +351912345678 ')).toBe('+351912345678');
+    expect(parsePhone('+442079460958')).toBe('+442079460958');
+    const bad = [
+      '4155550123', '+0123456789', '+12', '+1234567890123456', 'call me', '',
+      // not written in E.164: separators, national prefix, extension, full-width digits
+      '+1 (415) 555-0123', '+1-415-555-0123', '+44 (0)20 7946 0958', '+14155550123 ext. 5', '+１４１５５５５０１２３', '0014155550123',
+      // E.164-shaped but no such number: an unassigned US area code, too short for its country
+      '+15555550100', '+1415555012',
+    ];
+    for (const value of bad) rejects(() => parsePhone(value), 'phone');
   });
 
   it('canonicalises language tags', () => {

@@ -1,16 +1,24 @@
 // The delivery channels, in the order every screen shows them, and how a channel's delivery status
-// reads (GET /api/v1/notifications/status). The one place the web demo lists channels.
+// reads (GET /api/v1/notifications/status). The one place the web demo lists channels; the server's
+// own list (its preferences document, built from notification-service's one channel definition)
+// replaces it as soon as it is known, so a channel added there shows up here with no change.
 
-/** [channel, label], in display order. */
-export const CHANNELS = [['in_app', 'In-app'], ['email', 'Email'], ['sms', 'SMS'], ['slack', 'Slack'], ['push', 'Push']];
+const KNOWN_LABELS = { in_app: 'In-app', email: 'Email', sms: 'SMS', slack: 'Slack', push: 'Push' };
+
+/** [channel, label], in display order (mutated in place by adoptServerChannels). */
+export const CHANNELS = Object.entries(KNOWN_LABELS);
+
+/** Takes the server's channel list (the keys of `preferences.channels`, in its order). */
+export function adoptServerChannels(keys) {
+  if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string' && /^[a-z_]{1,16}$/.test(k))) return;
+  CHANNELS.splice(0, CHANNELS.length, ...keys.map((k) => [k, KNOWN_LABELS[k] ?? k.replace(/_/g, ' ')]));
+}
 
 /** On for someone who never saved preferences (the server's defaults). */
 export const DEFAULT_CHANNELS = Object.fromEntries(CHANNELS.map(([c]) => [c, c === 'in_app' || c === 'email']));
 
-const LABELS = Object.fromEntries(CHANNELS);
-
 export function channelLabel(channel) {
-  return LABELS[channel] ?? String(channel ?? '').replace(/_/g, ' ');
+  return KNOWN_LABELS[channel] ?? String(channel ?? '').replace(/_/g, ' ');
 }
 
 const STATUSES = {

@@ -4,7 +4,7 @@
 // PUT /api/v1/users/me/preferences.
 import { h, field, mount, uniqueId } from '../lib/dom.js';
 import { showFormError, clearFormErrors } from '../lib/form-errors.js';
-import { CHANNELS, DEFAULT_CHANNELS, hasBounced } from '../lib/channels.js';
+import { CHANNELS, DEFAULT_CHANNELS, adoptServerChannels, hasBounced } from '../lib/channels.js';
 
 export { CHANNELS };
 export const FREQUENCIES = [['instant', 'Instantly'], ['daily', 'Daily digest'], ['weekly', 'Weekly digest']];
@@ -49,6 +49,7 @@ export async function renderSettings(root, ctx) {
   try {
     const res = await ctx.api.preferences();
     prefs = { ...DEFAULTS, ...(res?.preferences ?? res) };
+    adoptServerChannels(Object.keys(prefs.channels ?? {}));
   } catch (err) {
     if (err.status !== 404) {
       mount(page, h('h1', null, 'Notification settings'), h('p', { class: 'form-error', role: 'alert' }, err.message));

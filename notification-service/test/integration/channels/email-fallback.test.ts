@@ -132,10 +132,39 @@ describe('email fallback on PostgreSQL and a real SMTP server', () => {
     expect(notice.title).toBe('Your email address bounced');
     expect(notice.body).toContain('Check the email address in your profile');
     expect(await count(h.pool, `${SCHEMA}.dead_letters WHERE notification_id = $1`, [n.id])).toBe(1);
+    // user-service learns it through the outbox (GET /users/me shows emailBounced).
+    expect(await count(h.pool, `${SCHEMA}.outbox WHERE routing_key = 'user.address_bounced' AND payload->'data'->>'userId' = $1 AND payload->'data'->>'address' = 'bouncer@example.com'`, [bouncer])).toBe(1);
 
     // The next one to the same address is not attempted at all.
     const next = await followedBy(bouncer, 'fy_actor');
     await waitFor(async () => (await emailStatus(bouncer, next.id))?.status === 'skipped', 'skipped as undeliverable');
     expect(await emailStatus(bouncer, next.id)).toMatchObject({ status: 'skipped', reason: 'undeliverable' });
+  });
+
+  it('fewer than 1% of emails go out for items already read, with people reading around the moment the timer fires', async () => {
+    const people = await Promise.all(Array.from({ length: 300 }, (_, i) => person(`racer${i}`)));
+    const items = await Promise.all(people.map((p, i) => followedBy(p, `racer_actor${i}`)));
+    // Half of them read at a random moment in the first 5 s (the delay is 400 ms): before the timer,
+    // as it fires, while the email is in flight, or after it arrived.
+    const readers = items.map((n, i) => ({ n, who: people[i]! })).filter((_, i) => i % 2 === 0);
+    await Promise.all(readers.map(({ n, who }) => new Promise<void>((resolve, reject) => {
+      setTimeout(() => {
+        h.service.app.inject({ method: 'POST', url: `/api/v1/notifications/${n.id}/read`, headers: bearer(h.tokenFor(who)) }).then(() => resolve(), reject);
+      }, Math.random() * 5000);
+    })));
+    const ids = items.map((n) => n.id);
+    const pending = async () => (await count(h.pool, `${SCHEMA}.notifications WHERE id = ANY($1::uuid[]) AND fallback_at IS NOT NULL`, [ids]))
+      + (await count(h.pool, `${SCHEMA}.deliveries WHERE notification_id = ANY($1::uuid[]) AND channel = 'email' AND status = 'queued'`, [ids]));
+    await waitFor(async () => (await pending()) === 0, 'every timer fired and every email settled', 30_000);
+    const unreadCount = items.length - readers.length;
+    const { rows } = await h.pool.query<{ sent: number; after_read: number }>(
+      `SELECT count(*) FILTER (WHERE d.sent_at IS NOT NULL)::int AS sent, count(*) FILTER (WHERE d.sent_at IS NOT NULL AND n.read_at < d.sent_at)::int AS after_read
+       FROM ${SCHEMA}.deliveries d JOIN ${SCHEMA}.notifications n ON n.id = d.notification_id WHERE d.channel = 'email' AND n.id = ANY($1::uuid[])`, [items.map((n) => n.id)]);
+    const { sent, after_read: afterRead } = rows[0]!;
+    console.log(`out-of-band after read: ${afterRead} of ${sent} emails sent (${((100 * afterRead) / Math.max(1, sent)).toFixed(2)}%), ${readers.length} of ${items.length} items read around the delay`);
+    expect(sent).toBeGreaterThanOrEqual(unreadCount);
+    expect(afterRead / sent).toBeLessThan(0.01);
+    const metrics = await h.instances[0]!.registry.metrics();
+    expect(metrics).toMatch(/herald_out_of_band_after_read_ratio\{[^}]*\} \d/);
   });
 });

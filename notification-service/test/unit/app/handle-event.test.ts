@@ -52,6 +52,16 @@ describe('handleEvent: who gets what', () => {
     expect((await w.preferences.get(cy.id)).timezone).toBe('Europe/Lisbon');
   });
 
+  it('applies a later user.updated to the profile and the default zone, and acks its own user.address_bounced', async () => {
+    const w = memoryWorld();
+    await handleEvent(w.deps, event('user.registered', { userId: cy.id, username: 'cy', displayName: 'Cy', email: 'cy@example.com', phone: null, locale: 'en', timezone: 'Europe/Lisbon' }));
+    await handleEvent(w.deps, event('user.updated', { userId: cy.id, changes: { email: 'cy@new.example.com', timezone: 'Asia/Tokyo' } }, new Date('2024-05-01T12:05:00Z')));
+    await handleEvent(w.deps, event('user.address_bounced', { userId: cy.id, channel: 'email', address: 'cy@example.com' }));
+    expect(w.projections.user(cy.id)).toMatchObject({ username: 'cy', email: 'cy@new.example.com', timezone: 'Asia/Tokyo' });
+    expect((await w.preferences.get(cy.id)).timezone).toBe('Asia/Tokyo');
+    expect(await listed(w, cy.id)).toEqual([]);
+  });
+
   it('an unfollow stops the posts', async () => {
     const w = memoryWorld();
     await handleEvent(w.deps, userFollowed({ follower: bo, followeeId: ana.id }));

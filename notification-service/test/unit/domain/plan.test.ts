@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DomainEvent } from '@herald/contracts';
+import type { DomainEvent, EventData } from '@herald/contracts';
 import { planEvent, type EventPlan, type Target } from '../../../src/domain/plan.js';
 import { ana, bo, commentCreated, commentId, cy, di, event, id, messageId, messageSent, postCreated, postId, postLiked, userFollowed } from './mother.js';
 
@@ -96,6 +96,31 @@ describe('planEvent: likes, follows and messages', () => {
       projections: [{ kind: 'user.upserted', asOf: e.occurredAt, user: { id: cy.id, username: 'cy', displayName: 'Cy', email: 'cy@example.com', phone: null, locale: 'pt-PT', timezone: 'Europe/Lisbon' } }],
       targets: [],
     });
+  });
+
+  it('turns user.updated into a partial profile change ordered by the event time, notifying nobody', () => {
+    const e = event('user.updated', { userId: cy.id, changes: { email: 'cy@new.example.com', phone: null, timezone: 'Asia/Tokyo' } });
+    expect(planEvent(e)).toEqual({
+      projections: [{ kind: 'user.updated', userId: cy.id, changes: { email: 'cy@new.example.com', phone: null, timezone: 'Asia/Tokyo' }, asOf: e.occurredAt }],
+      targets: [],
+    });
+    const rename = event('user.updated', { userId: cy.id, changes: { username: 'cy2', displayName: 'Cy Two', locale: 'fr' } }, new Date('2024-05-02T00:00:00Z'));
+    expect(planEvent(rename).projections).toEqual([
+      { kind: 'user.updated', userId: cy.id, changes: { username: 'cy2', displayName: 'Cy Two', locale: 'fr' }, asOf: '2024-05-02T00:00:00.000Z' },
+    ]);
+  });
+
+  it('keeps only the profile fields it knows from user.updated, and plans nothing when none is left', () => {
+    const e = event('user.updated', { userId: cy.id, changes: { avatarUrl: 'https://example.com/cy.png', locale: 'de' } as EventData<'user.updated'>['changes'] });
+    expect(planEvent(e).projections).toEqual([{ kind: 'user.updated', userId: cy.id, changes: { locale: 'de' }, asOf: e.occurredAt }]);
+    const unknownOnly = event('user.updated', { userId: cy.id, changes: { avatarUrl: 'https://example.com/cy.png' } as EventData<'user.updated'>['changes'] });
+    expect(planEvent(unknownOnly)).toEqual({ projections: [], targets: [] });
+  });
+
+  it('ignores user.address_bounced, its own report about an address', () => {
+    for (const channel of ['email', 'sms', 'slack'] as const) {
+      expect(planEvent(event('user.address_bounced', { userId: cy.id, channel, address: 'x' }))).toEqual({ projections: [], targets: [] });
+    }
   });
 
   it('notifies the recipient of a direct message at high priority, but not a note to oneself', () => {

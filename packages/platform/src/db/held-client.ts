@@ -34,10 +34,6 @@ export class HeldClient {
     return this.lostWith;
   }
 
-  get isReleased(): boolean {
-    return this.released;
-  }
-
   /**
    * Gives the client back; with an error (or `true`), or when the connection was lost, the pool
    * destroys it instead of reusing it. Later calls do nothing.

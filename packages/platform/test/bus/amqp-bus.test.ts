@@ -5,7 +5,7 @@ import { AmqpEventBus, type AmqpEventBusOptions, deadLetterQueueName, retryQueue
 import { defineEventBusContract } from './contract.js';
 import { AMQP_URL, AmqpAdmin } from './amqp-admin.js';
 import { deferred, record, waitFor } from './helpers.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { TcpProxy } from '@herald/platform/testing';
 
 // Every delay a test here may use, so cleanup finds every retry queue.
 const DELAYS = [10, 50, 100, 1000, 10000, 60000];

@@ -7,7 +7,7 @@ import { classifyUnavailable, createPgPool, HeldClient, isDatabaseUnavailable } 
 import { OUTBOX_TABLE_SQL, OutboxRelay } from '../../src/outbox/index.js';
 import { createTestDatabase, type TestDatabase } from '../../src/testing.js';
 import { deferred, waitFor } from '../bus/helpers.js';
-import { DatabaseOutage, watchProcessFailures } from './outage.js';
+import { DatabaseOutage, watchProcessFailures } from '@herald/platform/testing';
 
 /**
  * A failover, from the client side: every backend terminated repeatedly while new connections are

@@ -7,7 +7,7 @@ import { AmqpEventBus } from '../../src/bus/index.js';
 import { createPgPool } from '../../src/db/index.js';
 import { OUTBOX_TABLE_SQL, OutboxRelay } from '../../src/outbox/index.js';
 import { createTestDatabase, type TestDatabase } from '../../src/testing.js';
-import { TcpProxy } from '../bus/tcp-proxy.js';
+import { TcpProxy } from '@herald/platform/testing';
 import { waitFor } from '../bus/helpers.js';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';

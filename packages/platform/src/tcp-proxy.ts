@@ -1,8 +1,8 @@
 import net from 'node:net';
 
 /**
- * A TCP pass-through to Redis that a test can cut, making Redis vanish for the connections that go
- * through it without touching the shared server (the idea of packages/platform/test/bus/tcp-proxy.ts).
+ * A TCP pass-through that a test can cut, making a server (Redis, RabbitMQ, PostgreSQL) vanish for the connections that go
+ * through it without touching the shared server.
  * While cut it also refuses new connections, as an unreachable server would.
  */
 export class TcpProxy {
