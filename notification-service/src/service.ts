@@ -30,7 +30,7 @@ import { registerRoutes } from './http/routes.js';
 import { registerChannelRoutes } from './http/channel-routes.js';
 import { PrismaChannelStore } from './adapters/prisma-channel-store.js';
 import type { channelEnvSpec } from './channels/config.js';
-import { channelMetrics } from './channels/metrics.js';
+import { channelMetrics, trackingCounter } from './channels/metrics.js';
 import { failureNotifier } from './channels/notice.js';
 import { buildChannelRegistry, type ChannelRegistry } from './channels/registry.js';
 import { deliveryIdOf, renderMessage } from './channels/render.js';
@@ -228,6 +228,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     publicUrl: ch.publicUrl,
     ...(ch.smsAuthToken ? { smsAuthToken: ch.smsAuthToken } : {}),
     ...(channelRegistry.capture ? { capture: channelRegistry.capture } : {}),
+    countTracking: trackingCounter(registry),
   }, apiKeys);
   await registerWebhookRoutes(app, { store: webhookStore, allowHttp: webhookAllowHttp, newId: appDeps.newId }, deps.verifier, apiKeys);
 

@@ -66,3 +66,10 @@ export function channelMetrics(registry: Registry, store: ChannelStore, senders:
     ambiguousSend: (channel) => ambiguous.inc({ channel }),
   };
 }
+
+/** Opens and clicks by whether they were counted: mail proxies and link scanners are flagged, not counted. */
+export function trackingCounter(registry: Registry): (kind: 'open' | 'click', counted: boolean) => void {
+  const requests = new Counter({ name: 'herald_tracking_requests_total', help: 'Tracking pixel and link requests; counted="false" were mail proxies or scanners (flagged, never a status or a read)', labelNames: ['kind', 'counted'], registers: [registry] });
+  for (const kind of ['open', 'click']) for (const counted of ['true', 'false']) requests.inc({ kind, counted }, 0);
+  return (kind, counted) => requests.inc({ kind, counted: String(counted) });
+}

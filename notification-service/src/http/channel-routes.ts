@@ -21,6 +21,8 @@ export interface ChannelRouteDeps {
   smsAuthToken?: string;
   /** Embedded mode without providers: what was captured, shown at /dev/outbox. */
   capture?: CaptureProvider;
+  /** Counts tracking requests; `counted` is false for mail proxies and scanners (flagged, never a status). */
+  countTracking?(kind: 'open' | 'click', counted: boolean): void;
 }
 
 const DeadLetterSchema = Type.Object({
@@ -98,14 +100,18 @@ export async function registerChannelRoutes(app: HttpApp, deps: ChannelRouteDeps
   app.get('/t/c/:token', { schema: HIDDEN }, async (req, reply) => {
     const payload = deps.signer.verify((req.params as { token: string }).token);
     if (payload?.k !== 'c') throw new NotFoundError('link');
-    if (!isMachineRequest(req.headers['user-agent'], null)) await deps.store.tracked(payload.n, payload.c, 'clicked').catch(() => {});
+    const person = !isMachineRequest(req.headers['user-agent'], null);
+    deps.countTracking?.('click', person);
+    if (person) await deps.store.tracked(payload.n, payload.c, 'clicked').catch(() => {});
     return reply.redirect(`${deps.publicUrl.replace(/\/+$/, '')}/?notification=${payload.n}`, 302);
   });
   app.get('/t/o/:token', { schema: HIDDEN }, async (req, reply) => {
     const payload = deps.signer.verify((req.params as { token: string }).token);
     if (payload?.k !== 'o') throw new NotFoundError('image');
     // Opens by mail proxies and scanners are not a person looking: not recorded, never a read.
-    if (!isMachineRequest(req.headers['user-agent'], null)) await deps.store.tracked(payload.n, payload.c, 'opened').catch(() => {});
+    const person = !isMachineRequest(req.headers['user-agent'], null);
+    deps.countTracking?.('open', person);
+    if (person) await deps.store.tracked(payload.n, payload.c, 'opened').catch(() => {});
     return reply.header('cache-control', 'no-store').type('image/gif').send(PIXEL);
   });
 

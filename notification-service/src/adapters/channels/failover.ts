@@ -46,7 +46,9 @@ export function createFailoverSender(channel: OutOfBandChannel, providers: reado
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate !== undefined) throw new Error(`provider name ${duplicate} used twice for channel ${channel}`);
 
-  const onlyTransient = handleWhen((err) => err instanceof ChannelSendError && err.kind === 'transient');
+  // Only failures that say the provider is unwell trip its breaker: a transient answer about one
+  // recipient (`*_recipient`, e.g. SMTP greylisting at RCPT TO) moves on without counting.
+  const onlyTransient = handleWhen((err) => err instanceof ChannelSendError && err.kind === 'transient' && !err.errorClass.endsWith('_recipient'));
   const guarded: Guarded[] = providers.map((provider) => {
     const breaker = circuitBreaker(onlyTransient, {
       halfOpenAfter: opts.halfOpenAfterMs ?? 30_000,

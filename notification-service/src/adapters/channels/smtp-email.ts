@@ -116,7 +116,8 @@ export function classifySmtpError(provider: string, err: unknown): ChannelSendEr
   const message = e.message ?? String(err);
   const status = e.responseCode;
   if (status !== undefined && status >= 400 && status < 500) {
-    return new ChannelSendError('transient', 'smtp_4xx', message, provider);
+    // A 4xx for one recipient (greylisting, a full mailbox) says nothing about the relay's health.
+    return new ChannelSendError('transient', e.command === 'RCPT TO' ? 'smtp_4xx_recipient' : 'smtp_4xx', message, provider);
   }
   if (status !== undefined && status >= 500) {
     const aboutRecipient = (e.command === 'RCPT TO' && RECIPIENT_CODES.has(status)) || RECIPIENT_ENHANCED.test(e.response ?? '');

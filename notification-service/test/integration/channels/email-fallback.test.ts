@@ -76,6 +76,12 @@ describe('email fallback on PostgreSQL and a real SMTP server', () => {
     expect((await emailStatus(away, n.id))?.status).toBe('clicked');
     const forged = await h.service.app.inject({ method: 'GET', url: `${link.slice(0, -2)}xx` });
     expect(forged.statusCode).toBe(404);
+    // A mail proxy fetching the pixel is flagged, not counted: the status stays clicked, never read.
+    const pixel = /http:\/\/herald\.test(\/t\/o\/[A-Za-z0-9_.-]+)/.exec(mail.html ?? '')![1]!;
+    const proxied = await h.service.app.inject({ method: 'GET', url: pixel, headers: { 'user-agent': 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)' } });
+    expect([proxied.statusCode, proxied.headers['content-type']]).toEqual([200, 'image/gif']);
+    expect(await h.instances[0]!.registry.metrics()).toMatch(/herald_tracking_requests_total\{[^}]*kind="open"[^}]*counted="false"[^}]*\} 1/);
+    expect((await emailStatus(away, n.id))?.status).toBe('clicked');
 
     // The timer fired once: later sweeps find nothing, and nothing more is sent.
     await h.service.channels.runtime.sweep();

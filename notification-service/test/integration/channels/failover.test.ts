@@ -65,6 +65,24 @@ describe('failover sender over real SMTP servers', () => {
     expect((await fallbackSink.waitForMessages(1)).some((m) => m.messageId === `<${message.deliveryId}@herald>`)).toBe(true);
   });
 
+  it('greylisting of one recipient (451 at RCPT TO) never opens the relay’s breaker', async () => {
+    const sender = smtpPair({ failureThreshold: 2, halfOpenAfterMs: 60_000 });
+    primarySink.deferRecipients.add('grey@example.test');
+    fallbackSink.deferRecipients.add('grey@example.test');
+    try {
+      for (let i = 0; i < 4; i++) {
+        const err = await sender.send(mail({ to: 'grey@example.test' })).then(() => undefined, (e: unknown) => e);
+        expect(err).toMatchObject({ kind: 'transient', errorClass: 'smtp_4xx_recipient' });
+      }
+      expect(sender.breakerStates()).toEqual({ smtp: 'closed', 'smtp-fallback': 'closed' });
+      expect((await sender.send(mail())).provider).toBe('smtp');
+    } finally {
+      primarySink.deferRecipients.clear();
+      fallbackSink.deferRecipients.clear();
+      await sender.close();
+    }
+  });
+
   it('opens the primary’s breaker after the threshold, skips it without connecting, and recovers half-open', async () => {
     const transitions: string[] = [];
     const sender = smtpPair({ failureThreshold: 2, halfOpenAfterMs: 300, onBreakerStateChange: (p, s) => transitions.push(`${p}:${s}`) });

@@ -73,10 +73,10 @@ describe('SmtpEmailProvider against a real SMTP server', () => {
     expect(err.message).toContain('550');
   });
 
-  it('a recipient deferred with 451 is transient', async () => {
+  it('a recipient deferred with 451 is transient, classed as about that recipient', async () => {
     sink.deferRecipients.add('later@example.test');
     const err = await failureOf(provider.send(mail({ to: 'later@example.test' })));
-    expect(err).toMatchObject({ kind: 'transient', errorClass: 'smtp_4xx' });
+    expect(err).toMatchObject({ kind: 'transient', errorClass: 'smtp_4xx_recipient' });
   });
 
   it('a relay that stops answering mid-conversation is a transient timeout', async () => {
