@@ -156,19 +156,32 @@ export class PrismaChannelStore implements ChannelStore {
   }
 
   async dispatch(now: Date, limit: number, redispatchMs: number, leaseMs: number): Promise<DueDelivery[]> {
-    // Due: what waits for its time, and claims abandoned by a worker that died (found by the
-    // partial index on queued rows; the message may be gone if the broker lost it too).
-    const rows = await this.prisma.$queryRaw<{ notification_id: string; channel: string; urgent: boolean }[]>`
-      WITH due AS (
-        SELECT notification_id, channel FROM ${this.t.deliveries}
-        WHERE status = 'queued' AND ((next_attempt_at IS NOT NULL AND next_attempt_at <= ${now})
-          OR (next_attempt_at IS NULL AND claimed_at < ${new Date(now.getTime() - leaseMs)}))
-        ORDER BY COALESCE(next_attempt_at, claimed_at) LIMIT ${limit} FOR UPDATE SKIP LOCKED
-      )
-      UPDATE ${this.t.deliveries} d SET dispatched_at = ${now}, next_attempt_at = ${new Date(now.getTime() + redispatchMs)}
-      FROM due WHERE d.notification_id = due.notification_id AND d.channel = due.channel
-      RETURNING d.notification_id, d.channel, d.urgent`;
-    return rows.map((r): DueDelivery => ({ notificationId: r.notification_id, channel: r.channel as OutOfBandChannel, urgent: r.urgent }));
+    const t = this.t;
+    const redispatchAt = new Date(now.getTime() + redispatchMs);
+    // Two statements, each on its own partial index (an OR of the two would scan the table every
+    // sweep): rows whose time came (deliveries_retry_due_idx), and queued rows whose claim was
+    // abandoned by a worker that died (deliveries_queued_idx; the message may be gone too).
+    return this.prisma.$transaction(async (tx) => {
+      const due = await tx.$queryRaw<{ notification_id: string; channel: string; urgent: boolean }[]>`
+        WITH due AS (
+          SELECT notification_id, channel FROM ${t.deliveries}
+          WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ${now} AND status = 'queued'
+          ORDER BY next_attempt_at LIMIT ${limit} FOR UPDATE SKIP LOCKED
+        )
+        UPDATE ${t.deliveries} d SET dispatched_at = ${now}, next_attempt_at = ${redispatchAt}
+        FROM due WHERE d.notification_id = due.notification_id AND d.channel = due.channel
+        RETURNING d.notification_id, d.channel, d.urgent`;
+      const abandoned = await tx.$queryRaw<{ notification_id: string; channel: string; urgent: boolean }[]>`
+        WITH due AS (
+          SELECT notification_id, channel FROM ${t.deliveries}
+          WHERE status = 'queued' AND next_attempt_at IS NULL AND claimed_at < ${new Date(now.getTime() - leaseMs)}
+          LIMIT ${limit} FOR UPDATE SKIP LOCKED
+        )
+        UPDATE ${t.deliveries} d SET dispatched_at = ${now}, next_attempt_at = ${redispatchAt}
+        FROM due WHERE d.notification_id = due.notification_id AND d.channel = due.channel
+        RETURNING d.notification_id, d.channel, d.urgent`;
+      return [...due, ...abandoned].map((r): DueDelivery => ({ notificationId: r.notification_id, channel: r.channel as OutOfBandChannel, urgent: r.urgent }));
+    });
   }
 
   async undispatch(due: readonly DueDelivery[]): Promise<void> {
@@ -229,7 +242,7 @@ export class PrismaChannelStore implements ChannelStore {
     const rows = await this.prisma.$queryRaw<{ sent: number; after_read: number }[]>`
       SELECT count(*)::int AS sent, count(*) FILTER (WHERE n.read_at IS NOT NULL AND n.read_at < d.sent_at)::int AS after_read
       FROM ${this.t.deliveries} d JOIN ${this.t.notifications} n ON n.id = d.notification_id
-      WHERE d.sent_at IS NOT NULL AND d.sent_at > now() - interval '1 day'`;
+      WHERE d.sent_at > now() - interval '1 day'`;
     return { sent: rows[0]?.sent ?? 0, afterRead: rows[0]?.after_read ?? 0 };
   }
 }
