@@ -225,7 +225,8 @@ function unitOfWork(state: State): InboxUnitOfWork {
         if (state.items.has(id)) throw new Error(`duplicate notification id ${id}`);
         state.items.set(id, {
           recipientId: item.recipientId.toLowerCase(), notification: copy(item.notification), inInbox: item.inInbox !== false, senderId: item.senderId ?? null,
-          supersededBy: null, fallbackAt: item.fallback?.at.toISOString() ?? null, fallbackChannels: item.fallback ? [...item.fallback.channels] : null, fallbackReason: null,
+          supersededBy: null, fallbackAt: item.fallback?.at?.toISOString() ?? null, fallbackChannels: item.fallback ? [...item.fallback.channels] : null,
+          fallbackReason: item.fallback?.reason ?? null,
         });
       }
     },

@@ -52,16 +52,17 @@ export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
       await db.$executeRaw`
         INSERT INTO ${t.notifications}
           (id, recipient_id, type, category, priority, actor, object_kind, object_id, title, body, data, group_key, count, in_inbox, sender_id, created_at,
-           fallback_at, fallback_channels)
+           fallback_at, fallback_channels, fallback_reason)
         SELECT u.id, u.recipient_id, u.type, u.category, u.priority, u.actor, u.object_kind, u.object_id, u.title, u.body, u.data, u.group_key,
-          u.count, u.in_inbox, u.sender_id, u.created_at, u.fallback_at, CASE WHEN u.fallback_channels IS NULL THEN NULL ELSE string_to_array(u.fallback_channels, ',') END
+          u.count, u.in_inbox, u.sender_id, u.created_at, u.fallback_at, CASE WHEN u.fallback_channels IS NULL THEN NULL ELSE string_to_array(u.fallback_channels, ',') END,
+          u.fallback_reason
         FROM unnest(
           ${a(c.id)}::uuid[], ${a(c.recipient)}::uuid[], ${a(c.type)}::text[], ${a(c.category)}::text[], ${a(c.priority)}::text[],
           ${a(c.actor)}::jsonb[], ${a(c.objectKind)}::text[], ${a(c.objectId)}::uuid[], ${a(c.title)}::text[], ${a(c.body)}::text[],
           ${a(c.data)}::jsonb[], ${a(c.groupKey)}::text[], ${a(c.count)}::int[], ${a(c.inInbox)}::boolean[], ${a(c.sender)}::uuid[],
-          ${a(c.createdAt)}::timestamptz[], ${a(c.fallbackAt)}::timestamptz[], ${a(c.fallbackChannels)}::text[])
+          ${a(c.createdAt)}::timestamptz[], ${a(c.fallbackAt)}::timestamptz[], ${a(c.fallbackChannels)}::text[], ${a(c.fallbackReason)}::text[])
           AS u(id, recipient_id, type, category, priority, actor, object_kind, object_id, title, body, data, group_key, count, in_inbox,
-               sender_id, created_at, fallback_at, fallback_channels)`;
+               sender_id, created_at, fallback_at, fallback_channels, fallback_reason)`;
     },
 
     async supersede(replacements) {
@@ -122,7 +123,8 @@ function columns(items: readonly InboxItem[]) {
     inInbox: items.map((i) => i.inInbox !== false),
     sender: items.map((i) => i.senderId ?? null),
     createdAt: n.map((x) => x.createdAt),
-    fallbackAt: items.map((i) => i.fallback?.at.toISOString() ?? null),
+    fallbackAt: items.map((i) => i.fallback?.at?.toISOString() ?? null),
+    fallbackReason: items.map((i) => i.fallback?.reason ?? null),
     // Channel names are plain identifiers: a comma list travels as one text per row.
     fallbackChannels: items.map((i) => (i.fallback ? i.fallback.channels.join(',') : null)),
   };

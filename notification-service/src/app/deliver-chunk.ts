@@ -3,7 +3,7 @@ import { toNotification, type Channel, type Notification, type NotificationDraft
 import { DEFAULT_PREFERENCES } from '../domain/preferences.js';
 import type { DeliveryRow, InboxItem, InboxUnitOfWork } from '../domain/ports.js';
 import { timed, type AppDeps } from './deps.js';
-import { decide, deliveryRows, inInbox, type Decisions } from './delivery-rows.js';
+import { decide, deliveryRows, inInbox, type Decisions, type FallbackPlan } from './delivery-rows.js';
 import { pushLive } from './push-live.js';
 
 export interface ChunkInput {
@@ -23,7 +23,7 @@ export interface Created {
   recipientId: string;
   notification: Notification;
   inInbox: boolean;
-  /** Whether an out-of-band timer was set. */
+  /** Whether an out-of-band timer was set for someone who was away before the push (the settle checks these). */
   fallback?: boolean;
 }
 
@@ -49,6 +49,9 @@ export async function deliverChunk(deps: AppDeps, input: ChunkInput): Promise<Ch
   const now = deps.clock.now();
   const plans = recipients.length > 0 ? await timed(deps.metrics, 'decide', () => decideAll(deps, input, recipients, now)) : new Map<string, Decisions>();
   if (plans.size === 0 && !input.within) return { created: [], online: new Set() };
+  // Presence before the transaction: someone online gets no fallback timer, so nothing has to be
+  // cleared after the push (issue 7's "no settle UPDATE"). Best effort: unknown counts as away.
+  const onlineBefore = plans.size > 0 ? await timed(deps.metrics, 'decide', () => deps.live.whoIsOnline([...plans.keys()]).catch(() => new Set<string>())) : new Set<string>();
 
   const created = await timed(deps.metrics, 'write', () => deps.inbox.transaction(async (uow) => {
     const claimed = plans.size > 0 ? await uow.claimReceipts(input.eventId, [...plans.keys()]) : [];
@@ -74,9 +77,10 @@ export async function deliverChunk(deps: AppDeps, input: ChunkInput): Promise<Ch
       }
       const listedHere = inInbox(decisions);
       const { rows, fallback } = deliveryRows(notification.id, recipientId, decisions, now, deps.fallbackDelayMs);
-      items.push({ recipientId, notification, inInbox: listedHere, fallback, ...(input.senderId ? { senderId: input.senderId } : {}) });
+      const timer = fallback && listedHere && onlineBefore.has(recipientId) ? seenLive(fallback, notification, now, deps.escalateAfterMs) : fallback;
+      items.push({ recipientId, notification, inInbox: listedHere, fallback: timer, ...(input.senderId ? { senderId: input.senderId } : {}) });
       for (const row of rows) deliveries.push(row);
-      out.push({ recipientId, notification, inInbox: listedHere, fallback: fallback !== null });
+      out.push({ recipientId, notification, inInbox: listedHere, fallback: timer !== null && !onlineBefore.has(recipientId) });
     }
     if (items.length > 0) {
       await uow.insertNotifications(items);
@@ -91,6 +95,12 @@ export async function deliverChunk(deps: AppDeps, input: ChunkInput): Promise<Ch
   const online = await timed(deps.metrics, 'push', () => pushLive(deps, created.filter((c) => c.inInbox)));
   await timed(deps.metrics, 'settle', () => settleOnline(deps, created, online));
   return { created, online };
+}
+
+/** Someone online when it was created: no timer (reason delivered_live), or for critical the escalation time. */
+function seenLive(fallback: FallbackPlan, notification: Notification, createdAt: Date, escalateAfterMs: number): InboxItem['fallback'] {
+  if (notification.priority === 'critical') return { at: new Date(createdAt.getTime() + escalateAfterMs), channels: fallback.channels };
+  return { at: null, channels: fallback.channels, reason: 'delivered_live' };
 }
 
 async function decideAll(deps: AppDeps, input: ChunkInput, recipients: string[], now: Date): Promise<Map<string, Decisions>> {

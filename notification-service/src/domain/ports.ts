@@ -26,8 +26,12 @@ export interface InboxItem {
   inInbox?: boolean;
   /** The caller of the send API that created it; they may read its delivery status. */
   senderId?: string;
-  /** The out-of-band timer: when the item, if still unread, goes out on these channels (app/delivery-rows.ts). */
-  fallback?: { at: Date; channels: readonly OutOfBandChannel[] } | null;
+  /**
+   * The out-of-band timer: when the item, if still unread, goes out on these channels
+   * (app/delivery-rows.ts). `at: null` with a reason: no timer, the channels were in play but
+   * not needed (`delivered_live`: the person had a live session when it was created).
+   */
+  fallback?: { at: Date | null; channels: readonly OutOfBandChannel[]; reason?: 'delivered_live' } | null;
 }
 
 /** Why a delivery was skipped: the policy's reasons, and what happens to it later. */
@@ -187,6 +191,12 @@ export interface AddressedFrame {
  */
 export interface LiveDelivery {
   deliver(frames: readonly AddressedFrame[]): Promise<{ online: Set<string> }>;
+  /**
+   * Who of these has a live session anywhere now (local sockets and presence: one pipeline). Read
+   * before a chunk's transaction so online people get no fallback timer and need no UPDATE after.
+   * Best effort: when presence cannot be read, only local sessions count.
+   */
+  whoIsOnline(userIds: readonly string[]): Promise<Set<string>>;
 }
 
 export interface LiveRouter {

@@ -47,6 +47,8 @@ export interface LiveHub {
   registerRoutes(app: AnyFastify): Promise<void>;
   /** Writes to local sockets, publishes the rest once per instance; returns who is online anywhere. */
   deliver(frames: readonly AddressedFrame[]): Promise<{ online: Set<string> }>;
+  /** Who of these has a live session anywhere (local sockets, then one presence lookup). */
+  whoIsOnline(userIds: readonly string[]): Promise<Set<string>>;
   /** Subscribes to this instance's frames and starts the heartbeat and presence refresh. */
   start(): Promise<void>;
   /** Closes every socket (1012: reconnect and resume), unsubscribes, and removes this instance's presence. */
@@ -130,6 +132,18 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
     await Promise.all([...routeFrames(frames, remote)].map(([instanceId, batch]) => this.publish(instanceId, batch)));
     this.resync.worked();
     return { online };
+  }
+
+  async whoIsOnline(userIds: readonly string[]): Promise<Set<string>> {
+    const online = new Set(userIds.filter((u) => this.sessions.of(u)));
+    if (userIds.length === 0) return online;
+    try {
+      for (const userId of (await this.presence.elsewhere(userIds)).keys()) online.add(userId);
+    } catch (err) {
+      // Unknown means "away" here: the worst case is a timer that the settle after the push clears.
+      this.logger.warn({ err }, 'presence unreadable before a delivery: only local sessions count as online');
+    }
+    return online;
   }
 
   private async publish(instanceId: string, batch: AddressedFrame[]): Promise<void> {

@@ -29,6 +29,11 @@ export class FakeLive implements LiveDelivery {
     return { online: new Set(frames.map((f) => f.userId).filter((u) => this.online.has(u))) };
   }
 
+  async whoIsOnline(userIds: readonly string[]): Promise<Set<string>> {
+    if (this.failing) throw new Error('live layer down');
+    return new Set(userIds.filter((u) => this.online.has(u)));
+  }
+
   notificationsFor(userId: string) {
     return this.frames.flatMap((f) => (f.userId === userId && f.frame.type === 'notification' ? [f.frame.notification] : []));
   }
