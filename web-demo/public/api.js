@@ -1,4 +1,4 @@
-// ApiClient: a thin fetch wrapper over the public HTTP contract (CONTRACT.md), /api/v1 on this origin.
+// ApiClient: a thin fetch wrapper over the public HTTP contract (docs/api.md), /api/v1 on this origin.
 // Every failure becomes an ApiError carrying the contract's {code, message, details}.
 
 export class ApiError extends Error {
@@ -86,7 +86,7 @@ export class ApiClient {
   createPost(text) { return this.request('POST', '/posts', { body: { text } }); }
   post(id) { return this.request('GET', `/posts/${enc(id)}`); }
   userPosts(id, cursor) { return this.request('GET', `/users/${enc(id)}/posts`, { query: { cursor } }); }
-  /** Not in CONTRACT.md (post-service serves it); callers must cope with its absence. */
+  /** Not in docs/api.md (post-service serves it); callers must cope with its absence. */
   comments(postId, cursor) { return this.request('GET', `/posts/${enc(postId)}/comments`, { query: { cursor, limit: 100 } }); }
   comment(postId, text) { return this.request('POST', `/posts/${enc(postId)}/comments`, { body: { text } }); }
   like(postId) { return this.request('POST', `/posts/${enc(postId)}/likes`); }

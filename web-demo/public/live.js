@@ -1,4 +1,4 @@
-// LiveClient: the browser's WebSocket to Herald (CONTRACT.md "Live delivery").
+// LiveClient: the browser's WebSocket to Herald (docs/api.md "Live delivery").
 // It owns reconnection, resume-after-newest-id and de-duplication; it knows nothing about the DOM,
 // so a test can drive it with a fake WebSocket constructor and fake timers.
 
@@ -9,7 +9,7 @@ const OPEN = 1;
 const SEEN_LIMIT = 2000;
 
 /**
- * Ids "sort by creation time" (CONTRACT.md). ULIDs / UUIDv7 compare as strings; purely numeric ids of
+ * Ids "sort by creation time" (docs/api.md). ULIDs / UUIDv7 compare as strings; purely numeric ids of
  * different lengths would not, so those compare by length first.
  * @returns {number} <0, 0 or >0
  */

@@ -88,7 +88,7 @@ export const wsPlugin = fp<WsOptions>(
           summary: 'Live notifications over WebSocket (upgrade)',
           description:
             'Upgrade to a WebSocket; authenticate with `?token=<accessToken>` or the subprotocol `bearer.<accessToken>`. ' +
-            'A missing or bad token is refused with 401 before any upgrade. Frames are described in CONTRACT.md.',
+            'A missing or bad token is refused with 401 before any upgrade. Frames are described in docs/api.md.',
           // Browsers cannot set headers on a WebSocket: the token travels as a parameter instead.
           security: [],
           querystring: Type.Object({ token: Type.Optional(Type.String({ description: 'access token (or use the bearer.<token> subprotocol)' })) }),

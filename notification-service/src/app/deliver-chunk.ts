@@ -34,7 +34,7 @@ export interface ChunkResult {
 }
 
 /**
- * Delivers one draft to one chunk of recipients (DESIGN.md invariants 2 and 4):
+ * Delivers one draft to one chunk of recipients (docs/architecture.md invariants 2 and 4):
  * 1. one query for everyone's preferences, one for who muted or blocked the actor; decide per person;
  * 2. one transaction: claim the (event, recipient) receipts, lock the open groups of the newly
  *    claimed, insert new items or group successors (superseding the old), insert delivery rows;

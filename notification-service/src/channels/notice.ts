@@ -12,7 +12,7 @@ export function nameUuid(name: string): string {
 }
 
 /**
- * When a channel finally fails, the person hears about it in-app (CONTRACT.md): a `system`
+ * When a channel finally fails, the person hears about it in-app (docs/api.md): a `system`
  * notification naming the channel and what to fix. In-app only, so a failing email never announces
  * itself by email; keyed by (notification, channel), so a retried record posts it once.
  */

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { OUT_OF_BAND_CHANNELS, type OutOfBandChannel } from '../domain/channels.js';
 
 /**
- * Signed tracking links (CONTRACT.md "Tracking"): `/t/c/<token>` redirects to the target and records
+ * Signed tracking links (docs/api.md "Tracking"): `/t/c/<token>` redirects to the target and records
  * `clicked`; `/t/o/<token>` is the open pixel. The token is the payload and an HMAC-SHA256 of it, so
  * a forged or altered token is refused (404) and the redirect can never be turned into an open
  * redirect to somewhere Herald did not write into the message.

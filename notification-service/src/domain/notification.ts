@@ -1,7 +1,7 @@
 import { OUT_OF_BAND_CHANNELS, type OutOfBandChannel } from './channels.js';
 
 /**
- * The vocabulary of the inbox: what a notification is, as clients see it (CONTRACT.md), and the
+ * The vocabulary of the inbox: what a notification is, as clients see it (docs/api.md), and the
  * small enumerations every other domain file speaks in. Arrays come first so validation and the
  * types share one source.
  */
@@ -43,7 +43,7 @@ export interface ObjectRef {
   id: string;
 }
 
-/** The public shape (CONTRACT.md); timestamps are ISO-8601 strings because this is what goes on the wire. */
+/** The public shape (docs/api.md); timestamps are ISO-8601 strings because this is what goes on the wire. */
 export interface Notification {
   id: string;
   type: NotificationType;

@@ -7,7 +7,7 @@ import type { Preferences } from './preferences.js';
 /**
  * What the use cases need from the outside world, and nothing more. Every port is batch-shaped
  * (arrays in, maps out) so that delivering a chunk of 1,000 recipients costs one call per step, never
- * one per recipient (DESIGN.md invariant 4). Implementations live in src/adapters/ (prisma-*,
+ * one per recipient (docs/architecture.md invariant 4). Implementations live in src/adapters/ (prisma-*,
  * redis-*, memory-*) and are held to one shared contract suite.
  */
 
@@ -53,7 +53,7 @@ export interface ChannelStatus {
   lastError?: string;
   /** The provider that took (or last tried) it. */
   provider?: string;
-  /** Set when skipped (an addition to CONTRACT.md's shape, like the two below). */
+  /** Set when skipped (an addition to the documented shape, like the two below). */
   reason?: string;
   /** Held until then (quiet hours). */
   notBefore?: string;

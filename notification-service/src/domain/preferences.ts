@@ -2,7 +2,7 @@ import { CHANNELS, NOTIFICATION_TYPES, isChannel, isNotificationType, type Chann
 import { canonicalTimeZone, parseClockTime } from './local-time.js';
 import type { QuietHours } from './quiet-hours.js';
 
-/** What a person chose; the body of `PUT /api/v1/users/me/preferences` (CONTRACT.md). */
+/** What a person chose; the body of `PUT /api/v1/users/me/preferences` (docs/api.md). */
 
 export const FREQUENCIES = ['instant', 'daily', 'weekly'] as const;
 export type Frequency = (typeof FREQUENCIES)[number];

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AccessClaims } from '@herald/platform';
 
 /**
- * API keys for backends that call the send API (CONTRACT.md: "a token with the notifications:send
+ * API keys for backends that call the send API (docs/api.md: "a token with the notifications:send
  * scope, or an API key"). Configured as `SEND_API_KEYS=name:key,other:key2`. A key grants only
  * `notifications:send`; its caller is a stable pseudo-user derived from the key's name, so
  * idempotency keys and delivery status are scoped per key name.

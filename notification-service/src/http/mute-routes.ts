@@ -9,7 +9,7 @@ const tags = ['mutes'];
 const security = [{ bearer: [] }];
 const Kind = Type.Enum(['mute', 'block']);
 
-/** An addition to CONTRACT.md: stop hearing from someone without unfollowing them. */
+/** An addition to docs/api.md: stop hearing from someone without unfollowing them. */
 export function muteRoutes(app: RouteScope, deps: AppDeps): void {
   app.get(
     '/api/v1/notifications/mutes',

@@ -1,7 +1,7 @@
 import type { LiveFrame } from '../domain/ports.js';
 
 /**
- * The WebSocket protocol of CONTRACT.md ("Live delivery: WebSocket"): what a client may send, how it
+ * The WebSocket protocol of docs/api.md ("Live delivery: WebSocket"): what a client may send, how it
  * is validated, and how server frames are encoded. Frames are encoded once into a Buffer and the same
  * Buffer is written to every session that gets them.
  */

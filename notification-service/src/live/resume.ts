@@ -4,7 +4,7 @@ import { CLOSE, encodeError, encodeLive } from './protocol.js';
 import type { Session } from './session.js';
 
 /**
- * `resume after X` without a gap or a duplicate (DESIGN.md invariant 3). The session's presence was
+ * `resume after X` without a gap or a duplicate (docs/architecture.md invariant 3). The session's presence was
  * registered before it said hello, so every notification committed after a page query's snapshot
  * is delivered to it live; while the replay runs those live frames are held. The inbox is paged
  * oldest first; then the held frames go out, minus the ids the replay already sent. Each page waits

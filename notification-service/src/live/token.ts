@@ -1,6 +1,6 @@
 /**
  * Where a WebSocket client's access token is. Browsers cannot set headers on an upgrade, so the token
- * comes as `?token=<jwt>` or as the subprotocol `bearer.<jwt>` (CONTRACT.md). Anything that is not
+ * comes as `?token=<jwt>` or as the subprotocol `bearer.<jwt>` (docs/api.md). Anything that is not
  * plainly one compact JWT is refused before a signature check is spent on it.
  */
 export type TokenResult = { ok: true; token: string } | { ok: false; code: 'missing_token' | 'invalid_token'; message: string };

@@ -1,6 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
 
-/** The exchange every producer publishes domain events to (CONTRACT.md). */
+/** The exchange every producer publishes domain events to (docs/api.md). */
 export const EVENTS_EXCHANGE = 'herald.events';
 
 export const Uuid = Type.String({ format: 'uuid' });

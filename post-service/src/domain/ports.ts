@@ -3,7 +3,7 @@ import type { CommentView, MessageView, NewComment, NewPost, PostRef, PostView, 
 
 /**
  * The ports use cases talk to. A write happens inside `ContentStore.transaction`: the domain rows
- * and the outbox rows of the events it causes commit together or not at all (DESIGN.md, invariant 1).
+ * and the outbox rows of the events it causes commit together or not at all (docs/architecture.md, invariant 1).
  */
 export interface ContentReader {
   findPost(id: string, viewerId: string): Promise<PostView | null>;

@@ -4,7 +4,7 @@ import { postCard } from '../components/post-card.js';
 import { listOf } from '../api.js';
 
 /**
- * GET /api/v1/posts/:id/comments is served by post-service but not (yet) in CONTRACT.md, so it is
+ * GET /api/v1/posts/:id/comments is served by post-service but not (yet) in docs/api.md, so it is
  * used when it answers and quietly skipped when it does not.
  */
 async function comments(ctx, postId) {

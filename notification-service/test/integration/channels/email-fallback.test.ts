@@ -7,7 +7,7 @@ import { bearer, count, SCHEMA, startHarness, waitFor, type Harness } from '../.
 /**
  * The away rule end to end on PostgreSQL with a real SMTP server: a follow for someone with no live
  * session becomes exactly one email FALLBACK_DELAY_MS later; online, read in time or bounced change
- * that as CONTRACT.md says. Delays are shortened; nothing here asserts a duration.
+ * that as docs/api.md says. Delays are shortened; nothing here asserts a duration.
  */
 describe('email fallback on PostgreSQL and a real SMTP server', () => {
   let h: Harness;

@@ -36,7 +36,7 @@ describe('normalizePreferences: merging', () => {
     });
   });
 
-  it('accepts the full body of CONTRACT.md and canonicalizes the zone name', () => {
+  it('accepts the full body of docs/api.md and canonicalizes the zone name', () => {
     const body = {
       channels: { in_app: true, email: false, sms: true, slack: true, push: true },
       types: { like: { email: false, frequency: 'weekly' }, message: { sms: true, slack: false } },
