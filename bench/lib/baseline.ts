@@ -5,7 +5,7 @@ import { connectMeasured } from './connect.js';
 import type { PerSocket } from './memory.js';
 import { CpuWindow, profiled, startProcess, waitReady } from './proc.js';
 import type { BenchUser } from './seed.js';
-import { freePort } from './stack.js';
+import { freePort } from '@herald/platform/testing';
 
 export type BaselineKind = 'socketio' | 'ws' | 'hub';
 

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -8,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@herald/platform/testing'
 import { waitUntil } from './clock.js';
 import { scrape, value } from './metrics.js';
 import { startProcess, waitReady, type Proc } from './proc.js';
+import { freePort } from '@herald/platform/testing';
 
 export const AMQP_URL = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -30,17 +30,6 @@ export interface Stack {
   quiet(timeoutMs: number): Promise<void>;
   /** Stops what it started (by pid), deletes the run's queues, exchanges and Redis keys, drops the database. */
   teardown(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

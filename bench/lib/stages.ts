@@ -1,6 +1,6 @@
 import { histogramDelta, histogramMaxBound, scrape, type Samples } from './metrics.js';
 
-export const STAGES = ['event_lag', 'chunk_lag', 'split', 'decide', 'write', 'push', 'settle'] as const;
+export const STAGES = ['event_lag', 'chunk_lag', 'split', 'decide', 'presence', 'write', 'push', 'settle'] as const;
 export type Stage = (typeof STAGES)[number];
 const METRIC = 'notification_pipeline_stage_seconds';
 

@@ -15,7 +15,7 @@ export function promPipelineMetrics(registry: Registry): PipelineMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
-  for (const stage of ['event_lag', 'chunk_lag', 'split', 'decide', 'write', 'push', 'settle']) stages.zero({ stage });
+  for (const stage of ['event_lag', 'chunk_lag', 'split', 'decide', 'presence', 'write', 'push', 'settle']) stages.zero({ stage });
   return {
     eventMalformed: () => malformed.inc(),
     eventUnknown: () => unknown.inc(),

@@ -51,7 +51,7 @@ export async function deliverChunk(deps: AppDeps, input: ChunkInput): Promise<Ch
   if (plans.size === 0 && !input.within) return { created: [], online: new Set() };
   // Presence before the transaction: someone online gets no fallback timer, so nothing has to be
   // cleared after the push (issue 7's "no settle UPDATE"). Best effort: unknown counts as away.
-  const onlineBefore = plans.size > 0 ? await timed(deps.metrics, 'decide', () => deps.live.whoIsOnline([...plans.keys()]).catch(() => new Set<string>())) : new Set<string>();
+  const onlineBefore = plans.size > 0 ? await timed(deps.metrics, 'presence', () => deps.live.whoIsOnline([...plans.keys()]).catch(() => new Set<string>())) : new Set<string>();
 
   const created = await timed(deps.metrics, 'write', () => deps.inbox.transaction(async (uow) => {
     const claimed = plans.size > 0 ? await uow.claimReceipts(input.eventId, [...plans.keys()]) : [];

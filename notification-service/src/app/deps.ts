@@ -14,10 +14,11 @@ export interface PipelineMetrics {
 
 /**
  * event_lag / chunk_lag: the event's occurredAt to its (or its chunk's) handler starting; split: paging
- * the audience into work messages; decide, write (the chunk's transaction), push (live frames), settle
- * (skipping fallbacks of people who were online).
+ * the audience into work messages; decide, presence (who is online, read
+ * before the write), write (the chunk's transaction), push (live frames), settle (clearing the timers of
+ * people who came online between the presence read and the push).
  */
-export type PipelineStage = 'event_lag' | 'chunk_lag' | 'split' | 'decide' | 'write' | 'push' | 'settle';
+export type PipelineStage = 'event_lag' | 'chunk_lag' | 'split' | 'decide' | 'presence' | 'write' | 'push' | 'settle';
 
 export async function timed<T>(metrics: PipelineMetrics, stage: PipelineStage, run: () => Promise<T>): Promise<T> {
   const started = performance.now();

@@ -1,6 +1,6 @@
 import type { CapturedMessage } from '../adapters/channels/capture.js';
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+import { escapeHtml as esc } from './render.js';
 
 /**
  * `/dev/outbox`: what embedded Herald would have sent by email, SMS and Slack, newest first. The

@@ -1,15 +1,9 @@
-import { createHash } from 'node:crypto';
+import { nameUuid } from '@herald/platform';
 import { deliverChunk } from '../app/deliver-chunk.js';
 import type { AppDeps } from '../app/deps.js';
 import type { ClaimedDelivery } from '../domain/channel-ports.js';
 import { OUT_OF_BAND } from '../domain/channels.js';
 
-/** A name-based UUID (v8): the same failure always maps to the same notice, so it is posted once. */
-export function nameUuid(name: string): string {
-  const hex = createHash('sha256').update(name).digest('hex');
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
 
 /**
  * When a channel finally fails, the person hears about it in-app (docs/api.md): a `system`

@@ -8,7 +8,7 @@ export interface RenderContext {
   signer: TrackingSigner;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** What one delivery says on its channel. Templates per type × channel × locale come with their own issue; this is the plain default. */
 export function renderMessage(ctx: RenderContext, input: { notification: Notification; channel: OutOfBandChannel; address: string; deliveryId: string }): OutboundMessage {

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AccessClaims } from '@herald/platform';
+import { nameUuid, type AccessClaims } from '@herald/platform';
 
 /**
  * API keys for backends that call the send API (docs/api.md: "a token with the notifications:send
@@ -46,9 +46,7 @@ function scopesOf(spec: string | undefined): string[] {
   return names.map((n) => (n === 'send' ? 'notifications:send' : n === 'admin' ? 'admin' : `unknown:${n}`));
 }
 
-/** A UUID (v8, name-based) for an API key's name: the sender id its notifications are recorded under. */
+/** The sender id an API key's notifications are recorded under (a name-based UUID of the key's name). */
 export function senderIdFor(name: string): string {
-  const hex = createHash('sha256').update(`herald-api-key:${name}`).digest('hex');
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return nameUuid(`herald-api-key:${name}`);
 }

@@ -38,3 +38,4 @@ async function onServer(url: string, sql: string): Promise<void> {
 }
 export { TcpProxy } from './tcp-proxy.js';
 export { DatabaseOutage, watchProcessFailures } from './db-outage.js';
+export { freePort } from './free-port.js';

@@ -1,13 +1,7 @@
 import type { ChannelProvider, OutboundMessage, OutOfBandChannel, SentReceipt } from '../../domain/channels.js';
 
 /** What a captured message looked like when it was "sent". */
-export interface CapturedMessage {
-  deliveryId: string;
-  channel: OutOfBandChannel;
-  to: string;
-  subject: string;
-  text: string;
-  html?: string;
+export interface CapturedMessage extends Pick<OutboundMessage, 'deliveryId' | 'channel' | 'to' | 'subject' | 'text' | 'html'> {
   at: Date;
 }
 
