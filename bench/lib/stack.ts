@@ -13,7 +13,11 @@ export const AMQP_URL = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** The queues the two services declare (each with its retry queues and DLQ), without the run's prefix. */
-const SERVICE_QUEUES = ['notification-service.events', 'notification-service.fanout', 'post-service.users'];
+// Every queue the stack's services declare, the channel lanes included, so a run leaves none behind.
+const SERVICE_QUEUES = [
+  'notification-service.events', 'notification-service.fanout', 'post-service.users', 'user-service.address-bounces',
+  ...['email', 'sms', 'slack', 'urgent'].map((lane) => `notification-service.channel.${lane}`),
+];
 
 export interface Stack {
   id: string;

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
-import { AmqpEventBus, DEFAULT_RETRY_DELAYS_MS, deadLetterQueueName, retryQueueName, uuidv7 } from '@herald/platform';
+import { AmqpEventBus, deadLetterQueueName, uuidv7 } from '@herald/platform';
 import { queueNames } from '../../src/adapters/bus-consumers.js';
 import { messageSent, postLiked } from '../unit/domain/mother.js';
 import { count, SCHEMA, startHarness, waitFor, type Harness } from '../support/harness.js';
+import { deleteTopology } from '../support/amqp-topology.js';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -32,13 +33,8 @@ describe('notification-service on RabbitMQ', () => {
     await h?.close();
     await bus?.close();
     await workBus?.close();
-    if (channel) {
-      for (const queue of [queues.events, queues.fanout]) {
-        for (const q of [queue, deadLetterQueueName(queue), ...DEFAULT_RETRY_DELAYS_MS.map((ms) => retryQueueName(queue, ms))]) await channel.deleteQueue(q).catch(() => undefined);
-      }
-      await channel.deleteExchange(exchange).catch(() => undefined);
-      await channel.deleteExchange(workExchange).catch(() => undefined);
-    }
+    // Every queue the instance declared (events, fan-out and the channel lanes), not only the two this test reads.
+    await deleteTopology({ queuePrefix: prefix, exchange, workExchange });
     await connection?.close();
   });
 
