@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import {
+  ConfigError,
   MemoryEventBus,
   TokenSigner,
   TokenVerifier,
@@ -17,15 +18,21 @@ import { createUserService } from '@herald/user-service';
 import { createPostService } from '@herald/post-service';
 import { channelEnvSpec, createNotificationService } from '@herald/notification-service';
 import { createGateway, readGatewayConfig } from '@herald/gateway';
+import { MIN_API_KEY_LENGTH, embeddedConfigSpec, maskKey } from './config.js';
+import { secureDataDir } from './data-dir.js';
 
 export interface HeraldOptions {
   /** Where the embedded database and the token keys live (HERALD_DATA_DIR). */
   dataDir: string;
   /** The gateway's port; 0 picks a free one. */
   port: number;
+  /** The gateway's bind address; else HOST from `env`, else 127.0.0.1. */
   host?: string;
   logger?: Logger;
-  /** Extra gateway settings (rate limits, CORS), as environment variables. */
+  /**
+   * Settings as environment variables: ACCESS_TOKEN_TTL_SECONDS, SEND_API_KEYS, HOST, and the
+   * channel and gateway ones (rate limits, CORS). A bad value throws a ConfigError naming it.
+   */
   env?: Record<string, string | undefined>;
 }
 
@@ -33,8 +40,17 @@ export interface Herald {
   url: string;
   /** The in-process event bus, for tests that watch events like a consumer would. */
   bus: MemoryEventBus;
-  /** `X-API-Key` for backends calling the send API (kept in HERALD_DATA_DIR/keys). */
-  sendApiKey: string;
+  /** Where the gateway listens (127.0.0.1 unless HOST says otherwise). */
+  address: AddressInfo;
+  /**
+   * The generated `X-API-Key` with every scope, kept in HERALD_DATA_DIR/keys/send-api-key;
+   * undefined when SEND_API_KEYS names the keys instead.
+   */
+  sendApiKey?: string;
+  /** True on the start that generated sendApiKey: the one start whose banner shows it in full. */
+  sendApiKeyCreated: boolean;
+  /** The send API keys as they may be logged: name, scopes and the key masked (`hk_…abcd`). */
+  sendApiKeysForLog: Array<{ name: string; key: string; scopes: string }>;
   close(): Promise<void>;
 }
 
@@ -46,9 +62,23 @@ export interface Herald {
  */
 export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   const logger = opts.logger ?? createLogger('herald');
+  // Before anything touches the disk: a bad value stops start-up with its name.
+  const settings = loadConfig(
+    {
+      host: embeddedConfigSpec.host,
+      accessTokenTtlSeconds: embeddedConfigSpec.accessTokenTtlSeconds,
+      refreshTokenTtlSeconds: embeddedConfigSpec.refreshTokenTtlSeconds,
+      sendApiKeys: embeddedConfigSpec.sendApiKeys,
+    },
+    opts.env ?? {},
+  );
+  const host = opts.host ?? settings.host;
   const dataDir = path.resolve(opts.dataDir);
+  secureDataDir(dataDir, logger);
   const keys = loadOrCreateTokenKeys(dataDir);
-  const sendApiKey = loadOrCreateSecret(path.join(dataDir, 'keys', 'send-api-key'));
+  const generated = settings.sendApiKeys ? undefined : loadOrCreateSecret(path.join(dataDir, 'keys', 'send-api-key'), logger);
+  // The generated key carries every scope: the send API and the operator routes.
+  const sendApiKeys = settings.sendApiKeys ?? [{ name: 'embedded', key: generated!.secret, scopes: '*' }];
   const verifier = new TokenVerifier(keys.publicKey);
   const closers: Array<() => Promise<unknown>> = [];
   const close = async () => {
@@ -67,7 +97,8 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       logger: logger.child({ name: 'user-service' }),
       registry: createMetricsRegistry('user-service'),
       schema: 'users',
-      signer: new TokenSigner(keys.privateKey),
+      signer: new TokenSigner(keys.privateKey, settings.accessTokenTtlSeconds),
+      refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
     });
     const post = await createPostService({ ...common, logger: logger.child({ name: 'post-service' }), registry: createMetricsRegistry('post-service'), schema: 'posts' });
     const notification = await createNotificationService({
@@ -76,12 +107,11 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       logger: logger.child({ name: 'notification-service' }),
       registry: createMetricsRegistry('notification-service'),
       schema: 'notifications',
-      // The embedded key carries every scope: the send API and the operator routes.
-      sendApiKeys: `embedded:${sendApiKey}:*`,
+      sendApiKeys: sendApiKeys.map((k) => [k.name, k.key, ...(k.scopes ? [k.scopes] : [])].join(':')).join(','),
       channels: {
         ...loadConfig(channelEnvSpec, opts.env ?? {}),
         publicUrl: opts.env?.PUBLIC_URL || `http://localhost:${opts.port || 3000}`,
-        trackingSecret: opts.env?.TRACKING_SECRET || loadOrCreateSecret(path.join(dataDir, 'keys', 'tracking-secret')),
+        trackingSecret: opts.env?.TRACKING_SECRET || loadOrCreateSecret(path.join(dataDir, 'keys', 'tracking-secret'), logger).secret,
         captureUnconfigured: true,
       },
     });
@@ -98,7 +128,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     const config = readGatewayConfig({
       ...opts.env,
       PORT: String(opts.port),
-      HOST: opts.host ?? '0.0.0.0',
+      HOST: host,
       USER_SERVICE_URL: userUrl,
       POST_SERVICE_URL: postUrl,
       NOTIFICATION_SERVICE_URL: notificationUrl,
@@ -106,21 +136,51 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       HERALD_DATA_DIR: dataDir,
     });
     const gateway = await createGateway({ config, logger: logger.child({ name: 'gateway' }), registry: createMetricsRegistry('gateway'), verifier });
-    const address = await gateway.start({ port: config.port, host: config.host });
     closers.push(() => gateway.close());
-    const port = (gateway.app.server.address() as AddressInfo).port;
+    await gateway.start({ port: config.port, host: config.host }).catch((err: NodeJS.ErrnoException) => {
+      // Name the setting, as for any other bad value: the address is not this machine's, or the port is taken.
+      if (['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN'].includes(err.code ?? '')) throw new ConfigError([`HOST=${JSON.stringify(host)} cannot be bound here (${err.code})`]);
+      if (['EADDRINUSE', 'EACCES'].includes(err.code ?? '')) throw new ConfigError([`PORT=${opts.port} cannot be bound on ${host} (${err.code})`]);
+      throw err;
+    });
+    const address = gateway.app.server.address() as AddressInfo;
     logger.debug({ address }, 'gateway listening');
-    return { url: `http://localhost:${port}`, bus, sendApiKey, close };
+    if (address.address === '0.0.0.0' || address.address === '::') {
+      logger.warn({ host }, 'HOST makes the embedded mode reachable from other machines; it is a development runtime (README.md, "Configuration")');
+    }
+    return {
+      url: `http://${urlHost(host)}:${address.port}`,
+      address,
+      bus,
+      sendApiKey: generated?.secret,
+      sendApiKeyCreated: generated?.created ?? false,
+      sendApiKeysForLog: sendApiKeys.map((k) => ({ name: k.name, key: maskKey(k.key), scopes: k.scopes || 'send' })),
+      close,
+    };
   } catch (err) {
     await close();
     throw err;
   }
 }
 
-function loadOrCreateSecret(file: string): string {
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+/** A browser reaches a loopback or wildcard bind at localhost; any other address by itself. */
+function urlHost(host: string): string {
+  if (['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'].includes(host)) return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * A random secret kept in `file` (0600). One that is missing or too short to be a secret (an
+ * empty file would make an empty X-API-Key valid) is generated again; `created` says so.
+ */
+function loadOrCreateSecret(file: string, logger: Logger): { secret: string; created: boolean } {
+  if (existsSync(file)) {
+    const stored = readFileSync(file, 'utf8').trim();
+    if (stored.length >= MIN_API_KEY_LENGTH) return { secret: stored, created: false };
+    logger.warn({ file }, 'stored secret is empty or too short; generating a new one');
+  }
   const secret = `hk_${randomBytes(24).toString('base64url')}`;
-  mkdirSync(path.dirname(file), { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
+  return { secret, created: true };
 }

@@ -29,6 +29,26 @@ const originList = (name: string, fallback: string): Read<'*' | string[]> => (so
   return { ok: true, value: origins };
 };
 
+/** Prometheus' port for exporters like this one (the OpenTelemetry Prometheus exporter's default). */
+export const DEFAULT_METRICS_PORT = 9464;
+
+/**
+ * `METRICS_PORT`: where /metrics is served, never on the public PORT. Unset: 9464, or any free port
+ * when PORT is 0 (tests and embedded runs side by side); `off`: not served at all.
+ */
+const metricsPort: Read<number | null> = (source) => {
+  const raw = (source.METRICS_PORT ?? '').trim();
+  const publicPort = (source.PORT ?? '').trim();
+  if (raw === '') return { ok: true, value: publicPort === '0' ? 0 : DEFAULT_METRICS_PORT };
+  if (['off', 'none', 'false'].includes(raw.toLowerCase())) return { ok: true, value: null };
+  const port = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(port >= 0 && port <= 65535)) return { ok: false, problem: `METRICS_PORT=${JSON.stringify(raw)} is not a port number (0-65535) or off` };
+  if (port !== 0 && String(port) === (publicPort || '3000')) {
+    return { ok: false, problem: `METRICS_PORT=${port} is the public PORT: metrics must be served on a port of their own` };
+  }
+  return { ok: true, value: port };
+};
+
 /** A folder given relative to the repository (not the cwd), or absolute. */
 const repoPath = (name: string, fallback: string): Read<string> => (source) => ({
   ok: true,
@@ -38,6 +58,10 @@ const repoPath = (name: string, fallback: string): Read<string> => (source) => (
 export const gatewayConfigSpec = {
   port: env.port('PORT', 3000),
   host: env.string('HOST', '0.0.0.0'),
+  /** /metrics listens here only (null: nowhere); see metricsPort above. */
+  metricsPort,
+  /** The metrics listener's address; HOST when unset (a pod's scraper needs more than loopback). */
+  metricsHost: env.optionalString('METRICS_HOST'),
   userServiceUrl: env.url('USER_SERVICE_URL', ['http', 'https'], 'http://127.0.0.1:3001'),
   postServiceUrl: env.url('POST_SERVICE_URL', ['http', 'https'], 'http://127.0.0.1:3002'),
   notificationServiceUrl: env.url('NOTIFICATION_SERVICE_URL', ['http', 'https'], 'http://127.0.0.1:3003'),
@@ -55,7 +79,10 @@ export const gatewayConfigSpec = {
   upstreamTimeoutMs: env.int('UPSTREAM_TIMEOUT_MS', 10_000, 50, 600_000),
   upstreamConnectTimeoutMs: env.int('UPSTREAM_CONNECT_TIMEOUT_MS', 2_000, 50, 60_000),
   docsCacheMs: env.int('DOCS_CACHE_MS', 10_000, 0, 3_600_000),
-  /** Largest request body the gateway forwards, judged by Content-Length (services set their own, lower). */
+  /**
+   * Largest request body the gateway reads and forwards, by Content-Length or, chunked, by the bytes
+   * that arrive; over it: 413. Services refuse over their own limit (64 KiB) with a 413 of their own.
+   */
   bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 1_048_576, 1024, 1_073_741_824),
   /** Only behind a load balancer that sets X-Forwarded-For: otherwise clients pick their own IP. */
   trustProxy: env.bool('TRUST_PROXY', false),

@@ -53,3 +53,11 @@ export class UpgradeRequiredError extends AppError {
     super(426, 'upgrade_required', 'GET /ws must be a WebSocket upgrade request');
   }
 }
+
+export class ExpectationFailedError extends AppError {
+  override name = 'ExpectationFailedError';
+  constructor(expectation: string) {
+    super(417, 'expectation_failed', `Expect: ${expectation} is not supported; only Expect: 100-continue is`);
+  }
+}
+

@@ -4,6 +4,8 @@ import type { Registry } from 'prom-client';
 import { createHttpApp, type HttpApp, type Logger, type TokenVerifier } from '@herald/platform';
 import { upstreamsOf, type GatewayConfig } from './config.js';
 import { createGatewayMetrics } from './metrics.js';
+import { createMetricsServer } from './metrics-server.js';
+import { RouteNotFoundError } from './errors.js';
 import { readinessChecks } from './readiness.js';
 import { authPlugin } from './plugins/auth.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
@@ -11,6 +13,8 @@ import { proxyPlugin } from './plugins/proxy.js';
 import { wsPlugin } from './plugins/ws.js';
 import { docsPlugin } from './plugins/docs.js';
 import { staticPlugin } from './plugins/static.js';
+import { securityHeadersPlugin } from './plugins/security-headers.js';
+import { expectContinuePlugin } from './plugins/expect-continue.js';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -24,14 +28,19 @@ export interface GatewayDeps {
 
 export interface Gateway {
   app: HttpApp;
-  /** Listens; resolves with the address. */
+  /**
+   * Listens on the public port; resolves with its address. Also starts the metrics listener
+   * (config.metricsPort, on config.metricsHost or `host`), unless that is off.
+   */
   start(opts: { port: number; host: string }): Promise<string>;
+  /** Where /metrics is served once started (`http://host:port`); undefined when off or not bound. */
+  readonly metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
 const DESCRIPTION =
   'The public Herald API, served through the gateway. Every route needs `Authorization: Bearer <accessToken>` ' +
-  'except `POST /api/v1/auth/register`, `POST /api/v1/auth/login` and `POST /api/v1/providers/sms/status` ' +
+  'except `POST /api/v1/auth/register`, `/login`, `/refresh`, `/logout` (which takes a refresh token instead) and `POST /api/v1/providers/sms/status` ' +
   '(verified by its `X-Twilio-Signature`). Backends may call the send API (`POST /api/v1/notifications`, ' +
   '`GET /api/v1/notifications/status`), `POST /api/v1/webhooks` and `/api/v1/admin/*` with `X-API-Key` instead. ' +
   'Errors have the shape `{"error": {"code", "message", "details"?}}`; 429 answers carry `Retry-After`.';
@@ -51,6 +60,15 @@ export async function createGateway({ config, logger, registry, verifier, redis 
     trustProxy: config.trustProxy,
     readiness: readinessChecks({ upstreams, checkUpstreams: config.readyChecksUpstreams, redis }),
     openapi: { title: 'Herald API', description: DESCRIPTION },
+  });
+
+  // Before anything else answers: security headers on every response, errors included, and
+  // Expect handled by the gateway itself.
+  await app.register(securityHeadersPlugin);
+  await app.register(expectContinuePlugin);
+  // createHttpApp serves /metrics on every service; on the public port it does not exist.
+  app.addHook('onRequest', async (req) => {
+    if (req.routeOptions.url === '/metrics') throw new RouteNotFoundError(req.method, req.url.split('?', 1)[0]!);
   });
 
   await app.register(cors, {
@@ -85,9 +103,30 @@ export async function createGateway({ config, logger, registry, verifier, redis 
   await app.register(docsPlugin, { upstreams, cacheMs: config.docsCacheMs });
   await app.register(staticPlugin, { root: config.webDemoDir });
 
+  const metricsServer = config.metricsPort === null ? undefined : createMetricsServer(registry, logger);
+  let metricsUrl: string | undefined;
   return {
     app,
-    start: ({ port, host }) => app.listen({ port, host }),
-    close: () => app.close(),
+    get metricsUrl() {
+      return metricsUrl;
+    },
+    async start({ port, host }) {
+      const address = await app.listen({ port, host });
+      if (metricsServer) {
+        const where = { port: config.metricsPort!, host: config.metricsHost ?? host };
+        // Metrics are not worth an outage: a port already taken is logged and the gateway serves on
+        // (the scraper's target shows down). Several gateways on one host each need METRICS_PORT.
+        metricsUrl = await metricsServer.listen(where).catch((err: Error) => {
+          logger.error({ err: err.message, ...where }, 'metrics listener failed: /metrics is not served');
+          return undefined;
+        });
+        if (metricsUrl) logger.info({ url: `${metricsUrl}/metrics` }, 'metrics listening');
+      }
+      return address;
+    },
+    async close() {
+      await metricsServer?.close();
+      await app.close();
+    },
   };
 }

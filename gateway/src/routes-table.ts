@@ -62,6 +62,9 @@ export type LimitBudget = 'auth' | 'user' | 'ip';
 export const PUBLIC_ROUTES: ReadonlyArray<{ method: string; path: string; limit: Exclude<LimitBudget, 'user'> }> = [
   { method: 'POST', path: '/api/v1/auth/register', limit: 'auth' },
   { method: 'POST', path: '/api/v1/auth/login', limit: 'auth' },
+  // A refresh token is the credential here (the access token has usually expired); user-service checks it.
+  { method: 'POST', path: '/api/v1/auth/refresh', limit: 'auth' },
+  { method: 'POST', path: '/api/v1/auth/logout', limit: 'auth' },
   { method: 'POST', path: '/api/v1/providers/sms/status', limit: 'ip' },
 ];
 

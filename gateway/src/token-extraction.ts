@@ -39,10 +39,30 @@ export function tokenFromQuery(url: string): TokenResult | undefined {
   return values[0] === '' ? missing('the token query parameter is empty') : checkShape(values[0]!, 'the token query parameter');
 }
 
+/** The entries of `Sec-WebSocket-Protocol` (a comma-separated list, possibly sent more than once). */
+export function subprotocolsOf(header: string | string[] | undefined): string[] {
+  return (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+/** Whether `p` is a token-bearing entry (`bearer.<jwt>`); plain `bearer` is not. */
+export const isTokenSubprotocol = (p: string) => p.toLowerCase().startsWith(SUBPROTOCOL_PREFIX);
+
+/**
+ * True when a `bearer.<jwt>` entry is offered with nothing else beside it: the server could then
+ * only accept the socket by echoing the token back (or fail it). Offer `bearer` too.
+ */
+export function offersOnlyTokenSubprotocols(header: string | string[] | undefined): boolean {
+  const list = subprotocolsOf(header);
+  return list.length > 0 && list.every(isTokenSubprotocol);
+}
+
 /** A `bearer.<jwt>` entry of `Sec-WebSocket-Protocol` (a comma-separated list). */
 export function tokenFromSubprotocols(header: string | string[] | undefined): TokenResult | undefined {
-  const list = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((p) => p.trim());
-  const bearers = list.filter((p) => p.toLowerCase().startsWith(SUBPROTOCOL_PREFIX));
+  const list = subprotocolsOf(header);
+  const bearers = list.filter(isTokenSubprotocol);
   if (bearers.length === 0) return undefined;
   if (bearers.length > 1) return invalid('offer one bearer.<token> subprotocol');
   return checkShape(bearers[0]!.slice(SUBPROTOCOL_PREFIX.length), 'the bearer subprotocol');
@@ -53,6 +73,6 @@ export function tokenForWebSocket(url: string, subprotocols: string | string[] |
   return (
     tokenFromQuery(url) ??
     tokenFromSubprotocols(subprotocols) ??
-    missing('send the access token as ?token=<token> or the subprotocol bearer.<token>')
+    missing("send the access token as the subprotocols 'bearer' and 'bearer.<token>' (or, older clients, ?token=<token>)")
   );
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { env, loadConfig, type ConfigOf } from '@herald/platform';
 import { liveEnvSpec } from './live/options.js';
 import { channelEnvSpec } from './channels/config.js';
+import { readSendApiKeys } from './http/api-keys.js';
 
 type Source = Record<string, string | undefined>;
 type Read<T> = (source: Source) => { ok: true; value: T } | { ok: false; problem: string };
@@ -9,6 +10,14 @@ type Read<T> = (source: Source) => { ok: true; value: T } | { ok: false; problem
 const matching = (name: string, fallback: string, pattern: RegExp, expected: string): Read<string> => (source) => {
   const raw = source[name] || fallback;
   return pattern.test(raw) ? { ok: true, value: raw } : { ok: false, problem: `${name}=${JSON.stringify(raw)} is not ${expected}` };
+};
+
+/** Checked strictly (readSendApiKeys); unset means no API keys. */
+const sendApiKeyList = (name: string): Read<string> => (source) => {
+  const raw = source[name] ?? '';
+  if (raw === '') return { ok: true, value: '' };
+  const { problems } = readSendApiKeys(raw);
+  return problems.length ? { ok: false, problem: `${name}: ${problems.join('; ')} (format: name:key[:scopes], comma-separated)` } : { ok: true, value: raw };
 };
 
 /**
@@ -25,8 +34,8 @@ export const notificationServiceConfigSpec = {
   amqpExchange: env.string('AMQP_EXCHANGE', 'herald.events'),
   /** Internal topic exchange for fan-out chunks; not part of the public contract. */
   amqpWorkExchange: env.string('AMQP_WORK_EXCHANGE', 'herald.notification.work'),
-  /** `name:key,name2:key2`: API keys backends may use on the send API instead of a scoped token. */
-  sendApiKeys: env.string('SEND_API_KEYS', ''),
+  /** `name:key[:scopes],…`: API keys backends may use on the send API instead of a scoped token. */
+  sendApiKeys: sendApiKeyList('SEND_API_KEYS'),
   /** Prepended to every queue name, so test runs (or tenants) sharing a broker never share queues. */
   amqpQueuePrefix: matching('AMQP_QUEUE_PREFIX', '', /^[A-Za-z0-9._-]{0,100}$/, 'letters, digits, ".", "_" or "-" (at most 100)'),
   redisUrl: env.url('REDIS_URL', ['redis', 'rediss']),

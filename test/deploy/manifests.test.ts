@@ -100,8 +100,8 @@ describe('docker-compose.yml', () => {
     expect(config.host).toBe('0.0.0.0');
     // Whatever the key job made verifies in this service what user-service signs.
     const privateFile = path.join(volumeDir('jwt-private'), 'jwt-private.pem');
-    const token = new TokenSigner(readFileSync(privateFile, 'utf8')).sign({ userId: 'u1', username: 'ada', scopes: [] });
-    expect(new TokenVerifier(readFileSync(env.JWT_PUBLIC_KEY!, 'utf8')).verify(token).userId).toBe('u1');
+    const token = new TokenSigner(readFileSync(privateFile, 'utf8')).sign({ userId: '0190c6b4-0000-7000-8000-0000000000a1', username: 'ada', scopes: [] });
+    expect(new TokenVerifier(readFileSync(env.JWT_PUBLIC_KEY!, 'utf8')).verify(token).userId).toBe('0190c6b4-0000-7000-8000-0000000000a1');
   });
 
   it.each(SERVICES)("runs %s's healthcheck against /healthz: 200 passes, 503 fails", async (name) => {

@@ -41,7 +41,8 @@ export function loadUserServiceConfig(source: Env = process.env, { standalone = 
       amqpQueuePrefix: env.string('AMQP_QUEUE_PREFIX', ''),
       jwtPrivateKey: pem('JWT_PRIVATE_KEY', standalone),
       jwtPublicKey: pem('JWT_PUBLIC_KEY', standalone),
-      accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 30 * 24 * 3600),
+      accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', 900, 60, 24 * 3600),
+      refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 300, 365 * 24 * 3600),
     },
     source,
   );

@@ -19,6 +19,8 @@ import type { UseCaseDeps } from './app/deps.js';
 import type { Clock, PasswordHasher } from './domain/ports.js';
 import { ADDRESS_BOUNCES_QUEUE, subscribeAddressBounces } from './adapters/address-bounced-consumer.js';
 import { PrismaFollowRepository } from './adapters/prisma-follow-repository.js';
+import { PrismaSessionRepository } from './adapters/prisma-session-repository.js';
+import { PrismaLoginFailures } from './adapters/prisma-login-failures.js';
 import { PrismaUserRepository } from './adapters/prisma-user-repository.js';
 import { ScryptPasswordHasher } from './adapters/scrypt-password-hasher.js';
 import { tokenIssuer } from './adapters/token-issuer.js';
@@ -40,6 +42,8 @@ export interface UserServiceDeps {
   listen: boolean;
   /** Queue of the user.address_bounced consumer; main.ts prefixes it, tests give each file its own. */
   bouncesQueue?: string;
+  /** REFRESH_TOKEN_TTL_SECONDS: a session whose refresh token is not used for this long lapses. */
+  refreshTokenTtlSeconds?: number;
   /** Tests pass cheaper scrypt parameters; production uses the default. */
   hasher?: PasswordHasher;
   clock?: Clock;
@@ -53,6 +57,9 @@ export interface UserService {
   /** Stops consuming, taking requests and publishing; the pool and the bus belong to the caller. */
   close(): Promise<void>;
 }
+
+/** 30 days: a device unused for a month logs in again. */
+export const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations', import.meta.url));
 
@@ -73,6 +80,9 @@ export async function createUserService(deps: UserServiceDeps): Promise<UserServ
     follows: new PrismaFollowRepository(prisma, { onOutboxCommit: wake }),
     hasher: deps.hasher ?? new ScryptPasswordHasher(),
     tokens: tokenIssuer(deps.signer),
+    sessions: new PrismaSessionRepository(prisma, { onOutboxCommit: wake, schema }),
+    loginFailures: new PrismaLoginFailures(prisma, schema),
+    refreshTokenTtlSeconds: deps.refreshTokenTtlSeconds ?? DEFAULT_REFRESH_TOKEN_TTL_SECONDS,
     clock: deps.clock ?? { now: () => new Date() },
     newId: uuidv7,
   };
@@ -84,7 +94,7 @@ export async function createUserService(deps: UserServiceDeps): Promise<UserServ
     readiness: { postgres: () => pool.query('SELECT 1'), broker: () => bus.check() },
     openapi: { title: 'Herald user-service', description: 'Accounts, profiles and the follow graph' },
   });
-  authRoutes(app, useCases);
+  authRoutes(app, useCases, deps.verifier);
   userRoutes(app, useCases, deps.verifier);
   followRoutes(app, useCases, deps.verifier);
 

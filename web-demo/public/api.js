@@ -23,18 +23,20 @@ export class ApiClient {
   /**
    * @param {object} opts
    * @param {() => string|null} opts.getToken
-   * @param {() => void} [opts.onUnauthorized]  a 401 on an authenticated call: the session is over
+   * @param {() => void} [opts.onUnauthorized]  a 401 on an authenticated call that a refresh could not cure: the session is over
+   * @param {() => Promise<boolean>} [opts.refresh]  renews the access token; true when the call may be retried
    * @param {string} [opts.baseUrl]
    * @param {typeof fetch} [opts.fetch]
    */
-  constructor({ getToken, onUnauthorized = () => {}, baseUrl = '/api/v1', fetch: fetchImpl }) {
+  constructor({ getToken, onUnauthorized = () => {}, refresh = async () => false, baseUrl = '/api/v1', fetch: fetchImpl }) {
     this.getToken = getToken;
     this.onUnauthorized = onUnauthorized;
+    this.refresh = refresh;
     this.baseUrl = baseUrl;
     this.fetch = fetchImpl ?? ((...args) => globalThis.fetch(...args));
   }
 
-  async request(method, path, { body, query, auth = true } = {}) {
+  async request(method, path, { body, query, auth = true, retried = false } = {}) {
     const qs = query ? toQuery(query) : '';
     const headers = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -64,13 +66,21 @@ export class ApiClient {
       err?.details,
       Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null,
     );
-    if (res.status === 401 && auth && token) this.onUnauthorized();
+    if (res.status === 401 && auth && token) {
+      // An expired access token is renewed once, silently, and the call made again.
+      if (!retried && (await this.refresh().catch(() => false))) return this.request(method, path, { body, query, auth, retried: true });
+      this.onUnauthorized();
+    }
     throw apiError;
   }
 
   // Auth
   register(body) { return this.request('POST', '/auth/register', { body, auth: false }); }
   login(login, password) { return this.request('POST', '/auth/login', { body: { login, password }, auth: false }); }
+  /** A new {accessToken, refreshToken} for a refresh token (single use). */
+  refreshTokens(refreshToken) { return this.request('POST', '/auth/refresh', { body: { refreshToken }, auth: false }); }
+  /** Ends the session of this refresh token on the server (its live sockets close with 4401). */
+  logout(refreshToken) { return this.request('POST', '/auth/logout', { body: { refreshToken }, auth: false }); }
 
   // Users and the follow graph
   me() { return this.request('GET', '/users/me'); }

@@ -2,7 +2,7 @@
 // and routes on the URL hash (#/inbox, #/people, #/u/<id>, #/p/<id>, #/settings).
 import { ApiClient } from './api.js';
 import { LiveClient } from './live.js';
-import { Session } from './session.js';
+import { Session, isExpired, secondsLeft } from './session.js';
 import { InboxStore } from './inbox-store.js';
 import { NotificationCenter } from './notification-center.js';
 import { FollowState } from './lib/follow-state.js';
@@ -51,10 +51,11 @@ const whoami = document.querySelector('[data-testid="current-user"]');
 const session = new Session();
 const api = new ApiClient({
   getToken: () => session.token,
+  refresh: () => refreshSession(),
   onUnauthorized: () => signOut('Your session has ended. Please log in again.'),
 });
 const store = new InboxStore();
-const live = new LiveClient({ url: () => socketUrl(session.token) });
+const live = new LiveClient({ url: socketUrl, protocols: () => socketProtocols(session.token) });
 const toasts = new Toasts(document.querySelector('.toast-stack'), {
   onOpen: (n) => center.markRead([n.id]).catch(() => {}),
 });
@@ -69,22 +70,62 @@ let disposeView = null;
 let afterLogin = null;
 let unreadTitle = '';
 
-function socketUrl(token) {
+function socketUrl() {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${location.host}/ws?token=${encodeURIComponent(token ?? '')}`;
+  return `${scheme}://${location.host}/ws`;
+}
+
+// The token travels as the subprotocol bearer.<token>, not in the URL (URLs end up in logs);
+// plain 'bearer' is offered beside it so the server can accept the socket without echoing the token.
+function socketProtocols(token) {
+  return token ? ['bearer', `bearer.${token}`] : ['bearer'];
+}
+
+// Access tokens are short-lived: renewed a minute before they expire (and on a 401 or a 4401 close),
+// silently, by one tab at a time.
+let refreshTimer = null;
+let refreshing = null;
+
+function refreshSession() {
+  refreshing ??= session
+    .refresh((refreshToken) => api.refreshTokens(refreshToken))
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  refreshTimer = null;
+  if (!session.refreshToken || !session.token) return;
+  const left = secondsLeft(session.token);
+  if (left === null) return;
+  const inMs = Math.max(5_000, (left - 60) * 1000);
+  refreshTimer = setTimeout(() => {
+    refreshSession()
+      .then((ok) => (ok ? undefined : signOut('Your session has ended. Please log in again.')))
+      .catch(() => scheduleRefresh());
+  }, inMs);
 }
 
 function startSession() {
   for (const el of document.querySelectorAll('[data-signed-in-only]')) el.hidden = false;
   renderWhoami();
   detachCenter ??= center.attach();
-  live.start();
+  scheduleRefresh();
+  // A reload with an expired access token renews it before the socket tries it.
+  if (session.token && isExpired(session.token)) {
+    refreshSession()
+      .then((ok) => (ok ? live.start() : signOut('Your session has ended. Please log in again.')))
+      .catch(() => live.start());
+  } else live.start();
   // Refresh who we are; a 401 here signs out through onUnauthorized.
   api.me().then((me) => session.setUser({ ...session.user, ...(me?.user ?? me) })).catch(() => {});
 }
 
-function signIn(token, user) {
-  session.set(token, user);
+function signIn(token, user, refreshToken) {
+  session.set(token, user, refreshToken);
   follows.reset();
   startSession();
   const target = afterLogin && !afterLogin.startsWith('#/login') && !afterLogin.startsWith('#/register') ? afterLogin : '#/';
@@ -98,6 +139,10 @@ function signOut(message) {
     if (location.hash !== '#/login' && location.hash !== '#/register') location.hash = '#/login';
     return;
   }
+  // The server ends the session too (its refresh token stops working, its sockets close); best effort.
+  if (session.refreshToken) api.logout(session.refreshToken).catch(() => {});
+  clearTimeout(refreshTimer);
+  refreshTimer = null;
   live.reset();
   detachCenter?.();
   detachCenter = null;
@@ -175,6 +220,11 @@ live.on('connect_failed', () => {
 live.on('hello', () => {
   failedConnects = 0;
 });
+live.on('unauthorized', () => {
+  refreshSession()
+    .then((ok) => (ok ? live.reconnectNow() : signOut('Your session has ended. Please log in again.')))
+    .catch(() => {});
+});
 live.on('error', ({ code, message }) => {
   console.warn('live error frame', code, message);
   toasts.info(`Live updates: ${message ?? code}`, { tone: 'error' });
@@ -186,13 +236,15 @@ window.addEventListener('online', () => live.reconnectNow());
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible') live.reconnectNow();
 });
-let signedInAs = session.token;
+let signedInAs = session.user?.id ?? null;
 session.onChange(() => {
   renderWhoami();
-  // Another tab signed out, or in as someone else: follow it.
+  // Another tab signed out, or in as someone else: follow it. A refreshed token (this tab's or
+  // another's) only moves the renewal timer.
   if (!session.signedIn && live.started) signOut();
-  else if (session.token && signedInAs && session.token !== signedInAs) location.reload();
-  signedInAs = session.token;
+  else if (session.user?.id && signedInAs && session.user.id !== signedInAs) location.reload();
+  else if (session.signedIn) scheduleRefresh();
+  signedInAs = session.user?.id ?? signedInAs;
 });
 document.querySelector('[data-testid="logout"]').addEventListener('click', () => signOut());
 window.addEventListener('hashchange', render);

@@ -28,7 +28,8 @@ export function backoffDelay(attempt, { baseMs, maxMs }, random) {
 export class LiveClient {
   /**
    * @param {object} opts
-   * @param {() => string} opts.url            called on every (re)connect, so a fresh token is used
+   * @param {() => string} opts.url            called on every (re)connect
+   * @param {() => string[]} [opts.protocols]  subprotocols to offer, also called on every (re)connect (the token rides here)
    * @param {typeof WebSocket} [opts.WebSocket]
    * @param {() => number} [opts.random]
    * @param {number} [opts.pingIntervalMs]     client ping period (the contract's 25 s)
@@ -38,6 +39,7 @@ export class LiveClient {
    */
   constructor(opts) {
     this.url = opts.url;
+    this.protocols = opts.protocols;
     this.WebSocket = opts.WebSocket ?? globalThis.WebSocket;
     this.random = opts.random ?? Math.random;
     this.pingIntervalMs = opts.pingIntervalMs ?? 25_000;
@@ -150,7 +152,8 @@ export class LiveClient {
     this.setState(this.everConnected ? 'reconnecting' : 'connecting');
     let ws;
     try {
-      ws = new this.WebSocket(this.url());
+      const protocols = this.protocols?.();
+      ws = protocols ? new this.WebSocket(this.url(), protocols) : new this.WebSocket(this.url());
     } catch (err) {
       this.emit('connect_failed', { attempt: this.attempt, error: err });
       this.scheduleReconnect();
@@ -189,6 +192,9 @@ export class LiveClient {
       this.clearPingTimers();
       this.awaitingCatchUp = false;
       if (!opened) this.emit('connect_failed', { attempt: this.attempt, code: event?.code });
+      // 4401: the access token expired or its session ended. The app renews it and calls
+      // reconnectNow(); the scheduled reconnect is the fallback if it does not.
+      if (event?.code === 4401) this.emit('unauthorized', { code: 4401 });
       if (this.started) this.scheduleReconnect();
     };
   }

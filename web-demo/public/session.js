@@ -1,19 +1,26 @@
-// The signed-in session: the access token in localStorage (so it survives reloads and is shared by
-// tabs) and the current user. Other tabs signing in or out are followed through the storage event.
+// The signed-in session: the access and refresh tokens in localStorage (so they survive reloads and
+// are shared by tabs) and the current user. Other tabs signing in, out, or refreshing the tokens are
+// followed through the storage event. Refreshing is done by one tab at a time (refresh()), because a
+// refresh token works once and presenting a used one ends the session everywhere.
 
 const TOKEN_KEY = 'herald.accessToken';
+const REFRESH_KEY = 'herald.refreshToken';
 const USER_KEY = 'herald.user';
+const LOCK = 'herald.refresh';
 
 export class Session {
   constructor(storage = globalThis.localStorage) {
     this.storage = storage;
     this.listeners = new Set();
     this.token = storage.getItem(TOKEN_KEY);
+    this.refreshToken = storage.getItem(REFRESH_KEY);
     this.user = parse(storage.getItem(USER_KEY));
-    if (this.token && isExpired(this.token)) this.clear();
+    // An expired access token is fine while a refresh token can renew it.
+    if (this.token && isExpired(this.token) && !this.refreshToken) this.clear();
     globalThis.addEventListener?.('storage', (e) => {
       if (e.key !== TOKEN_KEY) return;
       this.token = e.newValue;
+      this.refreshToken = storage.getItem(REFRESH_KEY);
       this.user = parse(storage.getItem(USER_KEY));
       this.emit();
     });
@@ -23,12 +30,47 @@ export class Session {
     return Boolean(this.token);
   }
 
-  set(token, user) {
+  set(token, user, refreshToken = null) {
     this.token = token;
+    this.refreshToken = refreshToken;
     this.user = user ?? null;
-    this.storage.setItem(TOKEN_KEY, token);
+    if (refreshToken) this.storage.setItem(REFRESH_KEY, refreshToken);
+    else this.storage.removeItem(REFRESH_KEY);
     this.storage.setItem(USER_KEY, JSON.stringify(user ?? null));
+    // Written last: other tabs react to this key and read the rest.
+    this.storage.setItem(TOKEN_KEY, token);
     this.emit();
+  }
+
+  /**
+   * Gets a new pair with the refresh token, one tab at a time (a Web Lock where the browser has
+   * them). A tab that waited finds the tokens another tab stored meanwhile and uses them instead of
+   * spending the refresh token again. Resolves true when a fresh access token is stored.
+   * @param {(refreshToken: string) => Promise<{accessToken: string, refreshToken: string}>} exchange
+   */
+  async refresh(exchange) {
+    const stale = this.token;
+    const run = async () => {
+      const current = this.storage.getItem(TOKEN_KEY);
+      if (current && current !== stale && !isExpired(current)) {
+        this.token = current;
+        this.refreshToken = this.storage.getItem(REFRESH_KEY);
+        return true;
+      }
+      const refreshToken = this.storage.getItem(REFRESH_KEY);
+      if (!refreshToken) return false;
+      try {
+        const pair = await exchange(refreshToken);
+        this.set(pair.accessToken, this.user, pair.refreshToken);
+        return true;
+      } catch (err) {
+        // Only a refusal ends the session; a network failure leaves it for the next try.
+        if (err?.status === 401) return false;
+        throw err;
+      }
+    };
+    const locks = globalThis.navigator?.locks;
+    return locks ? locks.request(LOCK, run) : run();
   }
 
   setUser(user) {
@@ -40,7 +82,9 @@ export class Session {
   clear() {
     const had = this.token !== null;
     this.token = null;
+    this.refreshToken = null;
     this.user = null;
+    this.storage.removeItem(REFRESH_KEY);
     this.storage.removeItem(TOKEN_KEY);
     this.storage.removeItem(USER_KEY);
     if (had) this.emit();
@@ -53,6 +97,16 @@ export class Session {
 
   emit() {
     for (const fn of this.listeners) fn(this);
+  }
+}
+
+/** Seconds until a JWT's `exp` (negative once past), read without verifying it; null when unreadable. */
+export function secondsLeft(token, nowMs = Date.now()) {
+  try {
+    const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    return typeof payload.exp === 'number' ? payload.exp - nowMs / 1000 : null;
+  } catch {
+    return null;
   }
 }
 

@@ -14,11 +14,13 @@ const op = (summary: string, description: string) => ({
   get: { tags: ['operations'], summary, description, security: [], responses: { 200: { description: 'OK' }, 503: { description: 'not ready' } } },
 });
 
-/** createHttpApp hides these from route docs (every service has them); the gateway's are public. */
+/**
+ * createHttpApp hides these from route docs (every service has them); the gateway's are public.
+ * /metrics is not: the gateway serves it on METRICS_PORT only.
+ */
 const OPERATIONS: NonNullable<OpenApiDoc['paths']> = {
   '/healthz': op('Liveness of the gateway', 'Answers as long as the process serves HTTP.'),
   '/readyz': op('Readiness', 'Each upstream answers its /healthz (and Redis, when configured); 503 names the ones that do not.'),
-  '/metrics': op('Prometheus metrics', 'Text exposition format.'),
 };
 
 /**

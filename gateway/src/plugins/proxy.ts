@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { Readable } from 'node:stream';
 import httpProxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
 import type { FastifyInstance } from 'fastify';
 import { matchesPattern, OPEN_ROUTES, resolveRoute, type LimitBudget, type ServiceName } from '../routes-table.js';
@@ -50,12 +50,12 @@ export async function proxyPlugin(app: FastifyInstance, opts: ProxyOptions): Pro
 }
 
 async function apiProxy(app: FastifyInstance, opts: ProxyOptions): Promise<void> {
-  // Bodies stream through unparsed (a form-encoded provider receipt reaches the service byte for
-  // byte, as its signature needs). Through a PassThrough of their own: when the upstream cannot be
-  // reached, the proxy client destroys the body it was given, and that must not be the client's
-  // socket (the client is owed a 503, not a reset).
+  // Bodies are read whole, up to the limit, before any upstream is asked: a chunked body (no
+  // Content-Length to judge up front) that grows past it is a 413 here, not a socket the upstream
+  // slams shut mid-upload (which reads as a 503). Unparsed, so a form-encoded provider receipt
+  // reaches the service byte for byte, as its signature needs; forwarded with its exact length.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload.pipe(new PassThrough())));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.bodyLimitBytes }, (_req, body, done) => done(null, body));
 
   app.addHook('onRequest', async (req, reply) => {
     const { isPublic, limit } = req.proxied!;
@@ -68,6 +68,7 @@ async function apiProxy(app: FastifyInstance, opts: ProxyOptions): Promise<void>
     await app.authenticate(req);
     await app.limits.user(req, reply);
   });
+  // Refused before a byte of the body is read (and, with Expect: 100-continue, before it is sent).
   app.addHook('onRequest', async (req) => {
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > opts.bodyLimitBytes) throw new PayloadTooLargeError(opts.bodyLimitBytes);
@@ -108,7 +109,7 @@ function proxyOptions(opts: ProxyOptions): FastifyHttpProxyOptions {
     replyOptions: {
       getUpstream: (req) => opts.upstreams[req.proxied!.service],
       rewriteRequestHeaders: (req, headers) => ({
-        ...headers,
+        ...bodyHeaders(req, headers),
         'x-request-id': req.id,
         'x-forwarded-for': req.ip,
         'x-forwarded-proto': req.protocol,
@@ -128,9 +129,31 @@ function proxyOptions(opts: ProxyOptions): FastifyHttpProxyOptions {
     },
     // http-proxy rebuilds the query string from a parsed copy; forwarding the raw path and letting
     // reply-from append the raw query keeps both byte for byte.
-    handler: (req, reply, _dest, options) => reply.from(req.url.split('?', 1)[0], options),
+    handler: (req, reply, _dest, options) => {
+      // A read body goes on as a stream of its own: reply-from would re-encode a JSON Buffer (and
+      // rewrite its Content-Type); when the upstream cannot be reached, it is this stream that is
+      // destroyed, never the client's socket (the client is owed a 503, not a reset).
+      if (Buffer.isBuffer(req.body)) {
+        bodyLengths.set(req, req.body.length);
+        req.body = Readable.from([req.body], { objectMode: false });
+      }
+      return reply.from(req.url.split('?', 1)[0], options);
+    },
   };
 }
+
+/**
+ * The request's own headers with the body's framing made exact: the length of what was read
+ * (chunked or not, the upstream gets Content-Length), and no `Expect` (the gateway has answered
+ * 100-continue itself; the proxy client refuses to send one).
+ */
+function bodyHeaders(req: object, headers: Record<string, unknown>): Record<string, unknown> {
+  const { expect: _expect, 'transfer-encoding': _te, 'content-length': length, ...rest } = headers;
+  const read = bodyLengths.get(req);
+  if (read !== undefined) return { ...rest, 'content-length': String(read) };
+  return length === undefined ? rest : { ...rest, 'content-length': length };
+}
+const bodyLengths = new WeakMap<object, number>();
 
 /**
  * The routes a backend or an operator may call with an API key (`X-API-Key`) instead of a token:

@@ -27,8 +27,9 @@ declare module 'fastify' {
 }
 
 const WINDOW_MS = 60_000;
-// Load balancers and Prometheus poll these; they cost nothing and must never be refused.
-const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+// Load balancers poll these; they cost nothing and must never be refused. (Prometheus scrapes
+// /metrics on METRICS_PORT, which has no limit: it is not the public port.)
+const UNLIMITED_PATHS = new Set(['/healthz', '/readyz']);
 
 /**
  * Three fixed-window limits built on @fastify/rate-limit's `createRateLimit`: every request counts

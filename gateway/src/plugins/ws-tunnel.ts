@@ -30,10 +30,19 @@ export function requestUpgrade(target: URL, headers: http.OutgoingHttpHeaders, t
   });
 }
 
-/** The upstream's 101 response, header for header, so subprotocol and extensions are its own. */
-export function switchingProtocolsHead(res: IncomingMessage, requestId: string): string {
+/**
+ * The upstream's 101 response, header for header, so subprotocol and extensions are its own; except
+ * a selected `bearer.<jwt>` subprotocol when the client offered another one it could have had: the
+ * access token is not echoed in a response header unless a client offering only `bearer.<jwt>` (the
+ * contract's older form) leaves no other choice, since a browser fails a socket whose offer got no answer.
+ */
+export function switchingProtocolsHead(res: IncomingMessage, requestId: string, mayEchoToken = false): string {
   const lines = [`HTTP/1.1 101 ${res.statusMessage || 'Switching Protocols'}`];
-  for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+  for (let i = 0; i < res.rawHeaders.length; i += 2) {
+    const [name, value] = [res.rawHeaders[i]!, res.rawHeaders[i + 1]!];
+    if (!mayEchoToken && name.toLowerCase() === 'sec-websocket-protocol' && value.trim().toLowerCase().startsWith('bearer.')) continue;
+    lines.push(`${name}: ${value}`);
+  }
   if (res.headers['x-request-id'] === undefined) lines.push(`x-request-id: ${requestId}`);
   return `${lines.join('\r\n')}\r\n\r\n`;
 }

@@ -6,7 +6,7 @@ import Type from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorBody } from '@herald/contracts';
 import { UnauthorizedError, type TokenVerifier } from '@herald/platform';
-import { tokenForWebSocket } from '../token-extraction.js';
+import { offersOnlyTokenSubprotocols, tokenForWebSocket } from '../token-extraction.js';
 import { RouteNotFoundError, UpgradeRequiredError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { requestUpgrade, splice, switchingProtocolsHead } from './ws-tunnel.js';
@@ -87,13 +87,17 @@ export const wsPlugin = fp<WsOptions>(
           tags: ['live'],
           summary: 'Live notifications over WebSocket (upgrade)',
           description:
-            'Upgrade to a WebSocket; authenticate with `?token=<accessToken>` or the subprotocol `bearer.<accessToken>`. ' +
-            'A missing or bad token is refused with 401 before any upgrade. Frames are described in docs/api.md.',
+            'Upgrade to a WebSocket; authenticate with the subprotocols `bearer` and `bearer.<accessToken>` offered together ' +
+            "(browsers: `new WebSocket(url, ['bearer', 'bearer.' + token])`; the server selects `bearer`, so the token is never " +
+            'echoed in a response header), or, for older clients, `?token=<accessToken>` (URLs end up in logs: prefer the subprotocol). ' +
+            'A missing or bad token is refused with 401 before any upgrade. `bearer.<token>` offered alone still works ' +
+            '(it must then be echoed back). Frames are described in docs/api.md.',
           // Browsers cannot set headers on a WebSocket: the token travels as a parameter instead.
           security: [],
-          querystring: Type.Object({ token: Type.Optional(Type.String({ description: 'access token (or use the bearer.<token> subprotocol)' })) }),
+          querystring: Type.Object({ token: Type.Optional(Type.String({ description: 'access token, for older clients (prefer the bearer subprotocols)' })) }),
           response: {
             101: { description: 'Switching Protocols: the socket is live' },
+            400: ErrorBody,
             401: ErrorBody,
             426: ErrorBody,
             503: ErrorBody,
@@ -106,6 +110,10 @@ export const wsPlugin = fp<WsOptions>(
         const found = tokenForWebSocket(req.url, req.headers['sec-websocket-protocol']);
         if (!found.ok) throw new UnauthorizedError(found.message, found.code);
         opts.verifier.verify(found.token);
+        // The upstream must select a subprotocol the client offered: with `bearer.<jwt>` alone (the
+        // contract's older form) that is the token itself, so it is echoed; clients that also offer
+        // `bearer` get `bearer` back and the token stays out of every response header.
+        const onlyToken = offersOnlyTokenSubprotocols(req.headers['sec-websocket-protocol']);
 
         const target = new URL(base);
         target.search = new URL(req.url, 'http://gateway.invalid').search;
@@ -125,7 +133,7 @@ export const wsPlugin = fp<WsOptions>(
         reply.hijack();
         pending.tunnelled = true;
         const client = pending.socket;
-        client.write(switchingProtocolsHead(upstream.res, req.id));
+        client.write(switchingProtocolsHead(upstream.res, req.id, onlyToken));
         if (upstream.head.length > 0) client.write(upstream.head);
         if (pending.head.length > 0) upstream.socket.write(pending.head);
         tunnels.add(client);

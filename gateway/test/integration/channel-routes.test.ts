@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGateway, bearer, tokenFor } from '../support/gateway.js';
+import { buildGateway, bearer, metricsOf, tokenFor } from '../support/gateway.js';
 import { deadUrl, startEchoUpstream, type EchoUpstream } from '../support/upstreams.js';
 import type { Gateway } from '../../src/gateway.js';
+import { CSP } from '../../src/plugins/security-headers.js';
 
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 // What the dev outbox page is made of: inline styles and a sandboxed frame with the email in srcdoc.
@@ -172,14 +173,19 @@ describe('notification-service channel routes through the gateway', () => {
       expect(notifications.hits.at(-1)!.url).toBe('/t/c/shadow');
     });
 
-    it('serves the dev outbox page with the service headers and no policy of its own', async () => {
+    it('serves the dev outbox page with the service headers and a policy that lets its inline styles render', async () => {
       const page = await gateway.app.inject({ method: 'GET', url: '/dev/outbox', headers: { accept: 'text/html,application/xhtml+xml' } });
       expect(page.statusCode).toBe(200);
       expect(page.body).toBe(OUTBOX_HTML);
       expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(page.headers['cache-control']).toBe('no-store');
-      // The page needs its inline styles and srcdoc frame: the gateway adds no CSP or framing rules.
-      for (const header of ['content-security-policy', 'x-frame-options', 'cross-origin-embedder-policy']) expect(page.headers[header]).toBeUndefined();
+      // The page needs its inline styles and sandboxed srcdoc previews, and runs no script: the
+      // gateway's dev-page policy allows exactly that (test/browser/security-headers.test.ts renders it).
+      expect(page.headers['content-security-policy']).toBe(CSP.DEV_PAGE);
+      expect(page.headers['content-security-policy']).toContain("style-src 'unsafe-inline'");
+      expect(page.headers['content-security-policy']).not.toContain('script-src');
+      expect(page.headers['x-frame-options']).toBe('DENY');
+      expect(page.headers['cross-origin-embedder-policy']).toBeUndefined();
       const json = await gateway.app.inject({ method: 'GET', url: '/dev/outbox.json' });
       expect(json.json()).toEqual({ items: [] });
       // A policy the service sets is passed on unchanged.
@@ -205,8 +211,8 @@ describe('notification-service channel routes through the gateway', () => {
       expect(hitsOf()).toBe(before);
     });
 
-    it('counts them per upstream in /metrics', async () => {
-      const text = (await gateway.app.inject({ method: 'GET', url: '/metrics' })).body;
+    it('counts them per upstream in its metrics', async () => {
+      const text = await metricsOf(gateway);
       expect(text).toMatch(/gateway_upstream_request_duration_seconds_count\{[^}]*upstream="notification-service"[^}]*status_code="302"/);
     });
   });

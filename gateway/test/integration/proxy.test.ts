@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGateway, bearer, tokenFor } from '../support/gateway.js';
+import { buildGateway, bearer, metricsOf, tokenFor } from '../support/gateway.js';
 import { deadUrl, startEchoUpstream, type EchoUpstream } from '../support/upstreams.js';
 import type { Gateway } from '../../src/gateway.js';
 
@@ -182,8 +182,8 @@ describe('an upstream that is down', () => {
     expect(body.error.details.failing['post-service']).toBe('ECONNREFUSED');
   });
 
-  it('counts proxied requests per service in /metrics', async () => {
-    const text = (await gateway.app.inject({ method: 'GET', url: '/metrics' })).body;
+  it('counts proxied requests per service in its metrics', async () => {
+    const text = await metricsOf(gateway);
     expect(text).toMatch(/gateway_upstream_request_duration_seconds_count\{[^}]*upstream="post-service"[^}]*status_code="503"/);
     expect(text).toMatch(/gateway_upstream_request_duration_seconds_count\{[^}]*upstream="user-service"[^}]*status_code="200"/);
   });

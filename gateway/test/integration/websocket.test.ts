@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import { WebSocket, WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { badTokens, buildGateway, tokenFor } from '../support/gateway.js';
+import { badTokens, buildGateway, metricsOf, tokenFor } from '../support/gateway.js';
 import { deadUrl } from '../support/upstreams.js';
 import type { Gateway } from '../../src/gateway.js';
 
@@ -13,8 +13,8 @@ async function startWsUpstream() {
     host: '127.0.0.1',
     port: 0,
     path: '/ws',
-    // Like the real service: accept the bearer subprotocol the client offered, so browsers are satisfied.
-    handleProtocols: (protocols) => [...protocols].find((p) => p.startsWith('bearer.')) ?? false,
+    // Like the real service (chooseProtocol): the first offered name that is not the token, else the token.
+    handleProtocols: (protocols) => [...protocols].find((p) => !p.startsWith('bearer.')) ?? [...protocols].find((p) => p.startsWith('bearer.')) ?? false,
   });
   await once(wss, 'listening');
   wss.on('connection', (socket, req) => {
@@ -112,10 +112,10 @@ describe('/ws through the gateway', () => {
     await once(ws, 'close');
   });
 
-  it('carries the bearer subprotocol end to end, so the browser sees it accepted', async () => {
+  it('carries the bearer subprotocols end to end, the client seeing plain bearer accepted', async () => {
     const token = tokenFor();
-    const { open: client } = await connect(`${base}/ws`, [`bearer.${token}`]);
-    expect(client!.ws.protocol).toBe(`bearer.${token}`);
+    const { open: client } = await connect(`${base}/ws`, ['bearer', `bearer.${token}`]);
+    expect(client!.ws.protocol).toBe('bearer');
     await client!.next(); // hello
     client!.ws.send('hi');
     expect(await client!.next()).toBe('echo:hi');
@@ -126,7 +126,7 @@ describe('/ws through the gateway', () => {
     const { open: client } = await connect(`${base}/ws?token=${tokenFor()}`);
     const ws = client!.ws;
     await client!.next();
-    const metrics = async () => (await gateway.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const metrics = () => metricsOf(gateway);
     expect(await metrics()).toMatch(/gateway_websocket_tunnels\{[^}]*\} 1/);
     const closed = once(ws, 'close');
     for (const client of upstream.wss.clients) client.terminate();

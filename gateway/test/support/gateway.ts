@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
 import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
 import { createLogger, createMetricsRegistry, generateTokenKeys, TokenSigner, TokenVerifier, uuidv7 } from '@herald/platform';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { readGatewayConfig } from '../../src/config.js';
@@ -28,14 +29,27 @@ export const badTokens = {
   },
 };
 
-/** A gateway as main.ts builds it, from an environment (limits off unless the test turns them on). */
+const registries = new WeakMap<Gateway, Registry>();
+
+/**
+ * A gateway as main.ts builds it, from an environment (limits off unless the test turns them on;
+ * metrics, once started, on a free port unless the test names one).
+ */
 export async function buildGateway(env: Record<string, string>, redis?: Redis): Promise<Gateway> {
-  const config = readGatewayConfig({ RATE_LIMIT_ENABLED: 'false', ...env });
-  return createGateway({
+  const config = readGatewayConfig({ RATE_LIMIT_ENABLED: 'false', METRICS_PORT: '0', ...env });
+  const registry = createMetricsRegistry('gateway');
+  const gateway = await createGateway({
     config,
     logger: createLogger('gateway-test', process.env.TEST_LOG_LEVEL ?? 'silent'),
-    registry: createMetricsRegistry('gateway'),
+    registry,
     verifier: new TokenVerifier(keys.publicKey),
     redis,
   });
+  registries.set(gateway, registry);
+  return gateway;
+}
+
+/** The gateway's metrics text (what its METRICS_PORT serves), started or not. */
+export async function metricsOf(gateway: Gateway): Promise<string> {
+  return registries.get(gateway)!.metrics();
 }

@@ -89,12 +89,16 @@ describe('routing table', () => {
     expect(result.kind === 'invalid' && result.reason).toContain(reason);
   });
 
-  it('only POST register, POST login and the SMS status callback are public', () => {
+  it('only POST register, login, refresh, logout and the SMS status callback are public', () => {
     expect(resolveRoute('POST', '/api/v1/auth/register')).toMatchObject({ isPublic: true });
     expect(resolveRoute('post', '/api/v1/auth/login')).toMatchObject({ isPublic: true });
     expect(resolveRoute('GET', '/api/v1/auth/login')).toMatchObject({ isPublic: false });
     expect(resolveRoute('POST', '/api/v1/auth/login/')).toMatchObject({ isPublic: false });
-    expect(resolveRoute('POST', '/api/v1/auth/logout')).toMatchObject({ isPublic: false });
+    // Refresh and logout carry a refresh token (the access token has often expired); user-service checks it.
+    expect(resolveRoute('POST', '/api/v1/auth/refresh')).toEqual({ kind: 'routed', service: 'user-service', isPublic: true, limit: 'auth' });
+    expect(resolveRoute('POST', '/api/v1/auth/logout')).toMatchObject({ isPublic: true, limit: 'auth' });
+    expect(resolveRoute('POST', '/api/v1/auth/logout-all')).toMatchObject({ isPublic: false });
+    expect(resolveRoute('POST', '/api/v1/auth/password')).toMatchObject({ isPublic: false });
     expect(resolveRoute('GET', '/api/v1/users')).toMatchObject({ isPublic: false });
   });
 

@@ -1,4 +1,5 @@
 import type { AddressedFrame } from '../domain/ports.js';
+import type { SessionRevocation } from '../domain/plan.js';
 import { BROADCAST, type FramesHandler, type LiveTransport, type ResyncRequest, type TransportListener } from '../live/transport.js';
 
 /**
@@ -20,6 +21,11 @@ export class MemoryLiveTransport implements LiveTransport {
     const message = JSON.stringify(request);
     const targets = target === BROADCAST ? [...this.listeners.values()].flatMap((set) => [...set]) : this.listeners.get(target);
     return this.send(targets, (l) => l.resync?.(JSON.parse(message) as ResyncRequest));
+  }
+
+  async publishRevoke(revocation: SessionRevocation): Promise<boolean> {
+    const message = JSON.stringify(revocation);
+    return this.send([...this.listeners.values()].flatMap((set) => [...set]), (l) => l.revoke?.(JSON.parse(message) as SessionRevocation));
   }
 
   async probe(): Promise<void> {}

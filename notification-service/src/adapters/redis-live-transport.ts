@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@herald/platform';
 import type { AddressedFrame } from '../domain/ports.js';
+import type { SessionRevocation } from '../domain/plan.js';
 import { isUuid } from '../live/protocol.js';
 import { BROADCAST, type FramesHandler, type LiveTransport, type ResyncRequest, type TransportListener } from '../live/transport.js';
 
@@ -52,6 +53,11 @@ export class RedisLiveTransport implements LiveTransport {
     return (await this.whenConnected((redis) => redis.publish(channel, message))) > 0;
   }
 
+  async publishRevoke(revocation: SessionRevocation): Promise<boolean> {
+    const message = JSON.stringify({ v: 1, revoke: true, ...revocation });
+    return (await this.whenConnected((redis) => redis.publish(this.broadcastChannel, message))) > 0;
+  }
+
   async probe(): Promise<void> {
     await this.whenConnected((redis) => redis.ping());
   }
@@ -86,6 +92,7 @@ export class RedisLiveTransport implements LiveTransport {
       const decoded = decode(message);
       if (decoded?.kind === 'frames' && from === own) listener.frames(decoded.frames);
       else if (decoded?.kind === 'resync') listener.resync?.(decoded.request);
+      else if (decoded?.kind === 'revoke' && from === all) listener.revoke?.(decoded.revocation);
       else logger.warn({ channel: from, bytes: message.length }, 'ignored a malformed live message');
     });
     subscriber.on('close', () => {
@@ -162,7 +169,11 @@ interface Health {
   hungSince: number | undefined;
 }
 
-type Decoded = { kind: 'frames'; frames: AddressedFrame[] } | { kind: 'resync'; request: ResyncRequest } | undefined;
+type Decoded =
+  | { kind: 'frames'; frames: AddressedFrame[] }
+  | { kind: 'resync'; request: ResyncRequest }
+  | { kind: 'revoke'; revocation: SessionRevocation }
+  | undefined;
 
 function decode(message: string): Decoded {
   let value: unknown;
@@ -172,14 +183,26 @@ function decode(message: string): Decoded {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { v, frames, resync } = value as { v?: unknown; frames?: unknown; resync?: unknown };
+  const { v, frames, resync, revoke } = value as { v?: unknown; frames?: unknown; resync?: unknown; revoke?: unknown };
   if (v !== 1) return undefined;
+  if (revoke === true) {
+    const revocation = sessionRevocation(value as Record<string, unknown>);
+    return revocation && { kind: 'revoke', revocation };
+  }
   if (resync === true) {
     const request = resyncRequest(value as Record<string, unknown>);
     return request && { kind: 'resync', request };
   }
   if (!Array.isArray(frames) || !frames.every(isAddressedFrame)) return undefined;
   return { kind: 'frames', frames };
+}
+
+function sessionRevocation(value: Record<string, unknown>): SessionRevocation | undefined {
+  const { userId, sessionIds, keepSessionId } = value;
+  if (!isUuid(userId)) return undefined;
+  if (sessionIds !== undefined && (!Array.isArray(sessionIds) || !sessionIds.every(isUuid))) return undefined;
+  if (keepSessionId !== undefined && !isUuid(keepSessionId)) return undefined;
+  return { userId, ...(sessionIds ? { sessionIds: sessionIds as string[] } : {}), ...(keepSessionId ? { keepSessionId } : {}) };
 }
 
 function resyncRequest(value: Record<string, unknown>): ResyncRequest | undefined {

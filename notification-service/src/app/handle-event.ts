@@ -33,6 +33,7 @@ export async function handleEvent(deps: AppDeps, body: unknown): Promise<void> {
   deps.metrics.stage('event_lag', secondsSince(event.occurredAt));
   const plan = planEvent(event);
   if (plan.projections.length > 0) await deps.projections.applyChanges(plan.projections);
+  for (const revocation of plan.revocations ?? []) await deps.live.revoke(revocation);
   for (const [index, target] of plan.targets.entries()) {
     if (target.audience.kind === 'users') {
       await deliverChunk(deps, { eventId: event.id, draft: target.draft, recipientIds: target.audience.userIds });

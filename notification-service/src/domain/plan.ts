@@ -18,6 +18,7 @@ import { render } from './render.js';
  * - message.sent: the recipient gets `message`.
  * - user.registered / user.updated / user.followed / user.unfollowed update the projections.
  * - user.address_bounced is this service's own report about an address; it plans nothing here.
+ * - session.revoked ends live sockets: the sessions named, or all of the user's but one.
  * - Nobody is notified of their own action.
  *
  * Targets of one plan are pairwise disjoint and never contain the actor: each recipient gets at most
@@ -61,9 +62,18 @@ export interface Target {
   draft: NotificationDraft;
 }
 
+/** Live sockets to close with 4401: those of `sessionIds`, or every one of the user's but `keepSessionId`'s. */
+export interface SessionRevocation {
+  userId: string;
+  sessionIds?: string[];
+  keepSessionId?: string;
+}
+
 export interface EventPlan {
   projections: ProjectionChange[];
   targets: Target[];
+  /** Only for session.revoked. */
+  revocations?: SessionRevocation[];
 }
 
 /** Only `critical` changes delivery; the rest orders work for the fallback workers. */
@@ -88,6 +98,11 @@ export function planEvent(event: DomainEvent): EventPlan {
       const changes = profileChanges(event.data.changes);
       if (Object.keys(changes).length === 0) return nothing();
       return { projections: [{ kind: 'user.updated', userId: event.data.userId, changes, asOf }], targets: [] };
+    }
+    case 'session.revoked': {
+      const { userId, sessionIds, keepSessionId } = event.data;
+      const revocation: SessionRevocation = { userId, ...(sessionIds ? { sessionIds } : {}), ...(keepSessionId ? { keepSessionId } : {}) };
+      return { projections: [], targets: [], revocations: [revocation] };
     }
     case 'user.address_bounced':
       // Emitted by this service about an address it failed to reach; user-service records it.

@@ -1,7 +1,7 @@
 import type { OutOfBandChannel } from './channels.js';
 import type { InitialDelivery, SkipReason } from './delivery-policy.js';
 import type { Channel, DeliveryStatus, Notification } from './notification.js';
-import type { ProjectionChange, UserProfile } from './plan.js';
+import type { ProjectionChange, SessionRevocation, UserProfile } from './plan.js';
 import type { Preferences } from './preferences.js';
 
 /**
@@ -197,6 +197,11 @@ export interface LiveDelivery {
    * Best effort: when presence cannot be read, only local sessions count.
    */
   whoIsOnline(userIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * Closes, on every instance, the live sockets of ended sessions with 4401. Best effort across
+   * instances (a socket it misses still closes when its token expires).
+   */
+  revoke(revocation: SessionRevocation): Promise<void>;
 }
 
 export interface LiveRouter {

@@ -13,17 +13,47 @@ export interface ApiKeys {
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
+/** One `SEND_API_KEYS` entry, `name:key[:scopes]`; `scopes` is as given ('' = send only). */
+export interface SendApiKey {
+  name: string;
+  key: string;
+  scopes: string;
+}
+
+/** Shortest key SEND_API_KEYS accepts (generated ones are 35 characters). */
+export const MIN_API_KEY_LENGTH = 16;
+const SCOPE_SPECS = ['send', 'admin', 'send+admin', 'admin+send', '*'];
+
+/**
+ * Reads `name:key[:scopes]`, comma-separated, strictly: a typo here would silently lock a backend out
+ * or grant it the wrong scope, and an empty key would make an empty X-API-Key valid. Problems name
+ * the entry by position and name and never echo a key.
+ */
+export function readSendApiKeys(raw: string): { keys: SendApiKey[]; problems: string[] } {
+  const items = raw.split(',').map((item) => item.trim());
+  const problems: string[] = [];
+  const keys: SendApiKey[] = [];
+  if (items.every((item) => item === '')) problems.push('names no key');
+  items.forEach((item, i) => {
+    if (item === '') return;
+    const at = `entry ${i + 1}`;
+    const parts = item.split(':');
+    if (parts.length < 2 || parts.length > 3) return void problems.push(`${at} is not name:key[:scopes]`);
+    const [keyName, key, scopes = ''] = parts as [string, string, string?];
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(keyName)) problems.push(`${at}: name ${JSON.stringify(keyName)} is not letters, digits, ".", "_" or "-" (1-64)`);
+    if (!/^[\x21-\x7e]*$/.test(key)) problems.push(`${at} (${keyName}): the key has spaces or non-ASCII characters`);
+    else if (key.length < MIN_API_KEY_LENGTH) problems.push(`${at} (${keyName}): the key is shorter than ${MIN_API_KEY_LENGTH} characters`);
+    if (parts.length === 3 && !SCOPE_SPECS.includes(scopes)) problems.push(`${at} (${keyName}): scopes ${JSON.stringify(scopes)} are not send, admin, send+admin or *`);
+    keys.push({ name: keyName, key, scopes });
+  });
+  return { keys, problems };
+}
+
+/** The keys of a SEND_API_KEYS value already checked by readSendApiKeys (config); anything short of a key is left out. */
 export function parseApiKeys(spec: string): ApiKeys | undefined {
-  const entries = spec
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean)
-    .map((item) => {
-      const parts = item.split(':');
-      const name = parts.length > 1 ? parts[0]! : 'default';
-      const key = parts.length > 1 ? parts[1]! : item;
-      return { name, hash: digest(key), caller: { userId: senderIdFor(name), username: `api:${name}`, scopes: scopesOf(parts[2]) } };
-    });
+  const entries = readSendApiKeys(spec)
+    .keys.filter((k) => k.key.length >= MIN_API_KEY_LENGTH)
+    .map(({ name, key, scopes }) => ({ name, hash: digest(key), caller: { userId: senderIdFor(name), username: `api:${name}`, scopes: scopesOf(scopes) } }));
   if (entries.length === 0) return undefined;
   return {
     verify(presented) {

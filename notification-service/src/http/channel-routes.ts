@@ -82,6 +82,8 @@ export async function registerChannelRoutes(app: HttpApp, deps: ChannelRouteDeps
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
     const scope = instance.withTypeProvider<TypeBoxTypeProvider>();
+    // No body schema on purpose: Twilio posts many form fields and adds new ones; unknown fields
+    // must not refuse a receipt. X-Twilio-Signature covers every field it sends.
     scope.post('/api/v1/providers/sms/status', { schema: { description: 'SMS delivery receipts (Twilio StatusCallback form), verified by X-Twilio-Signature', response: { 204: Type.Null(), 403: ErrorBody } } }, async (req, reply) => {
       const params = (req.body ?? {}) as Record<string, string>;
       const signature = req.headers['x-twilio-signature'];

@@ -17,6 +17,8 @@ const SendBody = Type.Object(
     title: Type.Optional(Text({ minLength: 1, maxLength: 200 })),
     body: Type.Optional(Text({ maxLength: 2000 })),
     template: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$', description: 'template name for the fallback channels' })),
+    // Open on purpose: the sender's own payload, any fields. A Record, so the platform's closing of
+    // body objects leaves it open; text and depth (32) are still checked for every request.
     data: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'JSON object handed to clients as `data`' })),
     channels: Type.Optional(Type.Array(ChannelSchema, { minItems: 1, maxItems: 4, uniqueItems: true, description: 'only these channels; default all the person allows' })),
     priority: Type.Optional(PrioritySchema),

@@ -2,6 +2,7 @@ import type { RawData } from 'ws';
 import type { HubContext } from './hub-context.js';
 import { CLOSE, PONG, encodeError, encodeLive, parseClientFrame } from './protocol.js';
 import { resumeSession } from './resume.js';
+import { costOf, spend } from './frame-budget.js';
 import type { Session } from './session.js';
 
 /**
@@ -9,9 +10,16 @@ import type { Session } from './session.js';
  * bug should not cost the user their live feed), but it is counted and too many close the socket.
  */
 export async function handleClientFrame(ctx: HubContext, session: Session, data: RawData, isBinary: boolean): Promise<void> {
+  // Parsed and charged at once, before any await: a burst of frames is judged as it arrives.
+  const parsed = parseClientFrame(data, isBinary, ctx.options.maxReadIds);
+  const cost = costOf(!parsed.ok ? { type: 'bad' } : parsed.frame.type === 'read' ? { type: 'read', ids: parsed.frame.ids.length } : parsed.frame);
+  if (!spend(session.budget, cost, Date.now(), ctx.options)) {
+    ctx.metrics.budgetCloses.inc();
+    session.close(CLOSE.POLICY, 'too many frames: slow down');
+    return;
+  }
   if (session.opening) await session.opening;
   if (session.state === 'closed') return;
-  const parsed = parseClientFrame(data, isBinary, ctx.options.maxReadIds);
   if (!parsed.ok) return refuse(ctx, session, parsed.code, parsed.message);
 
   const frame = parsed.frame;

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Registry } from 'prom-client';
 import type { RawData, WebSocket } from 'ws';
-import type { Logger, TokenVerifier } from '@herald/platform';
+import type { AccessClaims, Logger, TokenVerifier } from '@herald/platform';
 import { routeFrames } from '../domain/live-routing.js';
 import type { AddressedFrame, Clock, Presence } from '../domain/ports.js';
+import type { SessionRevocation } from '../domain/plan.js';
 import { SessionCatchUps } from './catch-ups.js';
 import { handleClientFrame } from './client-frames.js';
 import type { HubContext, LiveInbox } from './hub-context.js';
@@ -49,6 +50,8 @@ export interface LiveHub {
   deliver(frames: readonly AddressedFrame[]): Promise<{ online: Set<string> }>;
   /** Who of these has a live session anywhere (local sockets, then one presence lookup). */
   whoIsOnline(userIds: readonly string[]): Promise<Set<string>>;
+  /** Closes the sockets of ended sessions with 4401, here and (through the transport) on every instance. */
+  revoke(revocation: SessionRevocation): Promise<void>;
   /** Subscribes to this instance's frames and starts the heartbeat and presence refresh. */
   start(): Promise<void>;
   /** Closes every socket (1012: reconnect and resume), unsubscribes, and removes this instance's presence. */
@@ -109,6 +112,7 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
       resync: (request) => this.resync.received(request),
       down: (since) => this.resync.subscriberDown(since),
       up: (subscribed) => this.resync.subscriberRestored(subscribed),
+      revoke: (revocation) => this.closeRevoked(revocation),
     });
     this.timers.push(
       setInterval(() => this.heartbeat(), this.options.heartbeatMs).unref(),
@@ -144,6 +148,30 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
       this.logger.warn({ err }, 'presence unreadable before a delivery: only local sessions count as online');
     }
     return online;
+  }
+
+  async revoke(revocation: SessionRevocation): Promise<void> {
+    this.closeRevoked(revocation);
+    try {
+      await within(this.deps.transport.publishRevoke(revocation), 'live revoke');
+    } catch (err) {
+      // The sockets elsewhere still close when their tokens expire (ACCESS_TOKEN_TTL_SECONDS).
+      this.logger.warn({ err, userId: revocation.userId }, 'could not tell other instances about ended sessions');
+    }
+  }
+
+  /** Closes this instance's sockets of the revoked sessions; a socket whose token names no session ends only with "all". */
+  private closeRevoked({ userId, sessionIds, keepSessionId }: SessionRevocation): void {
+    const sessions = this.sessions.of(userId);
+    if (!sessions) return;
+    const ended = sessionIds ? new Set(sessionIds) : undefined;
+    for (const session of [...sessions]) {
+      const sid = session.authSessionId;
+      const match = ended ? sid !== undefined && ended.has(sid) : sid === undefined || sid !== keepSessionId;
+      if (!match) continue;
+      this.metrics.tokenCloses.inc({ reason: 'revoked' });
+      session.close(CLOSE.UNAUTHORIZED, 'session ended: log in again');
+    }
   }
 
   private async publish(instanceId: string, batch: AddressedFrame[]): Promise<void> {
@@ -188,13 +216,15 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
     return this.sessions.countFor(userId);
   }
 
-  accept(socket: WebSocket, userId: string): void {
-    const session = new Session(socket, userId, randomUUID(), this);
-    if (this.closing || this.sessions.countFor(userId) >= this.options.maxSessionsPerUser) {
+  accept(socket: WebSocket, claims: AccessClaims): void {
+    const session = new Session(socket, claims.userId, randomUUID(), this);
+    session.authSessionId = claims.sessionId;
+    if (this.closing || this.sessions.countFor(claims.userId) >= this.options.maxSessionsPerUser) {
       session.close(this.closing ? CLOSE.RESTARTING : CLOSE.POLICY, this.closing ? 'server restarting' : 'too many sessions');
       return;
     }
     const first = this.sessions.add(session);
+    if (claims.expiresAt !== undefined) this.closeAtExpiry(session, claims.expiresAt);
     if (this.resync.inTrouble) session.markGap();
     session.opening = this.open(session, first).finally(() => (session.opening = undefined));
   }
@@ -215,7 +245,21 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
     }
   }
 
+  /** A token must not outlive its expiry on an open socket: at `exp` the socket closes with 4401. */
+  private closeAtExpiry(session: Session, expiresAt: number): void {
+    const expire = () => {
+      this.metrics.tokenCloses.inc({ reason: 'expired' });
+      session.close(CLOSE.UNAUTHORIZED, 'access token expired: refresh it and reconnect');
+    };
+    const inMs = expiresAt - this.clock.now().getTime();
+    if (inMs <= 0) return expire();
+    // setTimeout holds at most 2^31-1 ms (24.8 days); tokens live far shorter (ACCESS_TOKEN_TTL_SECONDS).
+    session.expiry = setTimeout(expire, Math.min(inMs, 2 ** 31 - 1)).unref();
+  }
+
   detach(session: Session): void {
+    clearTimeout(session.expiry);
+    session.expiry = undefined;
     const { last } = this.sessions.remove(session);
     if (last && !this.closing) this.presence.release(session.userId);
   }

@@ -8,6 +8,9 @@ export type RedisOp = (typeof REDIS_OPS)[number];
 export const RESYNC_REASONS = ['subscriber_reconnect', 'redis_recovered', 'requested'] as const;
 export type ResyncReason = (typeof RESYNC_REASONS)[number];
 
+/** Why a socket was closed with 4401. */
+export const TOKEN_CLOSE_REASONS = ['expired', 'revoked'] as const;
+
 export interface LiveMetrics {
   framesSent: Counter;
   slowConsumerDisconnects: Counter;
@@ -18,6 +21,8 @@ export interface LiveMetrics {
   resyncs: Counter<'reason'>;
   resyncRequestsSent: Counter;
   resyncCloses: Counter;
+  tokenCloses: Counter<'reason'>;
+  budgetCloses: Counter;
 }
 
 /**
@@ -56,5 +61,7 @@ export function liveMetrics(registry: Registry, countSockets: () => number): Liv
     resyncs: labelled('live_resyncs_total', 'Times this instance caught its sockets (or some users\' sockets) up from the inbox', 'reason', RESYNC_REASONS),
     resyncRequestsSent: counter('live_resync_requests_sent_total', 'Resync requests this instance got through to other instances (or to all)'),
     resyncCloses: counter('live_resync_closes_total', 'Sockets closed with 4001 because a server catch-up could not read the inbox'),
+    budgetCloses: counter('live_frame_budget_closes_total', 'Sockets closed with 1008 for sending more inbound work than WS_FRAME_BUDGET allows'),
+    tokenCloses: labelled('live_token_closes_total', 'Sockets closed with 4401: their access token expired or their session ended', 'reason', TOKEN_CLOSE_REASONS),
   };
 }

@@ -30,6 +30,10 @@ export interface LiveOptions {
   closeGraceMs: number;
   /** WS_RESYNC_CONCURRENCY: sockets caught up from the inbox at once after a Redis outage (the rest hold their frames and wait). */
   resyncConcurrency: number;
+  /** WS_FRAME_BUDGET: inbound work a socket may spend in a burst (frame-budget.ts: ping 1, resume 10, a 200-id read 11). */
+  frameBudget: number;
+  /** WS_FRAME_BUDGET_REFILL: inbound work units a socket earns back per second; overdrawing closes it with 1008. */
+  frameBudgetRefill: number;
 }
 
 export const DEFAULT_LIVE_OPTIONS: Readonly<LiveOptions> = Object.freeze({
@@ -45,6 +49,8 @@ export const DEFAULT_LIVE_OPTIONS: Readonly<LiveOptions> = Object.freeze({
   maxReadIds: 200,
   closeGraceMs: 2_000,
   resyncConcurrency: 8,
+  frameBudget: 60,
+  frameBudgetRefill: 5,
 });
 
 export function resolveLiveOptions(overrides: Partial<LiveOptions> = {}): LiveOptions {
@@ -72,6 +78,8 @@ export const liveEnvSpec = {
   wsDedupWindowMs: env.int('WS_DEDUP_WINDOW_MS', DEFAULT_LIVE_OPTIONS.dedupWindowMs, 1, 600_000),
   wsCloseGraceMs: env.int('WS_CLOSE_GRACE_MS', DEFAULT_LIVE_OPTIONS.closeGraceMs, 1, 60_000),
   wsResyncConcurrency: env.int('WS_RESYNC_CONCURRENCY', DEFAULT_LIVE_OPTIONS.resyncConcurrency, 1, 1_000),
+  wsFrameBudget: env.int('WS_FRAME_BUDGET', DEFAULT_LIVE_OPTIONS.frameBudget, 10, 1_000_000),
+  wsFrameBudgetRefill: env.int('WS_FRAME_BUDGET_REFILL', DEFAULT_LIVE_OPTIONS.frameBudgetRefill, 1, 1_000_000),
   presenceRefreshMs: env.int('PRESENCE_REFRESH_MS', DEFAULT_LIVE_OPTIONS.presenceRefreshMs, 100, 600_000),
   presenceTtlMs: env.int('PRESENCE_TTL_MS', DEFAULT_PRESENCE_TTL_MS, 300, 3_600_000),
 };
@@ -93,6 +101,8 @@ export function liveOptionsFromConfig(config: LiveConfig): LiveOptions {
     dedupWindowMs: config.wsDedupWindowMs,
     closeGraceMs: config.wsCloseGraceMs,
     resyncConcurrency: config.wsResyncConcurrency,
+    frameBudget: config.wsFrameBudget,
+    frameBudgetRefill: config.wsFrameBudgetRefill,
     presenceRefreshMs: config.presenceRefreshMs,
   });
 }

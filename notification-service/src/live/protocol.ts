@@ -20,6 +20,8 @@ export const CLOSE = {
   SLOW_CONSUMER: 1013,
   /** Too many live frames arrived while resuming: reconnect and resume again from your last id. */
   RESUME_AGAIN: 4001,
+  /** The access token expired or its session ended: refresh the token, reconnect and resume. */
+  UNAUTHORIZED: 4401,
 } as const;
 
 export type ClientFrame =

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { AppError, type TokenVerifier } from '@herald/platform';
+import { AppError, type AccessClaims, type TokenVerifier } from '@herald/platform';
 import type { LiveOptions } from './options.js';
 import { chooseProtocol, tokenFromUpgrade } from './token.js';
 
@@ -12,7 +12,7 @@ export interface WsRouteHost {
   readonly options: LiveOptions;
   readonly verifier: TokenVerifier;
   sessionCount(userId: string): number;
-  accept(socket: WebSocket, userId: string): void;
+  accept(socket: WebSocket, claims: AccessClaims): void;
   closeSessions(): Promise<void>;
 }
 
@@ -54,7 +54,7 @@ export async function registerWsRoute(app: AnyFastify, host: WsRouteHost): Promi
     },
   });
 
-  const userOf = new WeakMap<FastifyRequest, string>();
+  const claimsOf = new WeakMap<FastifyRequest, AccessClaims>();
   const retryAfter = String(Math.ceil((2 * host.options.heartbeatMs) / 1000));
 
   async function authenticate(req: FastifyRequest, reply: FastifyReply) {
@@ -63,13 +63,14 @@ export async function registerWsRoute(app: AnyFastify, host: WsRouteHost): Promi
     }
     const found = tokenFromUpgrade(req.url, req.headers['sec-websocket-protocol']);
     if (!found.ok) return reply.code(401).send(errorBody(found.code, found.message));
-    let userId: string;
+    let claims: AccessClaims;
     try {
-      userId = host.verifier.verify(found.token).userId;
+      claims = host.verifier.verify(found.token);
     } catch (err) {
       if (err instanceof AppError) return reply.code(err.statusCode).send(errorBody(err.code, err.message));
       throw err;
     }
+    const { userId } = claims;
     if (host.sessionCount(userId) >= host.options.maxSessionsPerUser) {
       // Stale sockets of a user who switched networks die at the next heartbeats; say when to retry.
       return reply
@@ -77,16 +78,16 @@ export async function registerWsRoute(app: AnyFastify, host: WsRouteHost): Promi
         .header('retry-after', retryAfter)
         .send(errorBody('too_many_sessions', `at most ${host.options.maxSessionsPerUser} live sessions per user`));
     }
-    userOf.set(req, userId);
+    claimsOf.set(req, claims);
   }
 
   app.get('/ws', { websocket: true, preValidation: authenticate }, (socket: WebSocket, req: FastifyRequest) => {
-    const userId = userOf.get(req)!;
-    userOf.delete(req);
+    const claims = claimsOf.get(req)!;
+    claimsOf.delete(req);
     // @fastify/websocket's error listener closes over the request and reply; dropping it (the
     // session adds its own) lets them be collected, which matters at tens of thousands of sockets.
     socket.removeAllListeners('error');
     releaseUpgradeResponse(socket);
-    host.accept(socket, userId);
+    host.accept(socket, claims);
   });
 }

@@ -3,6 +3,7 @@ import type { LiveMetrics } from './metrics.js';
 import type { LiveOptions } from './options.js';
 import { catchUpStart, maxId, minId } from './catch-up.js';
 import { CLOSE, type Outgoing } from './protocol.js';
+import { fullBudget, type BudgetState } from './frame-budget.js';
 
 /** What a session needs from the hub that owns it. */
 export interface SessionHost {
@@ -36,6 +37,8 @@ export class Session {
   /** Cleared by each heartbeat ping, set by the pong (or a client ping). */
   alive = true;
   badFrames = 0;
+  /** Inbound work left to spend (frame-budget.ts); refilled with time. */
+  readonly budget: BudgetState;
   /** Client frames wait for this while the session opens. */
   opening: Promise<void> | undefined;
   readonly openedAt = Date.now();
@@ -48,6 +51,10 @@ export class Session {
   gapFrom: string | undefined;
   /** Whether the running resume is the client's (a second client resume is refused, a catch-up merges). */
   resumeByClient = false;
+  /** The login session of the token the socket was opened with (`sid`), when it names one. */
+  authSessionId: string | undefined;
+  /** Closes the socket with 4401 when its access token expires; cleared when the session detaches. */
+  expiry: NodeJS.Timeout | undefined;
   /** A catch-up owed: page the inbox after this id before going live. */
   private pendingFrom: string | undefined;
   private held: Outgoing[] | undefined;
@@ -62,6 +69,7 @@ export class Session {
     readonly host: SessionHost,
   ) {
     this.seenUntil = Date.now() + host.options.dedupWindowMs;
+    this.budget = fullBudget(host.options, Date.now());
     (socket as TaggedSocket)[kSession] = this;
     socket.on('message', onMessage);
     socket.on('pong', onPong);

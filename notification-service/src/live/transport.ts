@@ -1,4 +1,5 @@
 import type { AddressedFrame } from '../domain/ports.js';
+import type { SessionRevocation } from '../domain/plan.js';
 
 /** Receives the frames other instances sent to this one, in the order each batch was published. */
 export type FramesHandler = (frames: AddressedFrame[]) => void;
@@ -33,6 +34,8 @@ export interface TransportListener {
    * server confirmed the subscription: a catch-up query must not start before it.
    */
   up?(subscribed: Promise<void>): void;
+  /** Sessions ended: close their sockets (every instance hears every revocation). */
+  revoke?(revocation: SessionRevocation): void;
 }
 
 /**
@@ -46,6 +49,8 @@ export interface LiveTransport {
   publish(instanceId: string, frames: readonly AddressedFrame[]): Promise<boolean>;
   /** To one instance, or to every instance with BROADCAST; resolves whether anyone received it. */
   publishResync(target: string, request: ResyncRequest): Promise<boolean>;
+  /** To every instance: these sessions ended. Resolves whether anyone received it. */
+  publishRevoke(revocation: SessionRevocation): Promise<boolean>;
   /** Starts receiving this instance's frames and the resync requests; resolves once subscribed, with the way to stop. */
   subscribe(instanceId: string, listener: FramesHandler | TransportListener): Promise<() => Promise<void>>;
   /** Resolves once a round trip to the transport works (used to learn that it is back). */

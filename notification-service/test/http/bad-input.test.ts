@@ -54,7 +54,7 @@ const cases: Case[] = [
   send(undefined, { name: 'send a title with a lone surrogate', raw: `{"recipients":["${UNKNOWN}"],"type":"system","title":"broken \\ud800 text"}`, status: 400, code: 'invalid_request', field: 'title' }),
   send({ ...valid, title: 'x'.repeat(201) }, { name: 'send a 201-character title', status: 400, code: 'invalid_request', field: 'title' }),
   send({ ...valid, data: [1, 2] }, { name: 'send data as an array', status: 400, code: 'invalid_request', field: 'data' }),
-  send({ ...valid, data: { deep: { x: 'a\u0000b' } } }, { name: 'send data holding NUL', status: 400, code: 'invalid_request', field: 'data' }),
+  send({ ...valid, data: { deep: { x: 'a\u0000b' } } }, { name: 'send data holding NUL', status: 400, code: 'invalid_request', field: 'data.deep.x' }),
   send({ ...valid, channels: ['pigeon'] }, { name: 'send on an unknown channel', status: 400, code: 'invalid_request', field: 'channels.0' }),
   send({ ...valid, priority: 'urgent' }, { name: 'send an unknown priority', status: 400, code: 'invalid_request', field: 'priority' }),
   send({ ...valid, idempotencyKey: 'has spaces ✓' }, { name: 'send an idempotency key with spaces', status: 400, code: 'invalid_request', field: 'idempotencyKey' }),

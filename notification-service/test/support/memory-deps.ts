@@ -5,6 +5,7 @@ import { MemoryInboxStore } from '../../src/adapters/memory-inbox-store.js';
 import { MemoryPreferenceStore } from '../../src/adapters/memory-preference-store.js';
 import { MemoryProjectionStore } from '../../src/adapters/memory-projection-store.js';
 import type { AddressedFrame, LiveDelivery } from '../../src/domain/ports.js';
+import type { SessionRevocation } from '../../src/domain/plan.js';
 
 /** A clock a test can move; starts at a fixed instant so assertions can name it. */
 export class TestClock {
@@ -32,6 +33,11 @@ export class FakeLive implements LiveDelivery {
   async whoIsOnline(userIds: readonly string[]): Promise<Set<string>> {
     if (this.failing) throw new Error('live layer down');
     return new Set(userIds.filter((u) => this.online.has(u)));
+  }
+
+  readonly revocations: SessionRevocation[] = [];
+  async revoke(revocation: SessionRevocation): Promise<void> {
+    this.revocations.push(structuredClone(revocation));
   }
 
   notificationsFor(userId: string) {

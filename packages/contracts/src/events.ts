@@ -63,6 +63,31 @@ export const UserAddressBounced = envelopeOf(
   }),
 );
 
+/** Why sessions ended: the person logged out, logged out everywhere, changed their password, or a
+ * rotated refresh token was presented again (a sign it was stolen, so its whole session ends). */
+export const SessionRevokedReason = Type.Union([
+  Type.Literal('logout'),
+  Type.Literal('logout_all'),
+  Type.Literal('password_changed'),
+  Type.Literal('refresh_token_reuse'),
+]);
+
+/**
+ * Sessions of an account ended (emitted by user-service). Live sockets opened with an access token
+ * of one of those sessions are closed with 4401 at once. `sessionIds` names them; without it, every
+ * session of the user ends except `keepSessionId` (the one that changed the password), including
+ * sockets whose token names no session.
+ */
+export const SessionRevoked = envelopeOf(
+  'session.revoked',
+  Type.Object({
+    userId: Uuid,
+    sessionIds: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: 1000 })),
+    keepSessionId: Type.Optional(Uuid),
+    reason: SessionRevokedReason,
+  }),
+);
+
 export const UserFollowed = envelopeOf(
   'user.followed',
   Type.Object({ follower: UserRef, followeeId: Uuid }),
@@ -110,6 +135,7 @@ export const EventSchemas = {
   'user.registered': UserRegistered,
   'user.updated': UserUpdated,
   'user.address_bounced': UserAddressBounced,
+  'session.revoked': SessionRevoked,
   'user.followed': UserFollowed,
   'user.unfollowed': UserUnfollowed,
   'post.created': PostCreated,
@@ -125,6 +151,7 @@ export type DomainEvent = { [T in EventType]: EventOf<T> }[EventType];
 export type UserRef = Static<typeof UserRef>;
 export type UserChanges = EventData<'user.updated'>['changes'];
 export type BounceChannel = Static<typeof BounceChannel>;
+export type SessionRevokedReason = Static<typeof SessionRevokedReason>;
 
 export const EVENT_TYPES = Object.keys(EventSchemas) as EventType[];
 

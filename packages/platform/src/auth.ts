@@ -13,7 +13,13 @@ export interface AccessClaims {
   userId: string;
   username: string;
   scopes: string[];
+  /** The login session the token belongs to (`sid`); revoking the session ends its live sockets. */
+  sessionId?: string;
+  /** When the token expires (`exp`), in ms since the epoch; set by verify(). */
+  expiresAt?: number;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface TokenKeys {
   publicKey: string;
@@ -29,11 +35,17 @@ export class TokenVerifier {
   verify(token: string): AccessClaims {
     try {
       const payload = jwt.verify(token, this.publicKey, { algorithms: ['ES256'], issuer: ISSUER, audience: AUDIENCE });
-      if (typeof payload === 'string' || typeof payload.sub !== 'string') throw new Error('malformed claims');
+      // A token without an expiry would be valid forever, and every id in Herald is a uuid: anything
+      // else was not minted by user-service, whatever its signature says.
+      if (typeof payload === 'string' || typeof payload.sub !== 'string' || !UUID.test(payload.sub)) throw new Error('malformed claims');
+      if (typeof payload.exp !== 'number') throw new Error('no exp claim');
+      if (payload.sid !== undefined && (typeof payload.sid !== 'string' || !UUID.test(payload.sid))) throw new Error('malformed sid');
       return {
         userId: payload.sub,
         username: typeof payload.username === 'string' ? payload.username : '',
         scopes: typeof payload.scope === 'string' && payload.scope ? payload.scope.split(' ') : [],
+        ...(payload.sid ? { sessionId: payload.sid as string } : {}),
+        expiresAt: payload.exp * 1000,
       };
     } catch (err) {
       const expired = err instanceof jwt.TokenExpiredError;
@@ -54,11 +66,16 @@ export class TokenVerifier {
 export class TokenSigner {
   constructor(
     private readonly privateKey: string,
-    private readonly ttlSeconds = 3600,
+    private readonly ttlSeconds = 900,
   ) {}
 
+  get accessTokenTtlSeconds(): number {
+    return this.ttlSeconds;
+  }
+
   sign(claims: AccessClaims): string {
-    return jwt.sign({ username: claims.username, scope: claims.scopes.join(' ') }, this.privateKey, {
+    const payload = { username: claims.username, scope: claims.scopes.join(' '), ...(claims.sessionId ? { sid: claims.sessionId } : {}) };
+    return jwt.sign(payload, this.privateKey, {
       algorithm: 'ES256',
       subject: claims.userId,
       issuer: ISSUER,

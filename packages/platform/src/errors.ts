@@ -21,6 +21,18 @@ export class BadRequestError extends AppError {
   }
 }
 
+/**
+ * Bad input found outside the schema (text hygiene, nesting depth), answered exactly like a schema
+ * failure: `{error: {code: 'invalid_request', message: '<field> <problem>', details: {field, location}}}`.
+ */
+export class InvalidInputError extends AppError {
+  override name = 'InvalidInputError';
+  constructor(location: 'body' | 'querystring' | 'params' | 'headers', field: string, problem: string) {
+    const name = field || location;
+    super(400, 'invalid_request', `${name} ${problem}`, { field: name, location });
+  }
+}
+
 export class UnauthorizedError extends AppError {
   override name = 'UnauthorizedError';
   constructor(message = 'a valid access token is required', code = 'unauthorized') {

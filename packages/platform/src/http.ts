@@ -6,8 +6,9 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
-import { AppError } from './errors.js';
+import { AppError, InvalidInputError } from './errors.js';
 import { classifyUnavailable } from './db/unavailable.js';
+import { findInputProblem } from './input-hygiene.js';
 import { httpDurationHistogram } from './metrics.js';
 import { schemaCompilers } from './validation.js';
 
@@ -49,6 +50,21 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+  });
+
+  // Before any schema (and on routes with their own validator or none): no control characters or
+  // lone surrogates in any text, no JSON nested deeper than MAX_JSON_DEPTH. See input-hygiene.ts.
+  // After the onRequest hooks, so a missing token is still a 401 first, as with schema errors.
+  app.addHook('preValidation', async (req) => {
+    if (req.is404) return;
+    for (const [location, value] of [['params', req.params], ['body', req.body], ['querystring', req.query]] as const) {
+      const problem = findInputProblem(value);
+      if (!problem) continue;
+      // A query string or path names its parameters, not their occurrences: `id`, not `id.1`; a
+      // wildcard route's rest of the path (the gateway's proxy) is `path`, not `*`.
+      const field = location === 'body' ? problem.field : problem.field.split('.')[0]!;
+      throw new InvalidInputError(location, field === '*' ? 'path' : field, problem.message);
+    }
   });
 
   const histogram = httpDurationHistogram(options.registry);
@@ -140,13 +156,17 @@ function validationBody(err: FastifyError) {
   if (first?.keyword === 'required') field = [field, (first.params as { missingProperty?: string }).missingProperty].filter(Boolean).join('.');
   if (first?.keyword === 'additionalProperties') field = [field, (first.params as { additionalProperty?: string }).additionalProperty].filter(Boolean).join('.');
   const name = field || location;
-  const message = first?.keyword === 'required' ? `${name} is required` : `${name} ${first?.message ?? 'is invalid'}`;
+  const message =
+    first?.keyword === 'required' ? `${name} is required` : first?.keyword === 'additionalProperties' ? `${name}: unknown field` : `${name} ${first?.message ?? 'is invalid'}`;
   return { error: { code: 'invalid_request', message, details: { field: name, location } } };
 }
 
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   if (err.validation) return reply.code(400).send(validationBody(err));
   if (err instanceof AppError) {
+    // A refusal that ends by itself (a lockout, a backoff) says when, as 429s do everywhere in Herald.
+    const retryAfter = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
     return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, details: err.details } });
   }
   const status = err.statusCode ?? 500;

@@ -1,6 +1,7 @@
 import type { DomainEvent } from '@herald/contracts';
 import { EmailTakenError, UserNotFoundError, UsernameTakenError } from '../domain/errors.js';
-import type { BouncedAddressKind, FollowDirection, FollowEdge, FollowPageEntry, FollowRepository, NewUser, ProfileWrite, UserRepository } from '../domain/ports.js';
+import type { BouncedAddressKind, FollowDirection, FollowEdge, FollowPageEntry, FollowRepository, LoginFailures, NewSession, NewUser, ProfileWrite, RotationPlan, SessionRepository, UserRepository } from '../domain/ports.js';
+import type { SessionEndReason, StoredRefreshToken } from '../domain/sessions.js';
 import { emailKey, usernameKey } from '../domain/rules.js';
 import type { User } from '../domain/user.js';
 
@@ -12,6 +13,17 @@ export class MemoryStore {
   readonly users = new Map<string, User>();
   readonly edges: FollowEdge[] = [];
   readonly events: DomainEvent[] = [];
+  readonly sessions = new Map<string, StoredSession>();
+  /** Refresh token hash → its row. */
+  readonly refreshTokens = new Map<string, { sessionId: string; usedAt: Date | null }>();
+}
+
+interface StoredSession {
+  id: string;
+  userId: string;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  revokedReason: SessionEndReason | null;
 }
 
 const copy = (user: User): User => ({
@@ -137,5 +149,82 @@ export class MemoryFollowRepository implements FollowRepository {
 
   private indexOf(followerId: string, followeeId: string) {
     return this.store.edges.findIndex((e) => e.followerId === followerId && e.followeeId === followeeId);
+  }
+}
+
+export class MemorySessionRepository implements SessionRepository {
+  constructor(private readonly store: MemoryStore) {}
+
+  async start(session: NewSession): Promise<void> {
+    this.store.sessions.set(session.id, { id: session.id, userId: session.userId, expiresAt: session.expiresAt, revokedAt: null, revokedReason: null });
+    this.store.refreshTokens.set(session.tokenHash, { sessionId: session.id, usedAt: null });
+  }
+
+  async rotate(tokenHash: string, decide: (found: StoredRefreshToken | null) => RotationPlan): Promise<RotationPlan> {
+    const token = this.store.refreshTokens.get(tokenHash);
+    const session = token && this.store.sessions.get(token.sessionId);
+    const user = session && this.store.users.get(session.userId);
+    const found = token && session && user
+      ? { sessionId: session.id, userId: session.userId, username: user.username, usedAt: token.usedAt, revokedAt: session.revokedAt, expiresAt: session.expiresAt }
+      : null;
+    const plan = decide(found);
+    if (plan.next && token && session) {
+      token.usedAt = plan.next.at;
+      this.store.refreshTokens.set(plan.next.tokenHash, { sessionId: session.id, usedAt: null });
+      session.expiresAt = plan.next.expiresAt;
+    }
+    if (plan.end && session) {
+      if (!session.revokedAt) Object.assign(session, { revokedAt: plan.end.at, revokedReason: 'refresh_token_reuse' });
+      this.store.events.push(plan.end.event);
+    }
+    return plan;
+  }
+
+  async sessionOfToken(tokenHash: string) {
+    const token = this.store.refreshTokens.get(tokenHash);
+    const session = token && this.store.sessions.get(token.sessionId);
+    return session ? { sessionId: session.id, userId: session.userId } : null;
+  }
+
+  async end(userId: string, which: { sessionIds?: string[]; keepSessionId?: string }, reason: SessionEndReason, at: Date, event: (ended: string[]) => DomainEvent | null) {
+    const ended = this.endLive(userId, which, reason, at);
+    const e = event(ended);
+    if (e) this.store.events.push(e);
+    return ended;
+  }
+
+  async changePassword(userId: string, passwordHash: string, keepSessionId: string | undefined, at: Date, event: DomainEvent) {
+    const user = this.store.users.get(userId);
+    if (!user) throw new UserNotFoundError();
+    user.passwordHash = passwordHash;
+    this.endLive(userId, keepSessionId ? { keepSessionId } : {}, 'password_changed', at);
+    this.store.events.push(event);
+  }
+
+  private endLive(userId: string, which: { sessionIds?: string[]; keepSessionId?: string }, reason: SessionEndReason, at: Date): string[] {
+    const ended: string[] = [];
+    for (const session of this.store.sessions.values()) {
+      if (session.userId !== userId || session.revokedAt) continue;
+      if (which.sessionIds ? !which.sessionIds.includes(session.id) : session.id === which.keepSessionId) continue;
+      Object.assign(session, { revokedAt: at, revokedReason: reason });
+      ended.push(session.id);
+    }
+    return ended;
+  }
+}
+
+export class MemoryLoginFailures implements LoginFailures {
+  readonly rows = new Map<string, { failures: number; lockedUntil: Date | null }>();
+  async lockedUntil(key: string) {
+    return this.rows.get(key)?.lockedUntil ?? null;
+  }
+  async recordFailure(key: string, at: Date, lockFor: (failures: number) => number) {
+    const failures = (this.rows.get(key)?.failures ?? 0) + 1;
+    const ms = lockFor(failures);
+    this.rows.set(key, { failures, lockedUntil: ms > 0 ? new Date(at.getTime() + ms) : (this.rows.get(key)?.lockedUntil ?? null) });
+    return failures;
+  }
+  async clear(key: string) {
+    this.rows.delete(key);
   }
 }

@@ -1,4 +1,4 @@
-import type { Clock, FollowRepository, PasswordHasher, TokenIssuer, UserRepository } from '../domain/ports.js';
+import type { Clock, FollowRepository, LoginFailures, PasswordHasher, SessionRepository, TokenIssuer, UserRepository } from '../domain/ports.js';
 
 /** Everything a use case may touch; built once in service.ts, or from memory fakes in unit tests. */
 export interface UseCaseDeps {
@@ -6,6 +6,10 @@ export interface UseCaseDeps {
   follows: FollowRepository;
   hasher: PasswordHasher;
   tokens: TokenIssuer;
+  sessions: SessionRepository;
+  loginFailures: LoginFailures;
+  /** How long a refresh token may sit unused before its session lapses (REFRESH_TOKEN_TTL_SECONDS). */
+  refreshTokenTtlSeconds: number;
   clock: Clock;
   /** uuidv7 in production: ids sort by creation time. */
   newId: () => string;

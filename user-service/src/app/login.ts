@@ -1,7 +1,9 @@
 import type { PasswordHasher } from '../domain/ports.js';
 import type { User } from '../domain/user.js';
-import { InvalidCredentialsError } from '../domain/errors.js';
+import { InvalidCredentialsError, LoginLockedError } from '../domain/errors.js';
+import { lockAfter, loginKey } from '../domain/login-backoff.js';
 import type { UseCaseDeps } from './deps.js';
+import { startSession, type SessionTokens } from './sessions.js';
 
 export interface LoginInput {
   /** A username or an email address. */
@@ -21,15 +23,24 @@ function dummyHash(hasher: PasswordHasher): Promise<string> {
   return hash;
 }
 
-export async function loginUser(deps: UseCaseDeps, input: LoginInput): Promise<{ user: User; accessToken: string }> {
+export async function loginUser(deps: UseCaseDeps, input: LoginInput, client: { userAgent?: string } = {}): Promise<{ user: User } & SessionTokens> {
   const login = input.login.trim();
+  const key = loginKey(login);
+  const now = deps.clock.now();
+  const locked = await deps.loginFailures.lockedUntil(key);
+  if (locked && locked > now) throw new LoginLockedError(Math.ceil((locked.getTime() - now.getTime()) / 1000));
+
   const user = login.includes('@') ? await deps.users.findByEmail(login) : await deps.users.findByUsername(login);
   const valid = await deps.hasher.verify(input.password, user?.passwordHash ?? (await dummyHash(deps.hasher)));
-  if (!user || !valid) throw new InvalidCredentialsError();
+  if (!user || !valid) {
+    await deps.loginFailures.recordFailure(key, now, lockAfter);
+    throw new InvalidCredentialsError();
+  }
+  await deps.loginFailures.clear(key);
 
   // Hash parameters only ever go up; the one moment we hold the plain password is now.
   if (deps.hasher.needsRehash(user.passwordHash)) {
     await deps.users.updatePasswordHash(user.id, await deps.hasher.hash(input.password));
   }
-  return { user, accessToken: deps.tokens.issue(user) };
+  return { user, ...(await startSession(deps, user, client.userAgent)) };
 }

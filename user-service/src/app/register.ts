@@ -12,6 +12,7 @@ import {
   parseUsername,
 } from '../domain/rules.js';
 import { PRODUCER, type UseCaseDeps } from './deps.js';
+import { startSession, type SessionTokens } from './sessions.js';
 
 export interface RegisterInput {
   username: string;
@@ -28,7 +29,7 @@ export interface RegisterInput {
  * the database's unique indexes: a read-then-insert check would let two concurrent sign-ups of
  * the same name both pass.
  */
-export async function registerUser(deps: UseCaseDeps, input: RegisterInput): Promise<{ user: User; accessToken: string }> {
+export async function registerUser(deps: UseCaseDeps, input: RegisterInput, client: { userAgent?: string } = {}): Promise<{ user: User } & SessionTokens> {
   const username = parseUsername(input.username);
   const email = parseEmail(input.email);
   const password = parsePassword(input.password);
@@ -46,5 +47,5 @@ export async function registerUser(deps: UseCaseDeps, input: RegisterInput): Pro
     { producer: PRODUCER, id: deps.newId(), occurredAt: createdAt },
   );
   const user = await deps.users.create({ id, username, email, passwordHash, displayName, phone, locale, timezone, createdAt }, event);
-  return { user, accessToken: deps.tokens.issue(user) };
+  return { user, ...(await startSession(deps, user, client.userAgent)) };
 }

@@ -40,3 +40,35 @@ export class UserNotFoundError extends NotFoundError {
     super('user');
   }
 }
+
+/** Unknown, expired, or of a session that ended: log in again. */
+export class InvalidRefreshTokenError extends AppError {
+  override name = 'InvalidRefreshTokenError';
+  constructor(message = 'refresh token is invalid, expired or revoked: log in again') {
+    super(401, 'invalid_refresh_token', message);
+  }
+}
+
+/** A refresh token that was already used: its session has been ended, on every device. */
+export class RefreshTokenReusedError extends AppError {
+  override name = 'RefreshTokenReusedError';
+  constructor() {
+    super(401, 'refresh_token_reused', 'this refresh token was already used, so its session has been ended: log in again');
+  }
+}
+
+/** The current password given to change it is wrong. */
+export class WrongPasswordError extends AppError {
+  override name = 'WrongPasswordError';
+  constructor() {
+    super(403, 'wrong_password', 'currentPassword: does not match', { field: 'currentPassword' });
+  }
+}
+
+/** Too many failed logins for this name in a row: wait (docs/security.md "Password guessing"). */
+export class LoginLockedError extends AppError {
+  override name = 'LoginLockedError';
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'login_locked', `too many failed logins for this account: try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+  }
+}

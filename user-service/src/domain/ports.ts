@@ -1,5 +1,6 @@
 import type { DomainEvent } from '@herald/contracts';
 import type { User } from './user.js';
+import type { RotationOutcome, SessionEndReason, StoredRefreshToken } from './sessions.js';
 
 /**
  * What the use cases need from the outside world. Every write that has a domain event takes the
@@ -98,7 +99,66 @@ export interface PasswordHasher {
 }
 
 export interface TokenIssuer {
-  issue(user: User): string;
+  /** A short-lived access token of `user` in session `sessionId`. */
+  issue(user: Pick<User, 'id' | 'username'>, sessionId: string): string;
+  /** How long an access token lives (ACCESS_TOKEN_TTL_SECONDS). */
+  readonly ttlSeconds: number;
+}
+
+export interface NewSession {
+  id: string;
+  userId: string;
+  createdAt: Date;
+  /** The refresh token's idle lifetime from now. */
+  expiresAt: Date;
+  userAgent: string | null;
+  /** The first refresh token of the session. */
+  tokenHash: string;
+}
+
+/** What rotate() writes for an outcome: decided by the use case from the locked row. */
+export interface RotationPlan {
+  outcome: RotationOutcome;
+  /** On 'rotated': the successor token; the presented one is marked used in the same transaction. */
+  next?: { tokenHash: string; at: Date; expiresAt: Date };
+  /** On 'reused': the session ends, with its session.revoked event. */
+  end?: { at: Date; event: DomainEvent };
+}
+
+export interface SessionRepository {
+  /** Inserts the session and its first refresh token. */
+  start(session: NewSession): Promise<void>;
+  /**
+   * In one transaction: finds and locks the token with `tokenHash` and its session, calls `decide`,
+   * and writes what the plan says. Two refreshes racing with one token are serialised by the lock, so
+   * the second sees the token used.
+   */
+  rotate(tokenHash: string, decide: (found: StoredRefreshToken | null) => RotationPlan): Promise<RotationPlan>;
+  /** The session a refresh token (used or not) belongs to, if any. */
+  sessionOfToken(tokenHash: string): Promise<{ sessionId: string; userId: string } | null>;
+  /**
+   * Ends the user's live sessions: those in `sessionIds`, or all but `keepSessionId` when it is absent;
+   * writes `event` when `always` or when a session ended. Returns the ids that ended now.
+   */
+  end(
+    userId: string,
+    which: { sessionIds?: string[]; keepSessionId?: string },
+    reason: SessionEndReason,
+    at: Date,
+    event: (ended: string[]) => DomainEvent | null,
+  ): Promise<string[]>;
+  /** Sets the password hash and ends every other session, with `event`, in one transaction. */
+  changePassword(userId: string, passwordHash: string, keepSessionId: string | undefined, at: Date, event: DomainEvent): Promise<void>;
+}
+
+/** Consecutive failed logins per login name (domain/login-backoff.ts). */
+export interface LoginFailures {
+  /** Until when the name is locked, if it is. */
+  lockedUntil(key: string): Promise<Date | null>;
+  /** Counts one more failure and sets the lock `lockFor(failures)` ms from `at`; returns the new count. */
+  recordFailure(key: string, at: Date, lockFor: (failures: number) => number): Promise<number>;
+  /** Forgets the name's failures (a successful login). */
+  clear(key: string): Promise<void>;
 }
 
 export interface Clock {

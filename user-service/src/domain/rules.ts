@@ -1,3 +1,4 @@
+import { isCommonPassword } from './common-passwords.js';
 import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import { InvalidFieldError } from './errors.js';
 
@@ -55,6 +56,9 @@ export function parsePassword(value: string, field = 'password'): string {
   const n = chars(value);
   if (n < LIMITS.passwordMin || n > LIMITS.passwordMax) {
     throw new InvalidFieldError(field, `must be ${LIMITS.passwordMin}-${LIMITS.passwordMax} characters`);
+  }
+  if (isCommonPassword(value)) {
+    throw new InvalidFieldError(field, 'is one of the most common passwords, the first any attacker tries: choose another');
   }
   return value;
 }

@@ -84,7 +84,23 @@ export const MeUser = Type.Object({
   phoneBounced: Type.Boolean({ description: 'an SMS to the current phone number bounced for good; changing the number clears it' }),
 });
 
-export const AuthResponse = Type.Object({ user: MeUser, accessToken: Type.String() });
+const SessionTokenFields = {
+  accessToken: Type.String({ description: 'A short-lived JWT (see expiresIn): send it as Authorization: Bearer' }),
+  refreshToken: Type.String({ description: 'Single use: exchange it at /api/v1/auth/refresh for a new pair; keep it secret' }),
+  expiresIn: Type.Integer({ description: 'Seconds until the access token expires' }),
+};
+export const AuthResponse = Type.Object({ user: MeUser, ...SessionTokenFields });
+export const RefreshResponse = Type.Object(SessionTokenFields);
+const RefreshTokenField = Type.String({ minLength: 1, maxLength: 128, description: 'the refresh token from login, register or the last refresh' });
+export const RefreshBody = Type.Object({ refreshToken: RefreshTokenField }, { additionalProperties: false });
+export const LogoutBody = Type.Object({ refreshToken: Type.Optional(RefreshTokenField) }, { additionalProperties: false });
+export const ChangePasswordBody = Type.Object(
+  {
+    currentPassword: Type.String({ minLength: 1, maxLength: LIMITS.passwordMax }),
+    newPassword: Type.String({ minLength: LIMITS.passwordMin, maxLength: LIMITS.passwordMax }),
+  },
+  { additionalProperties: false },
+);
 export const UserResponse = Type.Object({ user: PublicUser });
 export const MeResponse = Type.Object({ user: MeUser });
 export const SearchResponse = Type.Object({ items: Type.Array(PublicUser) });
@@ -96,7 +112,7 @@ export const FollowPageResponse = Type.Object({
 export const NoContent = Type.Null({ description: 'no content' });
 
 /** Error responses for the OpenAPI document, by status. */
-export function errors(...statuses: Array<400 | 401 | 404 | 409>) {
+export function errors(...statuses: Array<400 | 401 | 403 | 404 | 409>) {
   return Object.fromEntries(statuses.map((s) => [s, ErrorBody]));
 }
 

@@ -1,6 +1,6 @@
 import { TokenSigner, TokenVerifier, generateTokenKeys, uuidv7 } from '@herald/platform';
 import type { UseCaseDeps } from '../../src/app/deps.js';
-import { MemoryFollowRepository, MemoryStore, MemoryUserRepository } from '../../src/adapters/memory-repositories.js';
+import { MemoryFollowRepository, MemoryLoginFailures, MemorySessionRepository, MemoryStore, MemoryUserRepository } from '../../src/adapters/memory-repositories.js';
 import { ScryptPasswordHasher } from '../../src/adapters/scrypt-password-hasher.js';
 import { tokenIssuer } from '../../src/adapters/token-issuer.js';
 import type { RegisterInput } from '../../src/app/register.js';
@@ -20,6 +20,9 @@ export function memoryDeps(): { deps: UseCaseDeps; store: MemoryStore } {
     follows: new MemoryFollowRepository(store),
     hasher: cheapHasher(),
     tokens: tokenIssuer(testSigner),
+    sessions: new MemorySessionRepository(store),
+    loginFailures: new MemoryLoginFailures(),
+    refreshTokenTtlSeconds: 3600,
     clock: { now: () => new Date() },
     newId: uuidv7,
   };

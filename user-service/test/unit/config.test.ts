@@ -27,7 +27,8 @@ describe('user-service config', () => {
       amqpQueuePrefix: '',
       jwtPrivateKey: undefined,
       jwtPublicKey: undefined,
-      accessTokenTtlSeconds: 3600,
+      accessTokenTtlSeconds: 900,
+      refreshTokenTtlSeconds: 2592000,
     });
   });
 

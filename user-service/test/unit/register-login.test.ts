@@ -13,11 +13,11 @@ import { aRegistration, memoryDeps, testVerifier } from '../support/memory-deps.
 describe('register', () => {
   it('creates the account with defaults, a hashed password, a token and one user.registered event', async () => {
     const { deps, store } = memoryDeps();
-    const { user, accessToken } = await registerUser(deps, aRegistration({ username: 'Ana_B', email: 'Ana@Example.com' }));
+    const { user, accessToken, sessionId } = await registerUser(deps, aRegistration({ username: 'Ana_B', email: 'Ana@Example.com' }));
 
     expect(user).toMatchObject({ username: 'Ana_B', displayName: 'Ana_B', locale: 'en', timezone: 'UTC', phone: null, followersCount: 0 });
     expect(user.passwordHash).toMatch(/^scrypt\$/);
-    expect(testVerifier.verify(accessToken)).toEqual({ userId: user.id, username: 'Ana_B', scopes: [] });
+    expect(testVerifier.verify(accessToken)).toEqual({ userId: user.id, username: 'Ana_B', scopes: [], sessionId, expiresAt: expect.any(Number) });
     expect(store.events).toHaveLength(1);
     expect(store.events[0]).toMatchObject({
       type: 'user.registered',

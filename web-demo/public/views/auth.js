@@ -41,7 +41,7 @@ export function renderLogin(root, ctx) {
     e.preventDefault();
     submitWith(form, async () => {
       const res = await ctx.api.login(login.value.trim(), password.value);
-      ctx.signIn(res.accessToken, res.user);
+      ctx.signIn(res.accessToken, res.user, res.refreshToken);
     });
   });
   root.append(authCard('Log in', form,
@@ -70,7 +70,7 @@ export function renderRegister(root, ctx) {
       if (timezone) body.timezone = timezone;
       if (navigator.language) body.locale = navigator.language;
       const res = await ctx.api.register(body);
-      ctx.signIn(res.accessToken, res.user);
+      ctx.signIn(res.accessToken, res.user, res.refreshToken);
     });
   });
   root.append(authCard('Create your account', form,

@@ -62,6 +62,15 @@ describe('handleEvent: who gets what', () => {
     expect(await listed(w, cy.id)).toEqual([]);
   });
 
+  it('a session.revoked closes the live sessions it names (and nothing lands in any inbox)', async () => {
+    const w = memoryWorld();
+    const sid = id(901);
+    await handleEvent(w.deps, event('session.revoked', { userId: cy.id, sessionIds: [sid], reason: 'logout' }));
+    await handleEvent(w.deps, event('session.revoked', { userId: cy.id, keepSessionId: sid, reason: 'password_changed' }));
+    expect(w.live.revocations).toEqual([{ userId: cy.id, sessionIds: [sid] }, { userId: cy.id, keepSessionId: sid }]);
+    expect(await listed(w, cy.id)).toEqual([]);
+  });
+
   it('an unfollow stops the posts', async () => {
     const w = memoryWorld();
     await handleEvent(w.deps, userFollowed({ follower: bo, followeeId: ana.id }));

@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type pg from 'pg';
-import { lockDataDir } from './data-dir-lock.js';
+import { lockDataDir, restrictToOwner } from './data-dir-lock.js';
+import { keepConnectionOnQueryError } from './keep-connection.js';
 import { createPgPool } from './pool.js';
 
 export interface EmbeddedPostgresOptions {
@@ -40,18 +41,21 @@ export interface EmbeddedPostgres {
  */
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const host = opts.host ?? '127.0.0.1';
-  await mkdir(opts.dataDir, { recursive: true });
+  await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
   // PGlite itself happily opens a directory that another process has open, and corrupts it.
   const unlock = await lockDataDir(opts.dataDir);
   let db: PGlite | undefined;
   try {
     db = await PGlite.create(opts.dataDir);
+    // initdb's files come out 0666 whatever the umask; they hold every row and the WAL.
+    restrictToOwner(opts.dataDir);
     const server = new PGLiteSocketServer({ db, host, port: opts.port ?? 0, maxConnections: 1 });
     await server.start();
     const conn = server.getServerConn();
     const port = Number(conn.slice(conn.lastIndexOf(':') + 1));
     const url = `postgresql://postgres@${host.includes(':') ? `[${host}]` : host}:${port}/postgres`;
-    const pool = createPgPool(url, { max: 1, idleTimeoutMillis: 0 });
+    // A failed statement must not cost the one connection (and the next caller's query).
+    const pool = keepConnectionOnQueryError(createPgPool(url, { max: 1, idleTimeoutMillis: 0 }));
     const opened = db;
     let closing: Promise<void> | undefined;
     const close = async () => {
