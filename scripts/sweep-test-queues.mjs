@@ -1,7 +1,9 @@
 // Deletes queues that earlier test or bench runs left on the local RabbitMQ (names starting with
-// `test.`, `e2e.` or `bench.`, and no consumer), so they cannot pile up across runs: hundreds of idle
-// quorum queues slow a 2-core broker until AMQP handshakes time out. Used by .ci/run before the tests;
-// never touches a queue with a consumer, or any other name.
+// `test.`, `e2e.` or `bench.`), so they cannot pile up across runs: hundreds of idle quorum queues slow
+// a 2-core broker until AMQP handshakes time out. Used by .ci/run before the tests. A run's queues
+// share a prefix (`e2e.<id>.notification-service.events`, `… .retry.1000`, `… .dlq`); while any queue
+// of a prefix has a consumer the run is alive and none of its queues is touched (retry and
+// dead-letter queues never have consumers of their own). Any other name is never touched.
 import { execFileSync } from 'node:child_process';
 import amqp from 'amqplib';
 
@@ -14,9 +16,13 @@ const listing = execFileSync(
   ['eval', '[{element(4, amqqueue:get_name(Q)), length(rabbit_amqqueue:consumers(Q))} || Q <- rabbit_amqqueue:list()].'],
   { encoding: 'utf8', timeout: 60_000 },
 );
-const names = [...listing.matchAll(/\{<<"((?:[^"\\]|\\.)*)">>,\s*(\d+)\}/g)]
-  .filter(([, name, consumers]) => TEST_QUEUE.test(name) && consumers === '0')
-  .map(([, name]) => name);
+const queues = [...listing.matchAll(/\{<<"((?:[^"\\]|\\.)*)">>,\s*(\d+)\}/g)]
+  .map(([, name, consumers]) => ({ name, consumers: Number(consumers) }))
+  .filter(({ name }) => TEST_QUEUE.test(name));
+// The run a queue belongs to: its name up to the service it is for, else the whole name.
+const runOf = (name) => name.match(/^(.*?)(?:notification|post|user)-service\./)?.[1] || name;
+const alive = new Set(queues.filter((q) => q.consumers > 0).map((q) => runOf(q.name)));
+const names = queues.filter((q) => !alive.has(runOf(q.name))).map((q) => q.name);
 
 if (names.length === 0) {
   console.log('no leftover test queues');
