@@ -61,3 +61,10 @@ export class ExpectationFailedError extends AppError {
   }
 }
 
+
+export class ApiKeyFromBrowserError extends AppError {
+  override name = 'ApiKeyFromBrowserError';
+  constructor() {
+    super(403, 'api_key_from_browser', 'X-API-Key is for backends, and this request came from a browser page (it has an Origin): call Herald from your server');
+  }
+}

@@ -308,7 +308,7 @@ describe('`npm start`: the generated send API key is printed once, and logged ma
     const fatal = run.lines.find((l) => l.level === 60);
     expect(fatal?.msg).toMatch(/ACCESS_TOKEN_TTL_SECONDS/);
     expect(fatal?.msg).toMatch(/HOST/);
-    expect(fatal?.msg).toMatch(/SEND_API_KEYS: entry 1 \(billing\): scopes "all"/);
+    expect(fatal?.msg).toMatch(/SEND_API_KEYS: entry 1 \(billing\): scope "all" is not send, admin, noncritical/);
     expect(run.output).not.toContain(KEY_A);
   }, 60_000);
 });

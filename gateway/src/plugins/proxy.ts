@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import httpProxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
 import type { FastifyInstance } from 'fastify';
 import { matchesPattern, OPEN_ROUTES, resolveRoute, type LimitBudget, type ServiceName } from '../routes-table.js';
-import { InvalidPathError, PayloadTooLargeError, RouteNotFoundError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors.js';
+import { ApiKeyFromBrowserError, InvalidPathError, PayloadTooLargeError, RouteNotFoundError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors.js';
 import type { GatewayMetrics } from '../metrics.js';
 
 export interface ProxyOptions {
@@ -63,6 +63,9 @@ async function apiProxy(app: FastifyInstance, opts: ProxyOptions): Promise<void>
     // Backends and operators may call some routes with an API key instead of a token;
     // notification-service, which holds the keys, verifies it. Only those routes, and only without a bearer token.
     if (!req.headers.authorization && typeof req.headers['x-api-key'] === 'string' && acceptsApiKey(req.method, req.url)) {
+      // API keys belong to backends. A browser always says where the page came from; a key sent
+      // from one has leaked into front-end code, and is refused before it is even checked.
+      if (req.headers.origin !== undefined) throw new ApiKeyFromBrowserError();
       return app.limits.auth(req, reply);
     }
     await app.authenticate(req);

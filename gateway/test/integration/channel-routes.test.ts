@@ -80,6 +80,21 @@ describe('notification-service channel routes through the gateway', () => {
       expect(hit.headers.authorization).toBeUndefined();
     });
 
+    it('refuses an API key sent from a browser page (it has an Origin), and never offers X-API-Key to CORS preflights', async () => {
+      const before = hitsOf();
+      const fromPage = await gateway.app.inject({ method: 'POST', url: '/api/v1/notifications', headers: { ...apiKey, origin: 'https://shop.example', 'content-type': 'application/json' }, payload: {} });
+      expect(fromPage.statusCode).toBe(403);
+      expect(fromPage.json().error.code).toBe('api_key_from_browser');
+      expect(hitsOf()).toBe(before);
+      const preflight = await gateway.app.inject({
+        method: 'OPTIONS',
+        url: '/api/v1/notifications',
+        headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-api-key,content-type' },
+      });
+      expect(String(preflight.headers['access-control-allow-headers'] ?? '').toLowerCase()).not.toContain('x-api-key');
+      expect(String(preflight.headers['access-control-allow-headers'] ?? '').toLowerCase()).toContain('authorization');
+    });
+
     it('refuses an admin route with neither key nor token at the gateway', async () => {
       const before = hitsOf();
       for (const [method, url] of [['GET', '/api/v1/admin/dead-letters'], ['POST', '/api/v1/admin/dead-letters/x/replay']] as const) {

@@ -25,6 +25,10 @@ export class MemoryProjectionStore implements ProjectionStore {
     return this.user(userId) ?? null;
   }
 
+  async knownUsers(userIds: readonly string[]): Promise<Set<string>> {
+    return new Set(userIds.filter((id) => this.user(id)?.username !== undefined));
+  }
+
   async applyChanges(changes: readonly ProjectionChange[]): Promise<void> {
     for (const change of changes) {
       const asOf = Date.parse(change.asOf);

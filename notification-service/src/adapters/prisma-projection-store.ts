@@ -91,6 +91,13 @@ export class PrismaProjectionStore implements ProjectionStore {
     return user;
   }
 
+  async knownUsers(userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT id FROM ${this.t.users} WHERE id = ANY(${[...userIds]}::uuid[]) AND username IS NOT NULL`;
+    return new Set(rows.map((r) => r.id));
+  }
+
   async followersPage(userId: string, after: string | null, limit: number): Promise<string[]> {
     const rows = await this.prisma.follow.findMany({
       where: { followeeId: userId, active: true, ...(after ? { followerId: { gt: after } } : {}) },

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConflictError, ForbiddenError } from '@herald/platform';
+import { AppError, ConflictError, ForbiddenError } from '@herald/platform';
 import type { Channel, NotificationDraft, NotificationType, Priority } from '../domain/notification.js';
 import type { SendRecord } from '../domain/ports.js';
 import { render } from '../domain/render.js';
@@ -7,6 +7,16 @@ import type { AppDeps } from './deps.js';
 import { deliverChunk } from './deliver-chunk.js';
 
 export const SEND_SCOPE = 'notifications:send';
+/**
+ * A key limited with `noncritical` may not send `priority: critical` (it skips quiet hours and
+ * digests: a leaked marketing key must not page people at night). Without it, the send scope
+ * includes critical, as the public contract says.
+ */
+export const NONCRITICAL_SCOPE = 'notifications:noncritical';
+/** How long ids nobody registered are looked up again before they are refused: a user registered a moment ago may not be projected yet. */
+export const UNKNOWN_RECIPIENT_GRACE_MS = 2_000;
+/** `notifications:types=alert|reminder`: the only types this caller may send. */
+export const TYPES_SCOPE_PREFIX = 'notifications:types=';
 
 export interface SendRequest {
   recipients: string[];
@@ -33,8 +43,9 @@ export interface Sender {
  * the stored answer or the claimed receipts: the same ids, nothing sent twice. The same key with a
  * different request is a 409, not a silent replay.
  */
-export async function sendNotification(deps: AppDeps, sender: Sender, request: SendRequest): Promise<{ ids: string[] }> {
+export async function sendNotification(deps: AppDeps, sender: Sender, request: SendRequest, graceMs = UNKNOWN_RECIPIENT_GRACE_MS): Promise<{ ids: string[] }> {
   if (!sender.scopes.includes(SEND_SCOPE)) throw new ForbiddenError(`sending notifications needs a token with the ${SEND_SCOPE} scope`);
+  checkScopes(sender, request);
   const key = request.idempotencyKey;
   const hash = requestHash(request);
   if (key !== undefined) {
@@ -44,6 +55,9 @@ export async function sendNotification(deps: AppDeps, sender: Sender, request: S
 
   const eventId = key !== undefined ? eventIdFor(sender.userId, key) : deps.newId(deps.clock.now());
   const recipients = [...new Set(request.recipients.map((id) => id.toLowerCase()))];
+  // Ids nobody registered are refused rather than silently given an inbox no one will read.
+  const unknown = await unknownRecipients(deps, recipients, graceMs);
+  if (unknown.length > 0) throw new UnknownRecipientsError(unknown);
   let ids: string[] = [];
   let stored = true;
   await deliverChunk(deps, {
@@ -63,6 +77,45 @@ export async function sendNotification(deps: AppDeps, sender: Sender, request: S
   const winner = await deps.inbox.findSendRequest(sender.userId, key);
   if (!winner) throw new Error('send request vanished after a conflicting insert');
   return replay(winner, hash);
+}
+
+/**
+ * The ids no registered user has. The projection follows user-service by events, so an id missing
+ * now is looked up again for up to `graceMs` (a backend that registers someone and sends them a
+ * welcome at once must not be refused); only ids still missing then are unknown.
+ */
+async function unknownRecipients(deps: AppDeps, recipients: string[], graceMs: number): Promise<string[]> {
+  const deadline = Date.now() + graceMs;
+  let missing = recipients;
+  for (;;) {
+    const known = await deps.projections.knownUsers(missing);
+    missing = missing.filter((id) => !known.has(id));
+    if (missing.length === 0 || Date.now() >= deadline) return missing;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.max(0, deadline - Date.now()))));
+  }
+}
+
+/** A key (or token) may be limited to some types, and refused `critical` when it says so. */
+function checkScopes(sender: Sender, request: SendRequest): void {
+  if (request.priority === 'critical' && sender.scopes.includes(NONCRITICAL_SCOPE)) {
+    throw new AppError(403, 'scope_required', 'priority: this key may not send critical notifications (its scopes say noncritical)', { field: 'priority' });
+  }
+  const limited = sender.scopes.find((s) => s.startsWith(TYPES_SCOPE_PREFIX));
+  if (limited && !limited.slice(TYPES_SCOPE_PREFIX.length).split('|').includes(request.type)) {
+    throw new AppError(403, 'scope_required', `type: this key may send only ${limited.slice(TYPES_SCOPE_PREFIX.length).split('|').join(', ')}`, { field: 'type' });
+  }
+}
+
+/** 400 naming the ids (up to 100) that no registered user has. */
+export class UnknownRecipientsError extends AppError {
+  override name = 'UnknownRecipientsError';
+  constructor(readonly ids: string[]) {
+    const listed = `${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}`;
+    super(400, 'unknown_recipients', `recipients: ${ids.length === 1 ? 'this id is not a registered user' : 'these ids are not registered users'}: ${listed}`, {
+      field: 'recipients',
+      ids: ids.slice(0, 100),
+    });
+  }
 }
 
 function replay(record: SendRecord, hash: string): { ids: string[] } {

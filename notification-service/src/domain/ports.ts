@@ -156,6 +156,8 @@ export interface ProjectionStore {
   applyChanges(changes: readonly ProjectionChange[]): Promise<void>;
   /** The projected profile, with only the fields an event has set; null for an unknown id. */
   userProfile(userId: string): Promise<ProjectedUser | null>;
+  /** The subset of `userIds` that are registered users (user.registered seen). */
+  knownUsers(userIds: readonly string[]): Promise<Set<string>>;
   /** Follower ids of `userId` in ascending order, strictly after `after` (keyset paging). */
   followersPage(userId: string, after: string | null, limit: number): Promise<string[]>;
   /** The subset of `recipientIds` who muted or blocked `actorId`. */

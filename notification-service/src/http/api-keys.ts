@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { nameUuid, type AccessClaims } from '@herald/platform';
+import { NOTIFICATION_TYPES } from '../domain/notification.js';
 
 /**
  * API keys for backends that call the send API (docs/api.md: "a token with the notifications:send
@@ -22,7 +23,21 @@ export interface SendApiKey {
 
 /** Shortest key SEND_API_KEYS accepts (generated ones are 35 characters). */
 export const MIN_API_KEY_LENGTH = 16;
-const SCOPE_SPECS = ['send', 'admin', 'send+admin', 'admin+send', '*'];
+/** Scope words of a key: `send`, `admin`, `noncritical`, `types=alert|reminder`, joined by `+`; or `*` for all. */
+function scopeProblem(spec: string): string | undefined {
+  if (spec === '*') return undefined;
+  for (const word of spec.split('+')) {
+    if (word === 'send' || word === 'admin' || word === 'noncritical') continue;
+    if (word.startsWith('types=')) {
+      const types = word.slice('types='.length).split('|');
+      const bad = types.filter((t) => !(NOTIFICATION_TYPES as readonly string[]).includes(t));
+      if (types.length > 0 && bad.length === 0) continue;
+      return `types ${JSON.stringify(bad.join('|') || word)} are not notification types (${NOTIFICATION_TYPES.join(', ')})`;
+    }
+    return `scope ${JSON.stringify(word)} is not send, admin, noncritical, types=a|b or *`;
+  }
+  return undefined;
+}
 
 /**
  * Reads `name:key[:scopes]`, comma-separated, strictly: a typo here would silently lock a backend out
@@ -43,7 +58,8 @@ export function readSendApiKeys(raw: string): { keys: SendApiKey[]; problems: st
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(keyName)) problems.push(`${at}: name ${JSON.stringify(keyName)} is not letters, digits, ".", "_" or "-" (1-64)`);
     if (!/^[\x21-\x7e]*$/.test(key)) problems.push(`${at} (${keyName}): the key has spaces or non-ASCII characters`);
     else if (key.length < MIN_API_KEY_LENGTH) problems.push(`${at} (${keyName}): the key is shorter than ${MIN_API_KEY_LENGTH} characters`);
-    if (parts.length === 3 && !SCOPE_SPECS.includes(scopes)) problems.push(`${at} (${keyName}): scopes ${JSON.stringify(scopes)} are not send, admin, send+admin or *`);
+    const scopeIssue = parts.length === 3 ? scopeProblem(scopes) : undefined;
+    if (scopeIssue) problems.push(`${at} (${keyName}): ${scopeIssue}`);
     keys.push({ name: keyName, key, scopes });
   });
   return { keys, problems };
@@ -67,13 +83,17 @@ export function parseApiKeys(spec: string): ApiKeys | undefined {
 }
 
 /**
- * `name:key` grants the send API; `name:key:send+admin` (or `name:key:*`) names the scopes: `send`
- * (notifications:send) and `admin` (dead letters, replays, digests); status webhooks need `send`.
+ * `name:key` grants the send API; `name:key:<scopes>` names them, joined by `+`: `send`
+ * (notifications:send, critical included; status webhooks need it too), `admin` (dead letters,
+ * replays, digests), and the limits `noncritical` (may not send priority critical) and
+ * `types=alert|reminder` (only these types). `*` is send and admin with no limit.
  */
 function scopesOf(spec: string | undefined): string[] {
   if (!spec) return ['notifications:send'];
-  const names = spec === '*' ? ['send', 'admin'] : spec.split('+');
-  return names.map((n) => (n === 'send' ? 'notifications:send' : n === 'admin' ? 'admin' : `unknown:${n}`));
+  const words = spec === '*' ? ['send', 'admin'] : spec.split('+');
+  return words.map((w) =>
+    w === 'send' ? 'notifications:send' : w === 'admin' ? 'admin' : w === 'noncritical' ? 'notifications:noncritical' : w.startsWith('types=') ? `notifications:${w}` : `unknown:${w}`,
+  );
 }
 
 /** The sender id an API key's notifications are recorded under (a name-based UUID of the key's name). */

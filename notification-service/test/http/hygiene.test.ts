@@ -54,6 +54,11 @@ beforeAll(async () => {
     sendApiKeys: `backend:${API_KEY}`,
   });
   await service.start();
+  // The send API accepts registered users only.
+  await pool.query(
+    `INSERT INTO ${SCHEMA}.users (id, username, display_name, email, phone, locale, timezone, as_of) VALUES ($1, 'known', 'Known', 'known@example.com', NULL, 'en', 'UTC', now())`,
+    [UNKNOWN],
+  );
 });
 afterAll(async () => {
   await service?.close();

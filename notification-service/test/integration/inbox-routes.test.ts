@@ -142,6 +142,11 @@ describe('inbox routes', () => {
     const body = { recipients: [a, b], type: 'alert', title: 'Storage almost full', priority: 'critical', idempotencyKey: 'quota-42' };
     const denied = await as(sender).post('/api/v1/notifications', body);
     expect([denied.statusCode, denied.json().error.code]).toEqual([403, 'forbidden']);
+    const notCritical = await as(sender, ['notifications:send', 'notifications:noncritical']).post('/api/v1/notifications', body);
+    expect([notCritical.statusCode, notCritical.json().error.code]).toEqual([403, 'scope_required']);
+    const strangers = await as(sender, ['notifications:send']).post('/api/v1/notifications', body);
+    expect([strangers.statusCode, strangers.json().error.details]).toEqual([400, { field: 'recipients', ids: [a, b] }]);
+    await h.registerUsers(a, b);
     const sent = await as(sender, ['notifications:send']).post('/api/v1/notifications', body);
     expect(sent.statusCode).toBe(202);
     const { ids } = sent.json();

@@ -49,6 +49,8 @@ export interface Harness {
   live: FakeLiveHub;
   tokenFor(userId: string, scopes?: string[]): string;
   publish(...events: (DomainEvent | unknown)[]): Promise<void>;
+  /** Projects these ids as registered users (as user.registered would), so the send API accepts them. */
+  registerUsers(...userIds: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -107,6 +109,14 @@ export async function startHarness(name: string, opts: HarnessOptions = {}): Pro
     tokenFor: (userId, scopes = []) => signer.sign({ userId, username: `u_${userId.slice(-6)}`, scopes }),
     async publish(...events) {
       await bus.publish(events.map((e) => ({ routingKey: (e as DomainEvent).type ?? 'unknown', messageId: (e as DomainEvent).id, body: e })));
+    },
+    async registerUsers(...userIds) {
+      await pool.query(
+        `INSERT INTO ${SCHEMA}.users (id, username, display_name, email, phone, locale, timezone, as_of)
+         SELECT id, 'u_' || right(id::text, 6), 'User', 'u_' || right(id::text, 6) || '@example.com', NULL, 'en', 'UTC', now()
+         FROM unnest($1::uuid[]) AS id ON CONFLICT (id) DO NOTHING`,
+        [userIds],
+      );
     },
     async close() {
       for (const instance of instances) await instance.service.close();

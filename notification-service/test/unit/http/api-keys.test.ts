@@ -18,6 +18,8 @@ describe('send API keys', () => {
     const keys = parseApiKeys(`ops:${K1}:admin,all:${K2}:*`)!;
     expect(keys.verify(K1)?.scopes).toEqual(['admin']);
     expect(keys.verify(K2)?.scopes).toEqual(['notifications:send', 'admin']);
+    const limited = parseApiKeys(`billing:${K1}:send+noncritical+types=alert|reminder`)!;
+    expect(limited.verify(K1)?.scopes).toEqual(['notifications:send', 'notifications:noncritical', 'notifications:types=alert|reminder']);
   });
 
   it('is off when no key is configured, and an entry without a real key never makes an empty key valid', () => {
@@ -28,12 +30,13 @@ describe('send API keys', () => {
   });
 
   it('reads SEND_API_KEYS strictly, naming each bad entry without echoing its key', () => {
-    const { problems } = readSendApiKeys(`${K1},ops:tiny,ops2:${K2}:root,bad name:${K1}`);
+    const { problems } = readSendApiKeys(`${K1},ops:tiny,ops2:${K2}:root,bad name:${K1},t:${K2}:send+types=alert|party`);
     expect(problems).toEqual([
       'entry 1 is not name:key[:scopes]',
       'entry 2 (ops): the key is shorter than 16 characters',
-      'entry 3 (ops2): scopes "root" are not send, admin, send+admin or *',
+      'entry 3 (ops2): scope "root" is not send, admin, noncritical, types=a|b or *',
       'entry 4: name "bad name" is not letters, digits, ".", "_" or "-" (1-64)',
+      'entry 5 (t): types "party" are not notification types (follow, post, comment, like, mention, message, alert, reminder, system)',
     ]);
     expect(problems.join(' ')).not.toContain(K1);
     expect(readSendApiKeys(`billing:${K1}:send+admin`)).toEqual({ keys: [{ name: 'billing', key: K1, scopes: 'send+admin' }], problems: [] });
