@@ -33,6 +33,29 @@ export class MemoryPresence implements Presence {
     if (now >= this.nextSweep) this.sweep(now);
   }
 
+  private readonly counts = new Map<string, Map<string, { count: number; expiresAt: number }>>();
+
+  async setSessionCounts(instanceId: string, counts: ReadonlyMap<string, number>): Promise<void> {
+    const expiresAt = this.now() + this.ttlMs;
+    for (const [userId, count] of counts) {
+      let byInstance = this.counts.get(userId);
+      if (count <= 0) {
+        byInstance?.delete(instanceId);
+        if (byInstance?.size === 0) this.counts.delete(userId);
+        continue;
+      }
+      if (!byInstance) this.counts.set(userId, (byInstance = new Map()));
+      byInstance.set(instanceId, { count, expiresAt });
+    }
+  }
+
+  async sessionsElsewhere(userId: string, instanceId: string): Promise<number> {
+    const now = this.now();
+    let total = 0;
+    for (const [instance, entry] of this.counts.get(userId) ?? []) if (instance !== instanceId && entry.expiresAt > now) total += entry.count;
+    return total;
+  }
+
   async unregister(instanceId: string, userIds: readonly string[]): Promise<void> {
     for (const userId of userIds) {
       const instances = this.users.get(userId);

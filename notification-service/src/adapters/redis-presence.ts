@@ -38,6 +38,40 @@ export class RedisPresence implements Presence {
     return this.prefix + userId;
   }
 
+  /** `<prefix>sessions:<userId>`: field = instance id, value = `<count>|<expiry ms>`. */
+  countsKey(userId: string): string {
+    return `${this.prefix.slice(0, -'presence:'.length)}sessions:${userId}`;
+  }
+
+  async setSessionCounts(instanceId: string, counts: ReadonlyMap<string, number>): Promise<void> {
+    if (counts.size === 0) return;
+    const expiresAt = this.now() + this.ttlMs;
+    const pipeline = this.redis.pipeline();
+    for (const [userId, count] of counts) {
+      const key = this.countsKey(userId);
+      if (count <= 0) {
+        pipeline.hdel(key, instanceId);
+        continue;
+      }
+      pipeline.hset(key, instanceId, `${count}|${expiresAt}`);
+      pipeline.pexpire(key, this.ttlMs, 'NX');
+      pipeline.pexpire(key, this.ttlMs, 'GT');
+    }
+    await execOrThrow(pipeline);
+  }
+
+  async sessionsElsewhere(userId: string, instanceId: string): Promise<number> {
+    const fields = await this.redis.hgetall(this.countsKey(userId));
+    const now = this.now();
+    let total = 0;
+    for (const [instance, value] of Object.entries(fields)) {
+      if (instance === instanceId) continue;
+      const [count, expiresAt] = value.split('|').map(Number);
+      if (Number.isFinite(count) && Number.isFinite(expiresAt) && expiresAt! > now) total += count!;
+    }
+    return total;
+  }
+
   async register(instanceId: string, userIds: readonly string[]): Promise<void> {
     if (userIds.length === 0) return;
     const now = this.now();

@@ -175,6 +175,13 @@ export interface Presence {
   unregister(instanceId: string, userIds: readonly string[]): Promise<void>;
   /** Live instances per user; users with none are absent. */
   instancesFor(userIds: readonly string[]): Promise<Map<string, string[]>>;
+  /**
+   * Records how many sockets `instanceId` holds per user (0 forgets it); a count lasts as long as a
+   * registration unless set again, so a dead instance's counts expire with its presence.
+   */
+  setSessionCounts(instanceId: string, counts: ReadonlyMap<string, number>): Promise<void>;
+  /** Sockets the user holds on every other live instance (WS_MAX_SESSIONS_PER_USER is global). */
+  sessionsElsewhere(userId: string, instanceId: string): Promise<number>;
 }
 
 export type LiveFrame =

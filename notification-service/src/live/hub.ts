@@ -212,8 +212,10 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
 
   // --- sockets -------------------------------------------------------------------------------
 
-  sessionCount(userId: string): number {
-    return this.sessions.countFor(userId);
+  /** Sockets of the user here and on every other live instance (the cap is per user, not per instance). */
+  async sessionCount(userId: string): Promise<number> {
+    const here = this.sessions.countFor(userId);
+    return here + (await this.presence.countElsewhere(userId));
   }
 
   accept(socket: WebSocket, claims: AccessClaims): void {
@@ -224,6 +226,7 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
       return;
     }
     const first = this.sessions.add(session);
+    this.presence.recordCount(claims.userId, this.sessions.countFor(claims.userId));
     if (claims.expiresAt !== undefined) this.closeAtExpiry(session, claims.expiresAt);
     if (this.resync.inTrouble) session.markGap();
     session.opening = this.open(session, first).finally(() => (session.opening = undefined));
@@ -261,6 +264,7 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
     clearTimeout(session.expiry);
     session.expiry = undefined;
     const { last } = this.sessions.remove(session);
+    if (!this.closing) this.presence.recordCount(session.userId, this.sessions.countFor(session.userId));
     if (last && !this.closing) this.presence.release(session.userId);
   }
 
@@ -335,7 +339,7 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
   }
 
   private refreshPresence(spreadMs = this.options.presenceRefreshMs / 2): Promise<void> {
-    return this.presence.refresh(this.sessions.userIds(), spreadMs, (userId) => this.sessions.countFor(userId) > 0);
+    return this.presence.refresh(this.sessions.userIds(), spreadMs, (userId) => this.sessions.countFor(userId));
   }
 
   private heartbeat(): void {

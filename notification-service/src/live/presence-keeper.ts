@@ -42,6 +42,23 @@ export class PresenceKeeper {
     return registration;
   }
 
+  /** This instance's socket count of a user, for the global per-user cap (0 forgets it). Best effort. */
+  recordCount(userId: string, count: number): void {
+    within(this.presence.setSessionCounts(this.instanceId, new Map([[userId, count]])), 'session count').catch((err) =>
+      this.logger.warn({ err, userId }, 'session count not recorded; the next refresh records it'),
+    );
+  }
+
+  /** Sockets of the user on other instances; 0 when it cannot be read (the local cap still holds). */
+  async countElsewhere(userId: string): Promise<number> {
+    try {
+      return await within(this.presence.sessionsElsewhere(userId, this.instanceId), 'session count lookup');
+    } catch (err) {
+      this.logger.warn({ err, userId }, 'session counts unreadable: only this instance\'s sockets count');
+      return 0;
+    }
+  }
+
   release(userId: string): void {
     this.presence
       .unregister(this.instanceId, [userId])
@@ -49,7 +66,10 @@ export class PresenceKeeper {
   }
 
   async releaseAll(userIds: readonly string[]): Promise<void> {
-    await this.batches(userIds, (batch) => this.presence.unregister(this.instanceId, batch)).catch((err) =>
+    await this.batches(userIds, async (batch) => {
+      await this.presence.unregister(this.instanceId, batch);
+      await this.presence.setSessionCounts(this.instanceId, new Map(batch.map((u) => [u, 0])));
+    }).catch((err) =>
       this.logger.warn({ err }, 'presence unregister failed; entries will expire'),
     );
   }
@@ -57,18 +77,21 @@ export class PresenceKeeper {
   /**
    * Re-registers `userIds` BATCH at a time, spread evenly over `spreadMs` (the hub gives half its
    * refresh period), so refreshing 10,000 users is 40 small pipelines instead of one stall of every
-   * live delivery. A user whose last socket closed meanwhile (`stillHere` false) is skipped, so a
-   * refresh never re-registers someone release() just removed; none run once stop() was called.
+   * live delivery. Each user's socket count (`countOf`) is recorded again too. A user whose last
+   * socket closed meanwhile (count 0) is skipped, so a refresh never re-registers someone release()
+   * just removed; none run once stop() was called.
    */
-  async refresh(userIds: readonly string[], spreadMs = 0, stillHere: (userId: string) => boolean = () => true): Promise<void> {
+  async refresh(userIds: readonly string[], spreadMs = 0, countOf: (userId: string) => number = () => 1): Promise<void> {
     if (this.refreshing || this.stopped) return;
     this.refreshing = true;
     try {
       const pauseMs = userIds.length > BATCH ? spreadMs / Math.ceil(userIds.length / BATCH) : 0;
       for (let i = 0; i < userIds.length && !this.stopped; i += BATCH) {
         if (i > 0 && pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
-        const batch = userIds.slice(i, i + BATCH).filter(stillHere);
-        if (batch.length > 0 && !this.stopped) await this.presence.register(this.instanceId, batch);
+        const batch = userIds.slice(i, i + BATCH).filter((userId) => countOf(userId) > 0);
+        if (batch.length === 0 || this.stopped) continue;
+        await this.presence.register(this.instanceId, batch);
+        await this.presence.setSessionCounts(this.instanceId, new Map(batch.map((u) => [u, countOf(u)])));
       }
     } catch (err) {
       this.logger.warn({ err }, 'presence refresh failed; retrying at the next period');

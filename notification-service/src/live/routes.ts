@@ -11,7 +11,8 @@ import { chooseProtocol, tokenFromUpgrade } from './token.js';
 export interface WsRouteHost {
   readonly options: LiveOptions;
   readonly verifier: TokenVerifier;
-  sessionCount(userId: string): number;
+  /** Sockets of the user on every instance (this one's exact, others' as last recorded). */
+  sessionCount(userId: string): Promise<number>;
   accept(socket: WebSocket, claims: AccessClaims): void;
   closeSessions(): Promise<void>;
 }
@@ -71,7 +72,7 @@ export async function registerWsRoute(app: AnyFastify, host: WsRouteHost): Promi
       throw err;
     }
     const { userId } = claims;
-    if (host.sessionCount(userId) >= host.options.maxSessionsPerUser) {
+    if ((await host.sessionCount(userId)) >= host.options.maxSessionsPerUser) {
       // Stale sockets of a user who switched networks die at the next heartbeats; say when to retry.
       return reply
         .code(429)

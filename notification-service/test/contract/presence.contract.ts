@@ -37,6 +37,19 @@ export function presenceContract(name: string, make: MakePresence): void {
       expect(found.has(cy)).toBe(false);
     });
 
+    it('counts a user\'s sockets on the other instances, and forgets a count set to 0 or left to expire', async () => {
+      const { presence, clock } = await setup();
+      const [ana, bo] = [user(), user()];
+      await presence.setSessionCounts('i1', new Map([[ana, 3], [bo, 1]]));
+      await presence.setSessionCounts('i2', new Map([[ana, 2]]));
+      expect(await presence.sessionsElsewhere(ana, 'i1')).toBe(2);
+      expect(await presence.sessionsElsewhere(ana, 'i3')).toBe(5);
+      await presence.setSessionCounts('i2', new Map([[ana, 0]]));
+      expect(await presence.sessionsElsewhere(ana, 'i1')).toBe(0);
+      clock.advance(TTL + 1);
+      expect(await presence.sessionsElsewhere(bo, 'i2')).toBe(0);
+    });
+
     it('answers an empty question with an empty map, and tolerates a user asked twice', async () => {
       const { presence } = await setup();
       const ana = user();

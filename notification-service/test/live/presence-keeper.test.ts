@@ -33,7 +33,7 @@ describe('PresenceKeeper.refresh', () => {
     const presence = new RecordingPresence();
     const keeper = new PresenceKeeper(presence, 'a', logger);
     const [stays, left] = [newUserId(), newUserId()];
-    await keeper.refresh([stays, left], 0, (userId) => userId === stays);
+    await keeper.refresh([stays, left], 0, (userId) => (userId === stays ? 1 : 0));
     expect([...(await presence.instancesFor([stays, left])).keys()]).toEqual([stays]);
 
     const many = Array.from({ length: 500 }, newUserId);

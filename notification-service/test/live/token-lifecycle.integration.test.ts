@@ -36,6 +36,19 @@ async function instance(instanceId: string): Promise<LiveServer> {
   });
 }
 
+async function cappedInstance(instanceId: string): Promise<LiveServer> {
+  const redis = new Redis(redisUrl);
+  connections.push(redis);
+  return startLiveServer({
+    verifier,
+    instanceId,
+    inbox,
+    presence: new RedisPresence({ redis, prefix }),
+    transport: new RedisLiveTransport({ redis, prefix, logger: createLogger('test', 'silent') }),
+    options: { maxSessionsPerUser: 2 },
+  });
+}
+
 async function connect(server: LiveServer, userId: string, sessionId?: string, ttlSeconds = 600): Promise<TestClient> {
   const token = signer(ttlSeconds).sign({ userId, username: 'ana', scopes: [], ...(sessionId ? { sessionId } : {}) });
   const client = await TestClient.connect(server.url, { token });
@@ -100,6 +113,26 @@ describe('a socket closes with 4401 when its token stops being good', () => {
     await sleep(200);
     expect(keptSocket.closeEvent).toBeUndefined();
     expect(someoneElse.closeEvent).toBeUndefined();
+  });
+
+  it('holds the per-user session cap across instances (WS_MAX_SESSIONS_PER_USER is global)', async () => {
+    const capped = await Promise.all([cappedInstance(`c1-${randomUUID()}`), cappedInstance(`c2-${randomUUID()}`)]);
+    try {
+      const userId = newUserId();
+      await connect(capped[0]!, userId);
+      await connect(capped[1]!, userId);
+      const token = signer(600).sign({ userId, username: 'ana', scopes: [] });
+      const refused = await TestClient.refused(`${capped[0]!.url}?token=${token}`);
+      expect(refused.status).toBe(429);
+      expect(refused.body).toMatchObject({ error: { code: 'too_many_sessions' } });
+      // Closing one frees a place, on either instance.
+      await clients.pop()!.close();
+      await new Promise((r) => setTimeout(r, 200));
+      await connect(capped[0]!, userId);
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.close()));
+      await Promise.all(capped.map((c) => c.close()));
+    }
   });
 
   it('counts what it closed, by reason', async () => {
