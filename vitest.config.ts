@@ -21,7 +21,7 @@ export default defineConfig({
     ].map((dir) => ({
       ...shared,
       ssr: { resolve: { conditions: ['development'], externalConditions: ['development'] } },
-      test: { name: dir.split('/').pop(), root: dir, include: dir === 'test' ? ['e2e/**/*.test.ts', 'browser/**/*.test.ts', 'deploy/**/*.test.ts'] : ['test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
+      test: { name: dir.split('/').pop(), root: dir, include: dir === 'test' ? ['e2e/**/*.test.ts', 'browser/**/*.test.ts', 'deploy/**/*.test.ts', 'fuzz/**/*.test.ts'] : ['test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
     })),
   },
 });

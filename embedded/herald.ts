@@ -14,9 +14,9 @@ import {
   startEmbeddedPostgres,
   type Logger,
 } from '@herald/platform';
-import { createUserService } from '@herald/user-service';
+import { createUserService, userRetentionEnvSpec } from '@herald/user-service';
 import { createPostService } from '@herald/post-service';
-import { channelEnvSpec, createNotificationService } from '@herald/notification-service';
+import { channelEnvSpec, createNotificationService, retentionEnvSpec, retentionSettings } from '@herald/notification-service';
 import { createGateway, readGatewayConfig } from '@herald/gateway';
 import { MIN_API_KEY_LENGTH, embeddedConfigSpec, maskKey } from './config.js';
 import { secureDataDir } from './data-dir.js';
@@ -30,8 +30,9 @@ export interface HeraldOptions {
   host?: string;
   logger?: Logger;
   /**
-   * Settings as environment variables: ACCESS_TOKEN_TTL_SECONDS, SEND_API_KEYS, HOST, and the
-   * channel and gateway ones (rate limits, CORS). A bad value throws a ConfigError naming it.
+   * Settings as environment variables: ACCESS_TOKEN_TTL_SECONDS, SEND_API_KEYS, HOST, the
+   * retention ones (RETENTION_*), and the channel and gateway ones (rate limits, CORS). A bad value
+   * throws a ConfigError naming it.
    */
   env?: Record<string, string | undefined>;
 }
@@ -69,6 +70,9 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       accessTokenTtlSeconds: embeddedConfigSpec.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: embeddedConfigSpec.refreshTokenTtlSeconds,
       sendApiKeys: embeddedConfigSpec.sendApiKeys,
+      // user-service's and notification-service's own readers (the interval and batch size are shared).
+      ...userRetentionEnvSpec,
+      ...retentionEnvSpec,
     },
     opts.env ?? {},
   );
@@ -99,6 +103,12 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       schema: 'users',
       signer: new TokenSigner(keys.privateKey, settings.accessTokenTtlSeconds),
       refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
+      retention: {
+        intervalMs: settings.retentionIntervalMs,
+        batchSize: settings.retentionBatchSize,
+        sessionsDays: settings.retentionSessionsDays,
+        loginFailuresHours: settings.retentionLoginFailuresHours,
+      },
     });
     const post = await createPostService({ ...common, logger: logger.child({ name: 'post-service' }), registry: createMetricsRegistry('post-service'), schema: 'posts' });
     const notification = await createNotificationService({
@@ -114,6 +124,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
         trackingSecret: opts.env?.TRACKING_SECRET || loadOrCreateSecret(path.join(dataDir, 'keys', 'tracking-secret'), logger).secret,
         captureUnconfigured: true,
       },
+      retention: retentionSettings(settings),
     });
     const internalUrl = async (svc: { app: { server: { address(): unknown } }; start(o: { port: number; host: string }): Promise<unknown>; close(): Promise<unknown> }) => {
       await svc.start({ port: 0, host: '127.0.0.1' });

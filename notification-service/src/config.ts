@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { env, loadConfig, type ConfigOf } from '@herald/platform';
 import { liveEnvSpec } from './live/options.js';
 import { channelEnvSpec } from './channels/config.js';
+import { retentionEnvSpec } from './retention.js';
 import { readSendApiKeys } from './http/api-keys.js';
 
 type Source = Record<string, string | undefined>;
@@ -47,6 +48,7 @@ export const notificationServiceConfigSpec = {
   instanceId: matching('INSTANCE_ID', randomUUID(), /^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-" (1-64)'),
   ...liveEnvSpec,
   ...channelEnvSpec,
+  ...retentionEnvSpec,
 };
 
 export type NotificationServiceConfig = ConfigOf<typeof notificationServiceConfigSpec>;

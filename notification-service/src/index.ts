@@ -4,4 +4,5 @@ export { EVENTS_QUEUE, FANOUT_QUEUE, FANOUT_ROUTING_KEY, queueNames } from './ad
 export { MemoryPresence } from './adapters/memory-presence.js';
 export { MemoryLiveTransport } from './adapters/memory-live-transport.js';
 export { channelEnvSpec } from './channels/config.js';
+export { retentionEnvSpec, retentionSettings, RETENTION_DEFAULTS, type RetentionSettings } from './retention.js';
 export { readSendApiKeys, MIN_API_KEY_LENGTH, type SendApiKey } from './http/api-keys.js';

@@ -3,6 +3,7 @@ import { AmqpEventBus, closeOnSignals, createLogger, createMetricsRegistry, crea
 import { RedisLiveTransport } from './adapters/redis-live-transport.js';
 import { RedisPresence } from './adapters/redis-presence.js';
 import { readNotificationServiceConfig } from './config.js';
+import { retentionSettings } from './retention.js';
 import { liveOptionsFromConfig } from './live/index.js';
 import { createNotificationService, SERVICE_NAME } from './service.js';
 
@@ -36,6 +37,7 @@ const service = await createNotificationService({
   liveOptions: liveOptionsFromConfig(config),
   redis,
   channels: { ...config, captureUnconfigured: false },
+  retention: retentionSettings(config),
 });
 closeOnSignals(logger, [() => pool.end(), () => redis.quit(), () => bus.close(), () => workBus.close(), () => service.close()]);
 await service.start({ port: config.port, host: config.host });

@@ -6,12 +6,14 @@ import type { Redis } from 'ioredis';
 import {
   applyMigrations,
   createHttpApp,
+  createRetentionRunner,
   OutboxRelay,
   uuidv7,
   type ConfigOf,
   type EventBus,
   type HttpApp,
   type Logger,
+  type RetentionRunner,
   type Subscription,
   type TokenVerifier,
 } from '@herald/platform';
@@ -24,6 +26,9 @@ import { createPrismaClient } from './adapters/prisma-client.js';
 import { PrismaInboxStore } from './adapters/prisma-inbox-store.js';
 import { PrismaPreferenceStore } from './adapters/prisma-preference-store.js';
 import { PrismaProjectionStore } from './adapters/prisma-projection-store.js';
+import { PrismaUserErasure } from './adapters/prisma-user-erasure.js';
+import { notificationRetentionTasks } from './adapters/prisma-retention.js';
+import { RETENTION_DEFAULTS, type RetentionSettings } from './retention.js';
 import { promPipelineMetrics } from './adapters/prom-metrics.js';
 import { parseApiKeys } from './http/api-keys.js';
 import { registerRoutes } from './http/routes.js';
@@ -78,6 +83,8 @@ export interface NotificationServiceDeps {
   channels?: Partial<ChannelSettings>;
   /** Status webhooks' sender (docs/channels.md "Status webhooks"); defaults as documented. */
   webhooks?: Partial<WebhookSettings>;
+  /** The retention job (RETENTION_*, docs/operations.md "Retention"); defaults as documented. */
+  retention?: Partial<RetentionSettings>;
 }
 
 /** The status webhook sender's schedule (not in the environment: the defaults suit every deployment so far). */
@@ -121,6 +128,8 @@ export interface NotificationService {
   channels: { store: PrismaChannelStore; runtime: ChannelRuntime; registry: ChannelRegistry };
   /** Status webhooks: their store and sender (tests run rounds through it). */
   webhooks: { store: PrismaWebhookStore; sender: WebhookSender };
+  /** The retention job: scheduled by start() every RETENTION_INTERVAL_MS; tests call runOnce(). */
+  retention: RetentionRunner;
   /** Migrates, starts the outbox relay, the live hub and the consumers, then listens (when a port is given). */
   start(opts?: { port: number; host: string }): Promise<void>;
   /** Stops consuming, closes sockets and the app; the pool, buses and Redis belong to the caller. */
@@ -155,6 +164,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     inbox,
     preferences: new PrismaPreferenceStore(prisma, schema),
     projections: new PrismaProjectionStore(prisma, schema),
+    erasure: new PrismaUserErasure(prisma, schema),
     live,
     work: busWorkQueue(workBus),
     metrics: promPipelineMetrics(registry),
@@ -208,6 +218,16 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     registry,
   });
 
+  const retention: RetentionSettings = { ...RETENTION_DEFAULTS, ...withoutUndefined(deps.retention ?? {}) };
+  const retentionRunner = createRetentionRunner({
+    tasks: notificationRetentionTasks(prisma, schema, retention),
+    intervalMs: retention.intervalMs,
+    batchSize: retention.batchSize,
+    logger: logger.child({ component: 'retention' }),
+    registry,
+    clock,
+  });
+
   const readiness: Record<string, () => Promise<unknown>> = { postgres: () => pool.query('SELECT 1'), bus: () => bus.check() };
   if (workBus !== bus) readiness.workBus = () => workBus.check();
   if (deps.redis) readiness.redis = () => deps.redis!.ping();
@@ -239,6 +259,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     live,
     channels: { store: channelStore, runtime, registry: channelRegistry },
     webhooks: { store: webhookStore, sender: webhookSender },
+    retention: retentionRunner,
     async start(opts) {
       await applyMigrations({ pool, schema, migrationsDir: MIGRATIONS_DIR, logger });
       await relay.start();
@@ -246,10 +267,12 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
       subscriptions = await startConsumers({ bus, workBus, deps: appDeps, queues: queueNames(deps.queuePrefix), logger });
       await runtime.start();
       webhookSender.start();
+      retentionRunner.start();
       if (opts) await app.listen({ port: opts.port, host: opts.host });
       else await app.ready();
     },
     async close() {
+      await retentionRunner.stop();
       await runtime.stop();
       await webhookSender.stop();
       await Promise.all(subscriptions.map((s) => s.cancel()));

@@ -23,6 +23,18 @@ const pem = (name: string, required: boolean): Read<string | undefined> => (sour
 };
 
 /**
+ * The retention job (README.md "Configuration", docs/operations.md "Retention"), read by the
+ * standalone service and the embedded mode alike.
+ */
+export const userRetentionEnvSpec = {
+  /** How often the retention job runs; 0 switches it off. */
+  retentionIntervalMs: env.int('RETENTION_INTERVAL_MS', 3_600_000, 0, 7 * 24 * 3_600_000),
+  retentionBatchSize: env.int('RETENTION_BATCH_SIZE', 1000, 1, 100_000),
+  retentionSessionsDays: env.int('RETENTION_SESSIONS_DAYS', 30, 1, 3650),
+  retentionLoginFailuresHours: env.int('RETENTION_LOGIN_FAILURES_HOURS', 24, 1, 24 * 365),
+};
+
+/**
  * The standalone runtime (main.ts) needs the database, the broker and the key pair; the embedded
  * runtime builds those itself and reads only the rest, so they are optional unless `standalone`.
  */
@@ -43,6 +55,7 @@ export function loadUserServiceConfig(source: Env = process.env, { standalone = 
       jwtPublicKey: pem('JWT_PUBLIC_KEY', standalone),
       accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', 900, 60, 24 * 3600),
       refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 300, 365 * 24 * 3600),
+      ...userRetentionEnvSpec,
     },
     source,
   );

@@ -6,10 +6,12 @@ import {
   OutboxRelay,
   applyMigrations,
   createHttpApp,
+  createRetentionRunner,
   uuidv7,
   type EventBus,
   type HttpApp,
   type Logger,
+  type RetentionRunner,
   type Subscription,
   type TokenSigner,
   type TokenVerifier,
@@ -22,6 +24,7 @@ import { PrismaFollowRepository } from './adapters/prisma-follow-repository.js';
 import { PrismaSessionRepository } from './adapters/prisma-session-repository.js';
 import { PrismaLoginFailures } from './adapters/prisma-login-failures.js';
 import { PrismaUserRepository } from './adapters/prisma-user-repository.js';
+import { userRetentionTasks, type UserRetentionSettings } from './adapters/prisma-retention.js';
 import { ScryptPasswordHasher } from './adapters/scrypt-password-hasher.js';
 import { tokenIssuer } from './adapters/token-issuer.js';
 import { authRoutes } from './http/auth-routes.js';
@@ -47,11 +50,24 @@ export interface UserServiceDeps {
   /** Tests pass cheaper scrypt parameters; production uses the default. */
   hasher?: PasswordHasher;
   clock?: Clock;
+  /** The retention job (RETENTION_*); defaults as documented. */
+  retention?: Partial<RetentionSettings>;
 }
+
+/** What the retention job deletes, when, and how often it runs (README.md "Configuration"). */
+export interface RetentionSettings extends UserRetentionSettings {
+  /** 0: the job never runs by itself (runOnce still works). */
+  intervalMs: number;
+  batchSize: number;
+}
+
+export const RETENTION_DEFAULTS: RetentionSettings = { intervalMs: 3_600_000, batchSize: 1000, sessionsDays: 30, loginFailuresHours: 24 };
 
 export interface UserService {
   app: HttpApp;
   relay: OutboxRelay;
+  /** The retention job: scheduled by start(); tests call runOnce(). */
+  retention: RetentionRunner;
   /** Applies migrations, starts the outbox relay and the bounce consumer, then listens when a port is given. */
   start(opts?: { port?: number; host?: string }): Promise<void>;
   /** Stops consuming, taking requests and publishing; the pool and the bus belong to the caller. */
@@ -87,6 +103,16 @@ export async function createUserService(deps: UserServiceDeps): Promise<UserServ
     newId: uuidv7,
   };
 
+  const retentionSettings: RetentionSettings = { ...RETENTION_DEFAULTS, ...Object.fromEntries(Object.entries(deps.retention ?? {}).filter(([, v]) => v !== undefined)) };
+  const retention = createRetentionRunner({
+    tasks: userRetentionTasks(prisma, schema, retentionSettings),
+    intervalMs: retentionSettings.intervalMs,
+    batchSize: retentionSettings.batchSize,
+    logger: logger.child({ component: 'retention' }),
+    registry: deps.registry,
+    clock: useCases.clock,
+  });
+
   const app = await createHttpApp({
     service: 'user-service',
     logger,
@@ -102,14 +128,17 @@ export async function createUserService(deps: UserServiceDeps): Promise<UserServ
   return {
     app,
     relay,
+    retention,
     async start(opts = {}) {
       await applyMigrations({ pool, schema, migrationsDir: MIGRATIONS_DIR, logger });
       await relay.start();
       subscription = await subscribeAddressBounces({ bus, users: useCases.users, logger, queue: deps.bouncesQueue ?? ADDRESS_BOUNCES_QUEUE });
+      retention.start();
       await app.ready();
       if (opts.port !== undefined) await app.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
     },
     async close() {
+      await retention.stop();
       await subscription?.cancel();
       await app.close();
       await relay.stop();

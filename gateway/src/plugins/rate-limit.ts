@@ -48,7 +48,8 @@ export const rateLimitPlugin = fp<RateLimitOptions>(
       skipOnError: true,
       ...(opts.redis ? { store: redisRateLimitStore(opts.redis, opts.prefix, app.log) } : {}),
     });
-    const ipKey = (req: FastifyRequest) => rateLimit.normalizeIP(req.ip);
+    // A socket torn down mid-request (junk behind a request) has no address any more.
+    const ipKey = (req: FastifyRequest) => (req.ip ? rateLimit.normalizeIP(req.ip) : 'unknown');
     const enforce = (scope: LimitScope, max: number, key: (req: FastifyRequest) => string): Limit => {
       const check = app.createRateLimit({ max, timeWindow: WINDOW_MS, keyGenerator: (req) => `${scope}:${key(req)}` });
       return async (req, reply) => {

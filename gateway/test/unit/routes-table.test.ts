@@ -10,6 +10,7 @@ describe('routing table', () => {
     ['GET', '/api/v1/users', 'user-service'],
     ['GET', '/api/v1/users/me', 'user-service'],
     ['PATCH', '/api/v1/users/me', 'user-service'],
+    ['DELETE', '/api/v1/users/me', 'user-service'],
     ['GET', '/api/v1/users/0190c2a4-7b1e-7000-8000-000000000001', 'user-service'],
     ['POST', '/api/v1/users/abc/follow', 'user-service'],
     ['GET', '/api/v1/users/abc/followers', 'user-service'],

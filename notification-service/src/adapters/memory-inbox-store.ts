@@ -148,6 +148,31 @@ export class MemoryInboxStore implements InboxStore {
     });
   }
 
+  /** user.deleted (not an InboxStore method: MemoryUserErasure calls it): the person's items, their deliveries, receipts and send records. */
+  eraseRecipient(userId: string): Promise<Record<string, number>> {
+    return this.serialised(async () => {
+      const user = userId.toLowerCase();
+      const counts = { notifications: 0, receipts: 0, sendRequests: 0 };
+      for (const [id, item] of this.state.items) {
+        if (item.recipientId !== user) continue;
+        this.state.items.delete(id);
+        for (const key of [...this.state.deliveries.keys()]) if (key.startsWith(`${id}|`)) this.state.deliveries.delete(key);
+        counts.notifications++;
+      }
+      for (const key of [...this.state.receipts]) {
+        if (!key.endsWith(`|${user}`)) continue;
+        this.state.receipts.delete(key);
+        counts.receipts++;
+      }
+      for (const [key, record] of this.state.sends) {
+        if (record.senderId.toLowerCase() !== user) continue;
+        this.state.sends.delete(key);
+        counts.sendRequests++;
+      }
+      return counts;
+    });
+  }
+
   async findSendRequest(senderId: string, idempotencyKey: string): Promise<SendRecord | null> {
     const record = this.state.sends.get(`${senderId}|${idempotencyKey}`);
     return record ? copy(record) : null;

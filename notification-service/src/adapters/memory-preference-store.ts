@@ -22,6 +22,11 @@ export class MemoryPreferenceStore implements PreferenceStore {
     this.stored.set(userId.toLowerCase(), structuredClone(preferences));
   }
 
+  /** user.deleted (MemoryUserErasure): true when something was stored. */
+  forget(userId: string): boolean {
+    return this.stored.delete(userId.toLowerCase());
+  }
+
   private read(userId: string): Preferences {
     const defaults = defaultPreferencesFor(this.zoneOf(userId) ?? null);
     const stored = this.stored.get(userId);

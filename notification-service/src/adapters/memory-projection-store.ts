@@ -14,6 +14,32 @@ export class MemoryProjectionStore implements ProjectionStore {
   private readonly users = new Map<string, UserEntry>();
   private readonly follows = new Map<string, { followeeId: string; followerId: string; active: boolean; asOf: number }>();
   private readonly muted = new Map<string, { userId: string; mutedUserId: string; kind: MuteKind; createdAt: string }>();
+  /** Tombstones (user.deleted): id → deletedAt (ms). Final: no event writes to these ids again. */
+  private readonly deleted = new Map<string, number>();
+
+  isDeleted(id: string): boolean {
+    return this.deleted.has(id.toLowerCase());
+  }
+
+  /** user.deleted (MemoryUserErasure): the tombstone, then follows and mutes in both directions. */
+  eraseUser(userId: string, deletedAt: Date): Record<string, number> {
+    const id = userId.toLowerCase();
+    if (!this.deleted.has(id)) this.deleted.set(id, deletedAt.getTime());
+    this.users.set(id, { fields: {}, asOf: {} });
+    let follows = 0;
+    for (const [key, f] of this.follows) {
+      if (f.followeeId !== id && f.followerId !== id) continue;
+      this.follows.delete(key);
+      follows++;
+    }
+    let mutes = 0;
+    for (const [key, m] of this.muted) {
+      if (m.userId !== id && m.mutedUserId !== id) continue;
+      this.muted.delete(key);
+      mutes++;
+    }
+    return { follows, mutes };
+  }
 
   user(id: string): ProjectedUser | undefined {
     const key = id.toLowerCase();
@@ -43,6 +69,7 @@ export class MemoryProjectionStore implements ProjectionStore {
       }
       const followeeId = change.followeeId.toLowerCase();
       const followerId = change.followerId.toLowerCase();
+      if (this.deleted.has(followeeId) || this.deleted.has(followerId)) continue;
       const key = `${followeeId}|${followerId}`;
       const current = this.follows.get(key);
       if (!current || current.asOf < asOf) this.follows.set(key, { followeeId, followerId, active: change.kind === 'follow.added', asOf });
@@ -52,6 +79,7 @@ export class MemoryProjectionStore implements ProjectionStore {
   /** Sets each given field whose stored value is older than `asOf` (or was never set). */
   private applyProfile(userId: string, fields: UserProfileChanges, asOf: number): void {
     const id = userId.toLowerCase();
+    if (this.deleted.has(id)) return;
     const entry = this.users.get(id) ?? { fields: {}, asOf: {} };
     for (const field of PROFILE_FIELDS) {
       const value = fields[field];
@@ -76,6 +104,13 @@ export class MemoryProjectionStore implements ProjectionStore {
   async mutedBy(recipientIds: readonly string[], actorId: string): Promise<Set<string>> {
     const actor = actorId.toLowerCase();
     return new Set(recipientIds.map((id) => id.toLowerCase()).filter((id) => this.muted.has(`${id}|${actor}`)));
+  }
+
+  async unreachable(recipientIds: readonly string[], actorId?: string): Promise<Set<string>> {
+    const ids = recipientIds.map((id) => id.toLowerCase());
+    if (actorId && this.deleted.has(actorId.toLowerCase())) return new Set(ids);
+    const muted = actorId ? await this.mutedBy(ids, actorId) : new Set<string>();
+    return new Set(ids.filter((id) => muted.has(id) || this.deleted.has(id)));
   }
 
   async mute(userId: string, mutedUserId: string, kind: MuteKind, at: Date): Promise<void> {

@@ -51,9 +51,12 @@ export class PrismaProjectionStore implements ProjectionStore {
     }
     if (change.kind === 'user.updated') return this.applyProfile(db, change.userId, change.changes, change.asOf);
     const active = change.kind === 'follow.added';
+    // An edge with a deleted account is never projected (its erasure removed the ones it had).
     await db.$executeRaw`
       INSERT INTO ${this.t.follows} AS cur (followee_id, follower_id, active, as_of)
-      VALUES (${change.followeeId}::uuid, ${change.followerId}::uuid, ${active}, ${change.asOf}::timestamptz)
+      SELECT ${change.followeeId}::uuid, ${change.followerId}::uuid, ${active}, ${change.asOf}::timestamptz
+      WHERE NOT EXISTS (
+        SELECT 1 FROM ${this.t.users} WHERE id IN (${change.followeeId}::uuid, ${change.followerId}::uuid) AND deleted_at IS NOT NULL)
       ON CONFLICT (followee_id, follower_id) DO UPDATE SET active = EXCLUDED.active, as_of = EXCLUDED.as_of
       WHERE cur.as_of < EXCLUDED.as_of`;
   }
@@ -61,7 +64,8 @@ export class PrismaProjectionStore implements ProjectionStore {
   /**
    * One statement: inserts the user with the fields this event carries (a user.updated that overtook
    * the user.registered makes a partial row), or sets each carried field whose stored value an older
-   * event set. A row where nothing is newer is not written at all.
+   * event set. A row where nothing is newer is not written at all, and neither is a tombstone
+   * (user.deleted is final, whatever the occurredAt of what arrives after it).
    */
   private async applyProfile(db: Db, userId: string, fields: UserProfileChanges, asOf: string): Promise<void> {
     const value = (f: ProfileField) => (fields[f] === undefined ? null : pgText(fields[f]));
@@ -76,7 +80,7 @@ export class PrismaProjectionStore implements ProjectionStore {
       INSERT INTO ${this.t.users} AS cur (id, ${Prisma.join(columns)}, as_of)
       VALUES (${userId}::uuid, ${Prisma.join(values)}, ${asOf}::timestamptz)
       ON CONFLICT (id) DO UPDATE SET ${Prisma.join(sets)}, as_of = GREATEST(cur.as_of, EXCLUDED.as_of)
-      WHERE ${Prisma.join(PROFILE_FIELDS.map(newer), ' OR ')}`;
+      WHERE cur.deleted_at IS NULL AND (${Prisma.join(PROFILE_FIELDS.map(newer), ' OR ')})`;
   }
 
   async userProfile(userId: string): Promise<ProjectedUser | null> {
@@ -113,6 +117,23 @@ export class PrismaProjectionStore implements ProjectionStore {
     const rows = await this.prisma.$queryRaw<{ user_id: string }[]>`
       SELECT user_id FROM ${this.t.mutes} WHERE muted_user_id = ${actorId}::uuid AND user_id = ANY(${uuidArray(recipientIds)})`;
     return new Set(rows.map((r) => r.user_id));
+  }
+
+  /** The tombstone arms use users_deleted_idx, which holds deleted accounts only. */
+  async unreachable(recipientIds: readonly string[], actorId?: string): Promise<Set<string>> {
+    if (recipientIds.length === 0) return new Set();
+    const ids = uuidArray(recipientIds);
+    const byActor = actorId
+      ? Prisma.sql`
+        SELECT user_id AS id FROM ${this.t.mutes} WHERE muted_user_id = ${actorId}::uuid AND user_id = ANY(${ids})
+        UNION
+        SELECT r FROM unnest(${ids}) AS r WHERE EXISTS (SELECT 1 FROM ${this.t.users} WHERE id = ${actorId}::uuid AND deleted_at IS NOT NULL)
+        UNION`
+      : Prisma.empty;
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      ${byActor}
+      SELECT id FROM ${this.t.users} WHERE deleted_at IS NOT NULL AND id = ANY(${ids})`;
+    return new Set(rows.map((r) => r.id));
   }
 
   async mute(userId: string, mutedUserId: string, kind: MuteKind, at: Date): Promise<void> {

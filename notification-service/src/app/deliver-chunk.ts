@@ -35,7 +35,8 @@ export interface ChunkResult {
 
 /**
  * Delivers one draft to one chunk of recipients (docs/architecture.md invariants 2 and 4):
- * 1. one query for everyone's preferences, one for who muted or blocked the actor; decide per person;
+ * 1. one query for everyone's preferences, one for who muted or blocked the actor (or is a deleted
+ *    account, or everyone when the actor's account was deleted); decide per person;
  * 2. one transaction: claim the (event, recipient) receipts, lock the open groups of the newly
  *    claimed, insert new items or group successors (superseding the old), insert delivery rows;
  * 3. after commit: push notification and unread_count frames live; fallback deliveries of people
@@ -105,10 +106,8 @@ function seenLive(fallback: FallbackPlan, notification: Notification, createdAt:
 
 async function decideAll(deps: AppDeps, input: ChunkInput, recipients: string[], now: Date): Promise<Map<string, Decisions>> {
   const actorId = input.draft.actor?.id;
-  const [preferences, muted] = await Promise.all([
-    deps.preferences.getMany(recipients),
-    actorId ? deps.projections.mutedBy(recipients, actorId) : Promise.resolve(new Set<string>()),
-  ]);
+  // Muted or blocked the actor, or a deleted account on either side (docs/security.md "Data lifecycle").
+  const [preferences, muted] = await Promise.all([deps.preferences.getMany(recipients), deps.projections.unreachable(recipients, actorId)]);
   const only = input.channels ? new Set(input.channels) : undefined;
   const plans = new Map<string, Decisions>();
   for (const recipientId of recipients) {

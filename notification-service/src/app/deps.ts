@@ -1,5 +1,5 @@
 import type { Logger } from '@herald/platform';
-import type { Clock, InboxStore, LiveDelivery, PreferenceStore, ProjectionStore } from '../domain/ports.js';
+import type { Clock, InboxStore, LiveDelivery, PreferenceStore, ProjectionStore, UserErasure } from '../domain/ports.js';
 import type { WorkQueue } from './work-message.js';
 
 /** Counters of the event pipeline (prom-client in src/adapters/prom-metrics.ts; plain counts in tests). */
@@ -37,6 +37,8 @@ export interface AppDeps {
   inbox: InboxStore;
   preferences: PreferenceStore;
   projections: ProjectionStore;
+  /** user.deleted: erases what is held about the person. */
+  erasure: UserErasure;
   live: LiveDelivery;
   work: WorkQueue;
   metrics: PipelineMetrics;

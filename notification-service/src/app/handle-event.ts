@@ -10,7 +10,7 @@ import { InvalidWorkChunkError, parseWorkChunk } from './work-message.js';
  * One message from the events queue. A malformed event can never succeed: it is counted and thrown
  * as a PermanentError, which the bus dead-letters at once. An event of a type we do not know (a
  * newer producer) is counted and acked. Otherwise: projections first (a follow must be known
- * before the followee is told), then every target. Returning acks the message, so it returns only
+ * before the followee is told), then erasures (user.deleted), then revocations, then every target. Returning acks the message, so it returns only
  * once every effect is committed or every work chunk confirmed.
  */
 export async function handleEvent(deps: AppDeps, body: unknown): Promise<void> {
@@ -33,6 +33,10 @@ export async function handleEvent(deps: AppDeps, body: unknown): Promise<void> {
   deps.metrics.stage('event_lag', secondsSince(event.occurredAt));
   const plan = planEvent(event);
   if (plan.projections.length > 0) await deps.projections.applyChanges(plan.projections);
+  for (const { userId, deletedAt } of plan.erasures ?? []) {
+    const erased = await deps.erasure.eraseUser(userId, new Date(deletedAt));
+    deps.logger.info({ userId, erased }, 'deleted account erased');
+  }
   for (const revocation of plan.revocations ?? []) await deps.live.revoke(revocation);
   for (const [index, target] of plan.targets.entries()) {
     if (target.audience.kind === 'users') {

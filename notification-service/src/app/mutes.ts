@@ -1,11 +1,13 @@
 import { BadRequestError } from '@herald/platform';
 import type { MuteEntry, MuteKind } from '../domain/ports.js';
 import type { AppDeps } from './deps.js';
+import { refuseDeletedAccount } from './account.js';
 
-/** Mutes or blocks another user: their actions stop notifying this user (both kinds, for now). */
+/** Mutes or blocks another user: their actions stop notifying this user (both kinds, for now). Not for a deleted account's token. */
 export async function muteUser(deps: AppDeps, userId: string, mutedUserId: string, kind: MuteKind): Promise<void> {
   const target = mutedUserId.toLowerCase();
   if (target === userId) throw new BadRequestError('userId', 'you cannot mute yourself');
+  await refuseDeletedAccount(deps, userId);
   await deps.projections.mute(userId, target, kind, deps.clock.now());
 }
 

@@ -19,6 +19,8 @@ import { render } from './render.js';
  * - user.registered / user.updated / user.followed / user.unfollowed update the projections.
  * - user.address_bounced is this service's own report about an address; it plans nothing here.
  * - session.revoked ends live sockets: the sessions named, or all of the user's but one.
+ * - user.deleted erases everything held about the person (a tombstone stays in the users
+ *   projection, so no later-arriving event brings them back) and ends all of their live sockets.
  * - Nobody is notified of their own action.
  *
  * Targets of one plan are pairwise disjoint and never contain the actor: each recipient gets at most
@@ -69,11 +71,19 @@ export interface SessionRevocation {
   keepSessionId?: string;
 }
 
+/** An account that was deleted, at `deletedAt` (the event's occurredAt): see UserErasure. */
+export interface Erasure {
+  userId: string;
+  deletedAt: string;
+}
+
 export interface EventPlan {
   projections: ProjectionChange[];
   targets: Target[];
-  /** Only for session.revoked. */
+  /** session.revoked and user.deleted. */
   revocations?: SessionRevocation[];
+  /** Only for user.deleted. */
+  erasures?: Erasure[];
 }
 
 /** Only `critical` changes delivery; the rest orders work for the fallback workers. */
@@ -103,6 +113,12 @@ export function planEvent(event: DomainEvent): EventPlan {
       const { userId, sessionIds, keepSessionId } = event.data;
       const revocation: SessionRevocation = { userId, ...(sessionIds ? { sessionIds } : {}), ...(keepSessionId ? { keepSessionId } : {}) };
       return { projections: [], targets: [], revocations: [revocation] };
+    }
+    case 'user.deleted': {
+      const { userId } = event.data;
+      // Erased first, then every socket of theirs closes (4401): a socket that stayed open a moment
+      // longer would find an empty inbox.
+      return { projections: [], targets: [], erasures: [{ userId, deletedAt: asOf }], revocations: [{ userId }] };
     }
     case 'user.address_bounced':
       // Emitted by this service about an address it failed to reach; user-service records it.

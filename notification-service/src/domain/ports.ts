@@ -162,11 +162,31 @@ export interface ProjectionStore {
   followersPage(userId: string, after: string | null, limit: number): Promise<string[]>;
   /** The subset of `recipientIds` who muted or blocked `actorId`. */
   mutedBy(recipientIds: readonly string[], actorId: string): Promise<Set<string>>;
+  /**
+   * The subset of `recipientIds` who must get nothing of this actor's (one query per chunk): those
+   * who muted or blocked the actor, deleted accounts, and all of them when the actor's own account
+   * was deleted (an event of theirs that arrives after the deletion). Without an actor (the send
+   * API), deleted accounts only.
+   */
+  unreachable(recipientIds: readonly string[], actorId?: string): Promise<Set<string>>;
   /** Mutes (or blocks) `mutedUserId` for `userId`; repeating it changes the kind only. */
   mute(userId: string, mutedUserId: string, kind: MuteKind, at: Date): Promise<void>;
   unmute(userId: string, mutedUserId: string): Promise<void>;
   /** Everyone this user muted or blocked, newest first. */
   mutes(userId: string): Promise<MuteEntry[]>;
+}
+
+/**
+ * Everything this service holds about a person whose account was deleted (user.deleted), erased
+ * at-least-once: the projected user becomes a tombstone first (every profile field gone, so no
+ * address is left to send to; no later event writes to it), then their inbox (notifications, their
+ * deliveries, delivery attempts and pending fallback timers), receipts, dead letters, preferences,
+ * mutes in both directions, bounced addresses, follow edges in both directions, the webhook
+ * endpoints and send-API idempotency records they own. Idempotent: a repeat finds nothing to erase.
+ */
+export interface UserErasure {
+  /** Rows erased per table (for the log line). */
+  eraseUser(userId: string, deletedAt: Date): Promise<Record<string, number>>;
 }
 
 export interface Presence {

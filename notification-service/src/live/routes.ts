@@ -82,7 +82,7 @@ export async function registerWsRoute(app: AnyFastify, host: WsRouteHost): Promi
     claimsOf.set(req, claims);
   }
 
-  app.get('/ws', { websocket: true, preValidation: authenticate }, (socket: WebSocket, req: FastifyRequest) => {
+  app.get('/ws', { websocket: true, preValidation: authenticate, config: { rawQuery: true } }, (socket: WebSocket, req: FastifyRequest) => {
     const claims = claimsOf.get(req)!;
     claimsOf.delete(req);
     // @fastify/websocket's error listener closes over the request and reply; dropping it (the

@@ -6,6 +6,8 @@ import { createPrismaClient, type NotificationPrisma } from '../../src/adapters/
 import { PrismaInboxStore } from '../../src/adapters/prisma-inbox-store.js';
 import { PrismaPreferenceStore } from '../../src/adapters/prisma-preference-store.js';
 import { PrismaProjectionStore } from '../../src/adapters/prisma-projection-store.js';
+import { PrismaUserErasure } from '../../src/adapters/prisma-user-erasure.js';
+import { erasureContract } from './erasure.contract.js';
 import { MIGRATIONS_DIR } from '../../src/service.js';
 import { inboxStoreContract } from './inbox-store.contract.js';
 import { preferenceStoreContract } from './preference-store.contract.js';
@@ -23,7 +25,12 @@ const make: MakeStores = async () => {
     const pool = createPgPool(db.url, { max: 8 });
     await applyMigrations({ pool, schema: SCHEMA, migrationsDir: MIGRATIONS_DIR });
     const prisma = createPrismaClient(pool, SCHEMA);
-    const stores = { inbox: new PrismaInboxStore(prisma, SCHEMA), preferences: new PrismaPreferenceStore(prisma, SCHEMA), projections: new PrismaProjectionStore(prisma, SCHEMA) };
+    const stores = {
+      inbox: new PrismaInboxStore(prisma, SCHEMA),
+      preferences: new PrismaPreferenceStore(prisma, SCHEMA),
+      projections: new PrismaProjectionStore(prisma, SCHEMA),
+      erasure: new PrismaUserErasure(prisma, SCHEMA),
+    };
     return { db, pool, prisma, stores };
   })();
   return (await setup).stores;
@@ -40,6 +47,7 @@ afterAll(async () => {
 inboxStoreContract('prisma', make);
 preferenceStoreContract('prisma', make);
 projectionStoreContract('prisma', make);
+erasureContract('prisma', make);
 
 describe('PrismaInboxStore: text PostgreSQL refuses', () => {
   // Events from other producers may carry NUL or lone surrogates (cleaned, not fatal), and anything

@@ -1,13 +1,15 @@
 import { uuidv7 } from '@herald/platform';
 import type { OutOfBandChannel } from '../../src/domain/channels.js';
 import type { DeliveryStatus, Notification } from '../../src/domain/notification.js';
-import type { DeliveryReason, DeliveryRow, InboxStore, PreferenceStore, ProjectionStore } from '../../src/domain/ports.js';
+import type { DeliveryReason, DeliveryRow, InboxStore, PreferenceStore, ProjectionStore, UserErasure } from '../../src/domain/ports.js';
 
 /** The three stores of one backend (memory, or Prisma on one test database). */
 export interface Stores {
   inbox: InboxStore;
   preferences: PreferenceStore;
   projections: ProjectionStore;
+  /** user.deleted over the three stores above. */
+  erasure: UserErasure;
 }
 
 export type MakeStores = () => Promise<Stores>;

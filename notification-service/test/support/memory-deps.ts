@@ -4,6 +4,7 @@ import type { WorkChunk, WorkQueue } from '../../src/app/work-message.js';
 import { MemoryInboxStore } from '../../src/adapters/memory-inbox-store.js';
 import { MemoryPreferenceStore } from '../../src/adapters/memory-preference-store.js';
 import { MemoryProjectionStore } from '../../src/adapters/memory-projection-store.js';
+import { MemoryUserErasure } from '../../src/adapters/memory-user-erasure.js';
 import type { AddressedFrame, LiveDelivery } from '../../src/domain/ports.js';
 import type { SessionRevocation } from '../../src/domain/plan.js';
 
@@ -105,6 +106,7 @@ export function memoryWorld(over: Partial<Pick<AppDeps, 'chunkSize' | 'groupWind
   };
   const deps: AppDeps = {
     ...world,
+    erasure: new MemoryUserErasure(world),
     newId: (at) => uuidv7(at.getTime()),
     logger: createLogger('notification-service-test', process.env.LOG_LEVEL ?? 'silent'),
     chunkSize: over.chunkSize ?? 1000,

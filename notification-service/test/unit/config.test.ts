@@ -33,6 +33,21 @@ describe('notification-service config', () => {
     expect(config.instanceId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('reads the retention settings, with the documented defaults; 0 switches the job off', () => {
+    expect(readNotificationServiceConfig(required)).toMatchObject({
+      retentionIntervalMs: 3_600_000,
+      retentionBatchSize: 1000,
+      retentionReceiptsDays: 30,
+      retentionSendRequestsDays: 30,
+      retentionDeliveryAttemptsDays: 90,
+      retentionReadNotificationsDays: 180,
+      retentionWebhookDeliveriesDays: 30,
+    });
+    expect(readNotificationServiceConfig({ ...required, RETENTION_INTERVAL_MS: '0', RETENTION_READ_NOTIFICATIONS_DAYS: '365' })).toMatchObject({ retentionIntervalMs: 0, retentionReadNotificationsDays: 365 });
+    const found = problems({ ...required, RETENTION_RECEIPTS_DAYS: '0', RETENTION_INTERVAL_MS: 'hourly' });
+    for (const name of ['RETENTION_RECEIPTS_DAYS', 'RETENTION_INTERVAL_MS']) expect(found.some((p) => p.startsWith(name)), name).toBe(true);
+  });
+
   it('reads overrides', () => {
     const config = readNotificationServiceConfig({ ...required, CHUNK_SIZE: '250', AMQP_QUEUE_PREFIX: 'ci-42.', INSTANCE_ID: 'pod-3', DATABASE_SCHEMA: 'notif_b' });
     expect(config).toMatchObject({ chunkSize: 250, amqpQueuePrefix: 'ci-42.', instanceId: 'pod-3', databaseSchema: 'notif_b' });

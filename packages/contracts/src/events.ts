@@ -88,6 +88,14 @@ export const SessionRevoked = envelopeOf(
   }),
 );
 
+/**
+ * An account was deleted (emitted by user-service, in the transaction that removed it). Final: the
+ * id is never used again, so consumers keep a tombstone and ignore every later-arriving event about
+ * it, whatever its occurredAt (docs/security.md "Data lifecycle"). Each consumer erases what it holds
+ * about the person, idempotently; notification-service also closes their live sockets (4401).
+ */
+export const UserDeleted = envelopeOf('user.deleted', Type.Object({ userId: Uuid }));
+
 export const UserFollowed = envelopeOf(
   'user.followed',
   Type.Object({ follower: UserRef, followeeId: Uuid }),
@@ -136,6 +144,7 @@ export const EventSchemas = {
   'user.updated': UserUpdated,
   'user.address_bounced': UserAddressBounced,
   'session.revoked': SessionRevoked,
+  'user.deleted': UserDeleted,
   'user.followed': UserFollowed,
   'user.unfollowed': UserUnfollowed,
   'post.created': PostCreated,

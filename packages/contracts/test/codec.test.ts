@@ -71,3 +71,19 @@ describe('user.address_bounced', () => {
     expect(() => createEvent('user.address_bounced', { userId, channel: 'email', address: '' }, { producer: 'x' })).toThrow(InvalidEventError);
   });
 });
+
+describe('user.deleted', () => {
+  const userId = '0190c6b4-0000-7000-8000-000000000007';
+  const envelope = (data: unknown) => ({ id: '0190c6b4-0000-7000-8000-000000000008', type: 'user.deleted', occurredAt: new Date().toISOString(), producer: 'user-service', version: 1, data });
+
+  it('names only the account that is gone', () => {
+    const event = createEvent('user.deleted', { userId }, { producer: 'user-service' });
+    expect(EVENT_TYPES).toContain('user.deleted');
+    expect(parseEvent(JSON.parse(JSON.stringify(event)))).toEqual(event);
+  });
+
+  it('refuses a missing or malformed user id', () => {
+    expect(() => parseEvent(envelope({}))).toThrow(/user.deleted/);
+    expect(() => parseEvent(envelope({ userId: 'ana' }))).toThrow(InvalidEventError);
+  });
+});

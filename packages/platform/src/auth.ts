@@ -57,9 +57,10 @@ export class TokenVerifier {
   fromRequest(req: FastifyRequest): AccessClaims {
     const header = req.headers.authorization;
     if (!header) throw new UnauthorizedError('missing Authorization: Bearer <token> header', 'missing_token');
-    const [scheme, token] = header.split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !token) throw new UnauthorizedError('Authorization header must be "Bearer <token>"', 'invalid_token');
-    return this.verify(token);
+    // The gateway's rule, to the letter: "Bearer", spaces, one token, nothing after it.
+    const match = /^Bearer[ ]+(\S+)$/i.exec(header.trim());
+    if (!match) throw new UnauthorizedError('Authorization header must be "Bearer <token>"', 'invalid_token');
+    return this.verify(match[1]!);
   }
 }
 

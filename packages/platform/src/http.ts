@@ -57,7 +57,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   // After the onRequest hooks, so a missing token is still a 401 first, as with schema errors.
   app.addHook('preValidation', async (req) => {
     if (req.is404) return;
+    // A route that reads a credential from its query string (GET /ws) answers a bad one itself.
+    const rawQuery = (req.routeOptions.config as { rawQuery?: boolean } | undefined)?.rawQuery === true;
     for (const [location, value] of [['params', req.params], ['body', req.body], ['querystring', req.query]] as const) {
+      if (rawQuery && location === 'querystring') continue;
       const problem = findInputProblem(value);
       if (!problem) continue;
       // A query string or path names its parameters, not their occurrences: `id`, not `id.1`; a
@@ -162,6 +165,12 @@ function validationBody(err: FastifyError) {
 }
 
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  // The client hung up first (a proxied answer's stream is torn down with it): no one to answer,
+  // and not a fault of ours.
+  if (clientGone(err, req)) {
+    req.log.debug({ err: { message: err.message, code: err.code } }, 'client went away before the answer');
+    return reply.raw.destroyed ? undefined : reply.code(499).send();
+  }
   if (err.validation) return reply.code(400).send(validationBody(err));
   if (err instanceof AppError) {
     // A refusal that ends by itself (a lockout, a backoff) says when, as 429s do everywhere in Herald.
@@ -201,6 +210,11 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   }
   req.log.error({ err }, 'unhandled error');
   return reply.code(500).send({ error: { code: 'internal_error', message: 'something went wrong on our side' } });
+}
+
+function clientGone(err: FastifyError, req: FastifyRequest): boolean {
+  const aborted = err.code === 'UND_ERR_ABORTED' || err.name === 'AbortError' || err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE';
+  return aborted && (req.raw.destroyed || req.raw.socket?.destroyed === true);
 }
 
 function snake(code: string): string {

@@ -9,3 +9,4 @@ export * from './shutdown.js';
 export * from './outbox/index.js';
 export * from './bus/index.js';
 export * from './db/index.js';
+export * from './retention.js';

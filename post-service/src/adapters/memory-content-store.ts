@@ -1,6 +1,6 @@
 import type { DomainEvent } from '@herald/contracts';
 import type { CommentView, Mention, MessageView, NewComment, NewPost, PostView, UserSummary } from '../domain/model.js';
-import { UsernameTakenError, type ContentStore, type ContentTransaction, type UserNameChanges, type UserProjection } from '../domain/ports.js';
+import { UsernameTakenError, type ContentStore, type ContentTransaction, type ErasedContent, type UserNameChanges, type UserProjection } from '../domain/ports.js';
 
 type PostRow = NewPost & { likeCount: number; commentCount: number };
 
@@ -12,6 +12,8 @@ interface NamesAsOf {
 
 interface State {
   users: Map<string, UserSummary>;
+  /** Deleted accounts (user.deleted): id → deletedAt. Their `users` entry is blanked and kept. */
+  deleted: Map<string, Date>;
   usersAsOf: Map<string, NamesAsOf>;
   posts: Map<string, PostRow>;
   comments: Map<string, NewComment>;
@@ -27,7 +29,7 @@ const likeKey = (postId: string, userId: string) => `${postId}/${userId}`;
  * on error, so a test sees the same all-or-nothing outcome the Postgres adapter gives.
  */
 export class MemoryContentStore implements ContentStore, UserProjection {
-  private state: State = { users: new Map(), usersAsOf: new Map(), posts: new Map(), comments: new Map(), likes: new Set(), messages: new Map(), outbox: [] };
+  private state: State = { users: new Map(), deleted: new Map(), usersAsOf: new Map(), posts: new Map(), comments: new Map(), likes: new Set(), messages: new Map(), outbox: [] };
   private queue: Promise<unknown> = Promise.resolve();
 
   get outbox(): readonly DomainEvent[] {
@@ -41,6 +43,7 @@ export class MemoryContentStore implements ContentStore, UserProjection {
   /** `asOf` defaults to now, for tests that seed users directly. */
   async upsert(user: UserSummary, asOf: Date = new Date()): Promise<void> {
     const id = user.id.toLowerCase();
+    if (this.state.deleted.has(id)) return;
     if (!this.state.users.has(id)) {
       this.assertUsernameFree(id, user.username);
       this.state.users.set(id, { ...user, id });
@@ -54,6 +57,7 @@ export class MemoryContentStore implements ContentStore, UserProjection {
     const key = id.toLowerCase();
     const known = this.state.users.get(key);
     if (!known) return false;
+    if (this.state.deleted.has(key)) return true;
     const at = asOf.getTime();
     const stamps = this.state.usersAsOf.get(key) ?? {};
     const newer = (field: keyof NamesAsOf) => changes[field] !== undefined && (stamps[field] === undefined || stamps[field]! < at);
@@ -71,8 +75,53 @@ export class MemoryContentStore implements ContentStore, UserProjection {
 
   private assertUsernameFree(id: string, username: string): void {
     const lower = username.toLowerCase();
-    const other = [...this.state.users.values()].find((u) => u.username.toLowerCase() === lower && u.id !== id);
+    const other = [...this.state.users.values()].find((u) => u.username.toLowerCase() === lower && u.id !== id && !this.state.deleted.has(u.id));
     if (other) throw new UsernameTakenError(username);
+  }
+
+  /** As the Prisma adapter: tombstone first, then the content, counters before rows; safe to repeat. */
+  async erase(userId: string, deletedAt: Date): Promise<ErasedContent> {
+    return this.transaction(async () => {
+      const s = this.state;
+      const id = userId.toLowerCase();
+      if (!s.deleted.has(id)) s.deleted.set(id, new Date(deletedAt));
+      s.users.set(id, { id, username: '', displayName: '' });
+      const erased: ErasedContent = { posts: 0, comments: 0, likes: 0, mentions: 0, messages: 0 };
+      for (const post of [...s.posts.values()].filter((p) => p.authorId === id)) {
+        s.posts.delete(post.id);
+        for (const [cid, c] of s.comments) if (c.postId === post.id) s.comments.delete(cid);
+        for (const key of [...s.likes]) if (key.startsWith(`${post.id}/`)) s.likes.delete(key);
+        erased.posts++;
+      }
+      for (const [cid, c] of s.comments) {
+        if (c.authorId === id) {
+          s.posts.get(c.postId)!.commentCount--;
+          s.comments.delete(cid);
+          erased.comments++;
+        } else if (c.mentionIds.includes(id)) {
+          c.mentionIds = c.mentionIds.filter((m) => m !== id);
+          erased.mentions++;
+        }
+      }
+      for (const key of [...s.likes]) {
+        const [postId, liker] = key.split('/') as [string, string];
+        if (liker !== id) continue;
+        s.likes.delete(key);
+        s.posts.get(postId)!.likeCount--;
+        erased.likes++;
+      }
+      for (const post of s.posts.values()) {
+        if (!post.mentionIds.includes(id)) continue;
+        post.mentionIds = post.mentionIds.filter((m) => m !== id);
+        erased.mentions++;
+      }
+      for (const [mid, m] of s.messages) {
+        if (m.fromUserId !== id) continue;
+        s.messages.delete(mid);
+        erased.messages++;
+      }
+      return erased;
+    });
   }
 
   transaction<T>(work: (tx: ContentTransaction) => Promise<T>): Promise<T> {
@@ -117,10 +166,11 @@ export class MemoryContentStore implements ContentStore, UserProjection {
   private tx(): ContentTransaction {
     const s = this.state;
     return {
-      findUser: async (id) => s.users.get(id.toLowerCase()) ?? null,
-      findUsersByUsernames: async (names) => [...s.users.values()].filter((u) => names.includes(u.username.toLowerCase())),
+      findUser: async (id) => (s.deleted.has(id.toLowerCase()) ? null : (s.users.get(id.toLowerCase()) ?? null)),
+      findUsersByUsernames: async (names) => [...s.users.values()].filter((u) => !s.deleted.has(u.id) && names.includes(u.username.toLowerCase())),
       ensureUser: async (user) => {
         if (!s.users.has(user.id)) s.users.set(user.id, { ...user });
+        return !s.deleted.has(user.id);
       },
       findPostRef: async (id) => {
         const post = s.posts.get(id.toLowerCase());

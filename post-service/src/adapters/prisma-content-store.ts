@@ -1,7 +1,7 @@
 import { outboxRow } from '@herald/platform';
 import type { CommentView, PostView } from '../domain/model.js';
 import type { ContentStore, ContentTransaction } from '../domain/ports.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { PostPrisma } from './prisma-client.js';
 import { commentInclude, postInclude, toCommentView, toPostView } from './prisma-views.js';
 
@@ -13,10 +13,18 @@ type Tx = Prisma.TransactionClient;
  * of `likes` decides, not a read-then-write), so they stay exact under concurrent requests.
  */
 export class PrismaContentStore implements ContentStore {
-  constructor(private readonly prisma: PostPrisma) {}
+  private readonly users: Prisma.Sql;
+
+  constructor(
+    private readonly prisma: PostPrisma,
+    schema = 'posts',
+  ) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+    this.users = Prisma.raw(`"${schema}"."users"`);
+  }
 
   transaction<T>(work: (tx: ContentTransaction) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction((tx) => work(transactionPorts(tx)));
+    return this.prisma.$transaction((tx) => work(transactionPorts(tx, this.users)));
   }
 
   async findPost(id: string, viewerId: string): Promise<PostView | null> {
@@ -51,12 +59,21 @@ export class PrismaContentStore implements ContentStore {
 
 const userSummary = { id: true, username: true, displayName: true } as const;
 
-function transactionPorts(tx: Tx): ContentTransaction {
+function transactionPorts(tx: Tx, users: Prisma.Sql): ContentTransaction {
   return {
-    findUser: (id) => tx.user.findUnique({ where: { id }, select: userSummary }),
-    findUsersByUsernames: (names) => tx.user.findMany({ where: { usernameLower: { in: names } }, select: userSummary }),
+    async findUser(id) {
+      // FOR SHARE: an account deletion (which updates this row first) waits for this transaction, or this one for it.
+      const rows = await tx.$queryRaw<{ id: string; username: string; display_name: string; deleted_at: Date | null }[]>`
+        SELECT id, username, display_name, deleted_at FROM ${users} WHERE id = ${id}::uuid FOR SHARE`;
+      const row = rows[0];
+      return row && row.deleted_at === null ? { id: row.id, username: row.username, displayName: row.display_name } : null;
+    },
+    findUsersByUsernames: (names) => tx.user.findMany({ where: { usernameLower: { in: names }, deletedAt: null }, select: userSummary }),
     async ensureUser(user) {
-      await tx.user.createMany({ data: [{ ...user, usernameLower: user.username.toLowerCase() }], skipDuplicates: true });
+      const { count } = await tx.user.createMany({ data: [{ ...user, usernameLower: user.username.toLowerCase() }], skipDuplicates: true });
+      if (count > 0) return true;
+      // Already there: a live account (projected meanwhile), or the tombstone of a deleted one.
+      return (await tx.user.count({ where: { id: user.id, deletedAt: { not: null } } })) === 0;
     },
     findPostRef: (id) => tx.post.findUnique({ where: { id }, select: { id: true, authorId: true, text: true } }),
     async insertPost({ mentionIds, ...post }) {

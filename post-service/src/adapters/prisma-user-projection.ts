@@ -1,5 +1,5 @@
 import type { UserSummary } from '../domain/model.js';
-import { UsernameTakenError, type UserNameChanges, type UserProjection } from '../domain/ports.js';
+import { UsernameTakenError, type ErasedContent, type UserNameChanges, type UserProjection } from '../domain/ports.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { PostPrisma } from './prisma-client.js';
 
@@ -13,13 +13,23 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
  */
 export class PrismaUserProjection implements UserProjection {
   private readonly users: Prisma.Sql;
+  private readonly t: Record<'posts' | 'comments' | 'likes' | 'postMentions' | 'commentMentions' | 'messages', Prisma.Sql>;
 
   constructor(
     private readonly prisma: PostPrisma,
     schema: string,
   ) {
     if (!IDENTIFIER.test(schema)) throw new Error(`invalid schema name "${schema}"`);
-    this.users = Prisma.raw(`"${schema}"."users"`);
+    const table = (name: string) => Prisma.raw(`"${schema}"."${name}"`);
+    this.users = table('users');
+    this.t = {
+      posts: table('posts'),
+      comments: table('comments'),
+      likes: table('likes'),
+      postMentions: table('post_mentions'),
+      commentMentions: table('comment_mentions'),
+      messages: table('messages'),
+    };
   }
 
   async upsert(user: UserSummary, asOf: Date): Promise<void> {
@@ -36,7 +46,8 @@ export class PrismaUserProjection implements UserProjection {
           username_as_of = GREATEST(cur.username_as_of, EXCLUDED.username_as_of),
           display_name = CASE WHEN ${newerDisplay} THEN EXCLUDED.display_name ELSE cur.display_name END,
           display_name_as_of = GREATEST(cur.display_name_as_of, EXCLUDED.display_name_as_of),
-          updated_at = now()`,
+          updated_at = now()
+        WHERE cur.deleted_at IS NULL`,
     );
   }
 
@@ -45,8 +56,9 @@ export class PrismaUserProjection implements UserProjection {
     // Lowercased here, like every other writer of username_lower and the mention lookup, never by SQL.
     const usernameLower = username?.toLowerCase() ?? null;
     const displayName = changes.displayName ?? null;
-    const newerName = Prisma.sql`(${username}::text IS NOT NULL AND (username_as_of IS NULL OR username_as_of < ${asOf}))`;
-    const newerDisplay = Prisma.sql`(${displayName}::text IS NOT NULL AND (display_name_as_of IS NULL OR display_name_as_of < ${asOf}))`;
+    // A tombstone matches (the id is known: nothing to retry) but no name of it changes.
+    const newerName = Prisma.sql`(${username}::text IS NOT NULL AND deleted_at IS NULL AND (username_as_of IS NULL OR username_as_of < ${asOf}))`;
+    const newerDisplay = Prisma.sql`(${displayName}::text IS NOT NULL AND deleted_at IS NULL AND (display_name_as_of IS NULL OR display_name_as_of < ${asOf}))`;
     const count = await this.write(
       username ?? '',
       this.prisma.$executeRaw`
@@ -62,7 +74,43 @@ export class PrismaUserProjection implements UserProjection {
     return count > 0;
   }
 
-  /** The only unique key besides the id (which these statements never conflict on) is username_lower. */
+  /**
+   * The tombstone first: its row lock makes a write of this account in flight (which holds the row
+   * FOR SHARE, see PrismaContentStore.findUser) finish before the deletes below, so they take it
+   * too; later writes see the tombstone and are refused. Counters go down only for rows really
+   * deleted here, and before the rows go, so a repeat finds nothing and changes nothing.
+   */
+  async erase(id: string, deletedAt: Date): Promise<ErasedContent> {
+    const { users } = this;
+    const { posts, comments, likes, postMentions, commentMentions, messages } = this.t;
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`
+        INSERT INTO ${users} AS cur (id, username, username_lower, display_name, deleted_at, updated_at)
+        VALUES (${id}::uuid, '', '', '', ${deletedAt}, now())
+        ON CONFLICT (id) DO UPDATE SET username = '', username_lower = '', display_name = '',
+          deleted_at = COALESCE(cur.deleted_at, EXCLUDED.deleted_at), updated_at = now()`;
+      // Their posts, with every comment, like and mention on them (ON DELETE CASCADE).
+      const erasedPosts = await tx.$executeRaw`DELETE FROM ${posts} WHERE author_id = ${id}::uuid`;
+      // Their comments and likes on other people's posts: the counters first, then the rows.
+      await tx.$executeRaw`
+        UPDATE ${posts} p SET comment_count = p.comment_count - c.n
+        FROM (SELECT post_id, count(*)::int AS n FROM ${comments} WHERE author_id = ${id}::uuid GROUP BY post_id) c
+        WHERE p.id = c.post_id`;
+      const erasedComments = await tx.$executeRaw`DELETE FROM ${comments} WHERE author_id = ${id}::uuid`;
+      await tx.$executeRaw`
+        UPDATE ${posts} p SET like_count = p.like_count - 1 FROM ${likes} l WHERE l.user_id = ${id}::uuid AND p.id = l.post_id`;
+      const erasedLikes = await tx.$executeRaw`DELETE FROM ${likes} WHERE user_id = ${id}::uuid`;
+      // Mentions of them elsewhere: the link goes, the text stays as its writer wrote it.
+      const erasedMentions =
+        (await tx.$executeRaw`DELETE FROM ${postMentions} WHERE user_id = ${id}::uuid`) +
+        (await tx.$executeRaw`DELETE FROM ${commentMentions} WHERE user_id = ${id}::uuid`);
+      // What they sent; what others sent them stays with its sender (to_user_id keeps the tombstone).
+      const erasedMessages = await tx.$executeRaw`DELETE FROM ${messages} WHERE from_user_id = ${id}::uuid`;
+      return { posts: erasedPosts, comments: erasedComments, likes: erasedLikes, mentions: erasedMentions, messages: erasedMessages };
+    });
+  }
+
+  /** The only unique key besides the id (which these statements never conflict on) is username_lower (of live accounts). */
   private async write(username: string, statement: Promise<number>): Promise<number> {
     try {
       return await statement;

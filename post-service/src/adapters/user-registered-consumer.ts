@@ -1,15 +1,16 @@
 import { InvalidEventError, parseEvent, UnknownEventTypeError } from '@herald/contracts';
 import { PermanentError, type EventBus, type Logger, type Subscription } from '@herald/platform';
-import { projectRegisteredUser, projectUpdatedUser } from '../app/project-user.js';
+import { projectDeletedUser, projectRegisteredUser, projectUpdatedUser } from '../app/project-user.js';
 import { UsernameTakenError, type UserProjection } from '../domain/ports.js';
 
 export const USERS_QUEUE = 'post-service.users';
 
 /** The user events this projection consumes; an existing queue gains a new binding on start. */
-export const USERS_BINDINGS = ['user.registered', 'user.updated'];
+export const USERS_BINDINGS = ['user.registered', 'user.updated', 'user.deleted'];
 
 /**
- * Feeds the user projection from `user.registered` and `user.updated`. Acks only after the write
+ * Feeds the user projection from `user.registered` and `user.updated`, and erases an account's
+ * content on `user.deleted` (its row stays as a tombstone). Acks only after the write
  * commits (a crash before that redelivers, and the writes are idempotent and ordered by
  * occurredAt). A malformed event, or a registration whose username already belongs to another id,
  * is a PermanentError and goes straight to the dead-letter queue. A rename onto a name another id
@@ -40,6 +41,10 @@ export function subscribeUserProjection(opts: { bus: EventBus; users: UserProjec
     if (event.type === 'user.updated') {
       const outcome = await projectUpdatedUser(users, event);
       return log.debug({ userId: event.data.userId, outcome }, 'user update projected');
+    }
+    if (event.type === 'user.deleted') {
+      const erased = await projectDeletedUser(users, event);
+      return log.info({ userId: event.data.userId, erased }, 'deleted account erased');
     }
     log.info({ type: event.type }, 'ignoring event this queue does not handle');
   });

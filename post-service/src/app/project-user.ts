@@ -1,5 +1,5 @@
 import type { EventOf } from '@herald/contracts';
-import type { UserNameChanges, UserProjection } from '../domain/ports.js';
+import type { ErasedContent, UserNameChanges, UserProjection } from '../domain/ports.js';
 
 /**
  * Keeps the local projection of accounts current. Every name is written only by an event newer than
@@ -32,4 +32,13 @@ export async function projectUpdatedUser(users: UserProjection, event: EventOf<'
   if (Object.keys(names).length === 0) return 'nothing_to_do';
   if (!(await users.update(userId, names, new Date(event.occurredAt)))) throw new UserNotProjectedError(userId);
   return 'applied';
+}
+
+/**
+ * An account was deleted: its projection row becomes a tombstone (so a late user.registered or
+ * user.updated cannot bring it back, and tokens of it can write nothing more) and its content goes.
+ * The tombstone is final, whatever the order events arrive in: ids are never reused. Safe to repeat.
+ */
+export async function projectDeletedUser(users: UserProjection, event: EventOf<'user.deleted'>): Promise<ErasedContent> {
+  return users.erase(event.data.userId, new Date(event.occurredAt));
 }

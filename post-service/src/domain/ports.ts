@@ -15,11 +15,18 @@ export interface ContentReader {
 }
 
 export interface ContentTransaction {
+  /**
+   * A live account of the projection; null for an unknown or deleted one. Holds the row (FOR SHARE)
+   * until commit, so an account deletion either waits for this write, and erases it too, or is seen by it.
+   */
   findUser(id: string): Promise<UserSummary | null>;
-  /** Looks up lowercased usernames; unknown ones are simply absent from the result. */
+  /** Looks up lowercased usernames of live accounts; unknown ones are simply absent from the result. */
   findUsersByUsernames(lowercased: string[]): Promise<UserSummary[]>;
-  /** Records a user the projection has not seen yet (from a verified token); never overwrites. */
-  ensureUser(user: UserSummary): Promise<void>;
+  /**
+   * Records a user the projection has not seen yet (from a verified token); never overwrites.
+   * False when the id is a deleted account's (its tombstone stays): the caller must refuse the write.
+   */
+  ensureUser(user: UserSummary): Promise<boolean>;
   findPostRef(id: string): Promise<PostRef | null>;
   insertPost(post: NewPost): Promise<void>;
   /** Inserts the comment and bumps the post's comment count in the same transaction. */
@@ -49,10 +56,31 @@ export interface UserNameChanges {
  * redelivered and reordered events cannot move it backwards.
  */
 export interface UserProjection {
-  /** user.registered: inserts, or refreshes each name of a known id that is older than `asOf`. Safe to repeat. */
+  /** user.registered: inserts, or refreshes each name of a known id that is older than `asOf`. Safe to repeat. A tombstone is left as it is. */
   upsert(user: UserSummary, asOf: Date): Promise<void>;
-  /** user.updated: changes the given names that are older than `asOf`; false when the id is not projected. */
+  /**
+   * user.updated: changes the given names that are older than `asOf`; false when the id is not
+   * projected. A tombstone counts as projected and is left as it is.
+   */
   update(id: string, changes: UserNameChanges, asOf: Date): Promise<boolean>;
+  /**
+   * user.deleted, in one transaction: the row becomes a tombstone first (names blanked, `deletedAt`
+   * set; inserted if the account was never projected), so nothing later brings it back; then the
+   * account's content goes (decided in docs/api.md "Account deletion"): its posts (with every comment,
+   * like and mention on them), its comments and likes on other posts (their counters go down), the
+   * mentions of it in other people's posts and comments (the text stays as written), and the messages
+   * it sent. Idempotent: a second call finds nothing left and returns zero counts.
+   */
+  erase(id: string, deletedAt: Date): Promise<ErasedContent>;
+}
+
+/** What an erase removed (for the log line). */
+export interface ErasedContent {
+  posts: number;
+  comments: number;
+  likes: number;
+  mentions: number;
+  messages: number;
 }
 
 export class UsernameTakenError extends Error {

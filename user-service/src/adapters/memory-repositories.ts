@@ -16,6 +16,8 @@ export class MemoryStore {
   readonly sessions = new Map<string, StoredSession>();
   /** Refresh token hash → its row. */
   readonly refreshTokens = new Map<string, { sessionId: string; usedAt: Date | null }>();
+  /** The login failures of the same "database", when a test wires them in (deleting an account forgets its rows). */
+  loginFailures?: MemoryLoginFailures;
 }
 
 interface StoredSession {
@@ -83,6 +85,25 @@ export class MemoryUserRepository implements UserRepository {
       return true;
     }
     return false;
+  }
+
+  async deleteAccount(id: string, event: DomainEvent, forget: { loginKeys: readonly string[] }): Promise<boolean> {
+    if (!this.store.users.delete(id)) return false;
+    for (let i = this.store.edges.length - 1; i >= 0; i--) {
+      const edge = this.store.edges[i]!;
+      if (edge.followerId === id) this.store.users.get(edge.followeeId)!.followersCount--;
+      else if (edge.followeeId === id) this.store.users.get(edge.followerId)!.followingCount--;
+      else continue;
+      this.store.edges.splice(i, 1);
+    }
+    for (const [sessionId, session] of this.store.sessions) {
+      if (session.userId !== id) continue;
+      this.store.sessions.delete(sessionId);
+      for (const [hash, token] of this.store.refreshTokens) if (token.sessionId === sessionId) this.store.refreshTokens.delete(hash);
+    }
+    for (const key of forget.loginKeys) this.store.loginFailures?.rows.delete(key);
+    this.store.events.push(event);
+    return true;
   }
 
   async updatePasswordHash(id: string, passwordHash: string) {

@@ -37,6 +37,8 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export class PrismaUserRepository implements UserRepository {
   private readonly usersTable: Prisma.Sql;
+  private readonly followsTable: Prisma.Sql;
+  private readonly loginFailuresTable: Prisma.Sql;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -45,6 +47,8 @@ export class PrismaUserRepository implements UserRepository {
     const schema = options.schema ?? 'users';
     if (!IDENTIFIER.test(schema)) throw new Error(`invalid schema name "${schema}"`);
     this.usersTable = Prisma.raw(`"${schema}"."users"`);
+    this.followsTable = Prisma.raw(`"${schema}"."follows"`);
+    this.loginFailuresTable = Prisma.raw(`"${schema}"."login_failures"`);
   }
 
   async create(input: NewUser, event: DomainEvent): Promise<User> {
@@ -121,6 +125,41 @@ export class PrismaUserRepository implements UserRepository {
             UPDATE ${this.usersTable} SET phone_bounced_at = ${at}
             WHERE id = ${id}::uuid AND phone = ${address} AND phone_bounced_at IS NULL`;
     return count > 0;
+  }
+
+  /**
+   * Locks the account and everyone on the other end of its follow edges first, in id order (the
+   * order follow and unfollow lock counters in, so they cannot deadlock with this); a follow being
+   * written at the same moment either commits before (and is counted down here) or fails on the
+   * vanished row (UserNotFoundError). Then the counters, the row (sessions, refresh tokens and
+   * edges cascade), the login-failure rows and the event, all in one transaction.
+   */
+  async deleteAccount(id: string, event: DomainEvent, forget: { loginKeys: readonly string[] }): Promise<boolean> {
+    const users = this.usersTable;
+    const follows = this.followsTable;
+    const deleted = await this.prisma.$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM ${users}
+        WHERE id = ${id}::uuid
+           OR id IN (SELECT followee_id FROM ${follows} WHERE follower_id = ${id}::uuid)
+           OR id IN (SELECT follower_id FROM ${follows} WHERE followee_id = ${id}::uuid)
+        ORDER BY id FOR UPDATE`;
+      if (!locked.some((r) => r.id === id.toLowerCase())) return false;
+      await tx.$executeRaw`
+        UPDATE ${users} u SET followers_count = u.followers_count - 1
+        FROM ${follows} f WHERE f.follower_id = ${id}::uuid AND u.id = f.followee_id`;
+      await tx.$executeRaw`
+        UPDATE ${users} u SET following_count = u.following_count - 1
+        FROM ${follows} f WHERE f.followee_id = ${id}::uuid AND u.id = f.follower_id`;
+      await tx.$executeRaw`DELETE FROM ${users} WHERE id = ${id}::uuid`;
+      if (forget.loginKeys.length > 0) {
+        await tx.$executeRaw`DELETE FROM ${this.loginFailuresTable} WHERE login_key = ANY(${[...forget.loginKeys]}::text[])`;
+      }
+      await tx.outbox.create({ data: outboxRow(event) });
+      return true;
+    });
+    if (deleted) this.options.onOutboxCommit?.();
+    return deleted;
   }
 
   async updatePasswordHash(id: string, passwordHash: string) {

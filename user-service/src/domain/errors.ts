@@ -57,11 +57,11 @@ export class RefreshTokenReusedError extends AppError {
   }
 }
 
-/** The current password given to change it is wrong. */
+/** The password given to confirm a change (currentPassword) or an account deletion (password) is wrong. */
 export class WrongPasswordError extends AppError {
   override name = 'WrongPasswordError';
-  constructor() {
-    super(403, 'wrong_password', 'currentPassword: does not match', { field: 'currentPassword' });
+  constructor(field: 'currentPassword' | 'password' = 'currentPassword') {
+    super(403, 'wrong_password', `${field}: does not match`, { field });
   }
 }
 

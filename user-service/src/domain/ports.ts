@@ -62,6 +62,13 @@ export interface UserRepository {
    */
   markAddressBounced(id: string, kind: BouncedAddressKind, address: string, at: Date): Promise<boolean>;
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
+  /**
+   * Deletes the account and writes `event` (user.deleted) to the outbox, in one transaction: the
+   * users row goes, and with it (ON DELETE CASCADE) its sessions, refresh tokens and follow edges;
+   * the followers/following counters of the people on the other end of those edges go down by one;
+   * the login-failure rows under `loginKeys` go too. False when there was no such account (nothing written).
+   */
+  deleteAccount(id: string, event: DomainEvent, forget: { loginKeys: readonly string[] }): Promise<boolean>;
   /** Users whose lowercased username starts with `prefix` (already lowercased), by username. */
   searchByUsernamePrefix(prefix: string, limit: number): Promise<User[]>;
 }

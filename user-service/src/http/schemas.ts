@@ -101,6 +101,10 @@ export const ChangePasswordBody = Type.Object(
   },
   { additionalProperties: false },
 );
+export const DeleteMeBody = Type.Object(
+  { password: Type.String({ minLength: 1, maxLength: LIMITS.passwordMax, description: 'your current password, to confirm' }) },
+  { additionalProperties: false },
+);
 export const UserResponse = Type.Object({ user: PublicUser });
 export const MeResponse = Type.Object({ user: MeUser });
 export const SearchResponse = Type.Object({ items: Type.Array(PublicUser) });
@@ -112,7 +116,7 @@ export const FollowPageResponse = Type.Object({
 export const NoContent = Type.Null({ description: 'no content' });
 
 /** Error responses for the OpenAPI document, by status. */
-export function errors(...statuses: Array<400 | 401 | 403 | 404 | 409>) {
+export function errors(...statuses: Array<400 | 401 | 403 | 404 | 409 | 429>) {
   return Object.fromEntries(statuses.map((s) => [s, ErrorBody]));
 }
 

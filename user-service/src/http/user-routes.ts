@@ -1,11 +1,12 @@
 import type { HttpApp, TokenVerifier } from '@herald/platform';
 import type { UseCaseDeps } from '../app/deps.js';
+import { deleteAccount } from '../app/delete-account.js';
 import { getUser } from '../app/get-user.js';
 import { searchUsers } from '../app/search-users.js';
 import { updateProfile } from '../app/update-profile.js';
 import { meView, publicView } from '../domain/user.js';
 import { authenticate, claimsOf } from './authenticate.js';
-import { IdParams, MeResponse, PatchMeBody, SearchQuery, SearchResponse, UserResponse, bearer, errors } from './schemas.js';
+import { DeleteMeBody, IdParams, MeResponse, PatchMeBody, SearchQuery, SearchResponse, UserResponse, bearer, errors } from './schemas.js';
 
 export function userRoutes(app: HttpApp, deps: UseCaseDeps, verifier: TokenVerifier) {
   const onRequest = authenticate(verifier);
@@ -29,6 +30,28 @@ export function userRoutes(app: HttpApp, deps: UseCaseDeps, verifier: TokenVerif
       },
     },
     async (req) => ({ user: meView(await updateProfile(deps, claimsOf(req).userId, req.body)) }),
+  );
+
+  app.delete(
+    '/api/v1/users/me',
+    {
+      onRequest,
+      schema: {
+        tags: ['users'],
+        summary: 'Delete your account, confirmed with your password',
+        description:
+          'Removes the account, its sessions and follows, and (through the user.deleted event) your inbox, preferences, ' +
+          'mutes, posts, comments, likes and sent messages everywhere; your live sockets close with 4401. ' +
+          'Wrong passwords count towards a lockout like failed logins (429 login_locked). Cannot be undone.',
+        security: bearer,
+        body: DeleteMeBody,
+        response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404, 429) },
+      },
+    },
+    async (req, reply) => {
+      await deleteAccount(deps, claimsOf(req), req.body);
+      return reply.code(204).send(null);
+    },
   );
 
   app.get(

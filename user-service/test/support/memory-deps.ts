@@ -15,13 +15,14 @@ export const testSigner = new TokenSigner(keys.privateKey, 600);
 /** Use cases wired to in-memory repositories; `store.events` is what the outbox would hold. */
 export function memoryDeps(): { deps: UseCaseDeps; store: MemoryStore } {
   const store = new MemoryStore();
+  store.loginFailures = new MemoryLoginFailures();
   const deps: UseCaseDeps = {
     users: new MemoryUserRepository(store),
     follows: new MemoryFollowRepository(store),
     hasher: cheapHasher(),
     tokens: tokenIssuer(testSigner),
     sessions: new MemorySessionRepository(store),
-    loginFailures: new MemoryLoginFailures(),
+    loginFailures: store.loginFailures,
     refreshTokenTtlSeconds: 3600,
     clock: { now: () => new Date() },
     newId: uuidv7,

@@ -29,7 +29,17 @@ describe('user-service config', () => {
       jwtPublicKey: undefined,
       accessTokenTtlSeconds: 900,
       refreshTokenTtlSeconds: 2592000,
+      retentionIntervalMs: 3_600_000,
+      retentionBatchSize: 1000,
+      retentionSessionsDays: 30,
+      retentionLoginFailuresHours: 24,
     });
+  });
+
+  it('reads the retention settings: 0 switches the job off, nonsense is named', () => {
+    expect(loadUserServiceConfig({ RETENTION_INTERVAL_MS: '0', RETENTION_SESSIONS_DAYS: '7' })).toMatchObject({ retentionIntervalMs: 0, retentionSessionsDays: 7 });
+    const problems = problemsOf(() => loadUserServiceConfig({ RETENTION_INTERVAL_MS: '-1', RETENTION_SESSIONS_DAYS: '0', RETENTION_BATCH_SIZE: 'lots' }));
+    for (const name of ['RETENTION_INTERVAL_MS', 'RETENTION_SESSIONS_DAYS', 'RETENTION_BATCH_SIZE']) expect(problems.join('\n')).toContain(name);
   });
 
   it('names every missing variable at once when run standalone', () => {

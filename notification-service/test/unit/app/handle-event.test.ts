@@ -170,3 +170,82 @@ describe('handleEvent: grouping', () => {
     expect((await listed(w, bo.id)).map((n) => n.count)).toEqual([1, 1, 1]);
   });
 });
+
+describe('handleEvent: user.deleted', () => {
+  const registered = (user: typeof cy, at = '2024-05-01T11:00:00Z') =>
+    event('user.registered', { userId: user.id, username: user.username, displayName: user.displayName, email: `${user.username}@example.com`, phone: null, locale: 'en', timezone: 'Europe/Lisbon' }, new Date(at));
+  const deleted = (user: typeof cy, at = '2024-05-01T13:00:00Z') => event('user.deleted', { userId: user.id }, new Date(at));
+
+  /** Cy has an inbox, preferences, mutes both ways and follows both ways; Bo and Di are bystanders. */
+  async function withCy() {
+    const w = memoryWorld();
+    await handleEvent(w.deps, registered(cy));
+    await handleEvent(w.deps, userFollowed({ follower: cy, followeeId: bo.id }));
+    await handleEvent(w.deps, userFollowed({ follower: di, followeeId: cy.id }));
+    await handleEvent(w.deps, messageSent({ sender: bo, recipientId: cy.id }));
+    await handleEvent(w.deps, postLiked({ liker: di, postAuthorId: cy.id }));
+    await w.preferences.put(cy.id, { ...(await w.preferences.get(cy.id)), frequency: 'daily' });
+    await w.projections.mute(cy.id, ed.id, 'block', new Date());
+    await w.projections.mute(bo.id, cy.id, 'mute', new Date());
+    expect((await listed(w, cy.id)).map((n) => n.type)).toEqual(['like', 'message', 'follow']);
+    return w;
+  }
+
+  it('erases inbox, preferences, mutes and follows of the person, closes all their sockets, and a repeat changes nothing', async () => {
+    const w = await withCy();
+    await handleEvent(w.deps, deleted(cy));
+    expect(w.inbox.all().filter((n) => n.recipientId === cy.id)).toEqual([]);
+    expect(await w.inbox.unreadCount(cy.id)).toBe(0);
+    expect((await w.preferences.get(cy.id)).frequency).toBe('instant');
+    expect(await w.projections.mutes(cy.id)).toEqual([]);
+    expect(await w.projections.mutes(bo.id)).toEqual([]);
+    expect(await w.projections.followersPage(cy.id, null, 10)).toEqual([]);
+    expect(await w.projections.followersPage(bo.id, null, 10)).toEqual([]);
+    expect(w.projections.user(cy.id)).toEqual({ id: cy.id });
+    expect(await w.projections.knownUsers([cy.id])).toEqual(new Set());
+    expect(w.live.revocations).toEqual([{ userId: cy.id }]);
+    const before = w.inbox.all();
+    await handleEvent(w.deps, deleted(cy));
+    expect(w.inbox.all()).toEqual(before);
+    expect(w.live.revocations).toEqual([{ userId: cy.id }, { userId: cy.id }]);
+  });
+
+  it('a late user.registered, user.updated or user.followed, however new its occurredAt, does not bring the person back', async () => {
+    const w = await withCy();
+    await handleEvent(w.deps, deleted(cy));
+    await handleEvent(w.deps, registered(cy, '2024-05-01T10:00:00Z'));
+    await handleEvent(w.deps, registered(cy, '2024-06-01T00:00:00Z'));
+    await handleEvent(w.deps, event('user.updated', { userId: cy.id, changes: { email: 'back@example.com' } }, new Date('2024-06-02T00:00:00Z')));
+    await handleEvent(w.deps, event('user.followed', { follower: cy, followeeId: di.id }, new Date('2024-06-03T00:00:00Z')));
+    await handleEvent(w.deps, event('user.followed', { follower: di, followeeId: cy.id }, new Date('2024-06-03T00:00:00Z')));
+    expect(w.projections.user(cy.id)).toEqual({ id: cy.id });
+    expect((await w.preferences.get(cy.id)).timezone).toBe('UTC');
+    expect(await w.projections.followersPage(di.id, null, 10)).toEqual([]);
+    expect(await w.projections.followersPage(cy.id, null, 10)).toEqual([]);
+    // ...and the follow notified nobody: Di is not told that a deleted account followed them.
+    expect(await listed(w, di.id)).toEqual([]);
+  });
+
+  it('delivers nothing to a deleted account, and nothing on its behalf from an event that arrives after the deletion', async () => {
+    const w = await withCy();
+    await follow(w, bo.id, ana.id);
+    await handleEvent(w.deps, deleted(cy));
+    await handleEvent(w.deps, postCreated({ mentionedUserIds: [cy.id, di.id] }));
+    await handleEvent(w.deps, messageSent({ sender: bo, recipientId: cy.id, excerpt: 'hello?' }));
+    expect(await listed(w, cy.id)).toEqual([]);
+    expect((await listed(w, di.id)).map((n) => n.type)).toEqual(['mention']);
+    // A message Cy sent just before the deletion, whose event is late: Bo is not told.
+    const before = (await listed(w, bo.id)).length;
+    await handleEvent(w.deps, messageSent({ sender: cy, recipientId: bo.id, excerpt: 'bye' }));
+    expect(await listed(w, bo.id)).toHaveLength(before);
+  });
+
+  it('a deletion that overtakes the registration still leaves a tombstone', async () => {
+    const w = memoryWorld();
+    await handleEvent(w.deps, deleted(ed));
+    await handleEvent(w.deps, registered(ed, '2024-05-01T11:00:00Z'));
+    expect(await w.projections.knownUsers([ed.id])).toEqual(new Set());
+    await handleEvent(w.deps, messageSent({ sender: bo, recipientId: ed.id }));
+    expect(await listed(w, ed.id)).toEqual([]);
+  });
+});

@@ -117,6 +117,16 @@ describe('planEvent: likes, follows and messages', () => {
     expect(planEvent(unknownOnly)).toEqual({ projections: [], targets: [] });
   });
 
+  it('turns user.deleted into an erasure at the event time and the end of every live session of the person, notifying nobody', () => {
+    const e = event('user.deleted', { userId: cy.id }, new Date('2024-05-03T08:00:00Z'));
+    expect(planEvent(e)).toEqual({
+      projections: [],
+      targets: [],
+      erasures: [{ userId: cy.id, deletedAt: '2024-05-03T08:00:00.000Z' }],
+      revocations: [{ userId: cy.id }],
+    });
+  });
+
   it('ignores user.address_bounced, its own report about an address', () => {
     for (const channel of ['email', 'sms', 'slack'] as const) {
       expect(planEvent(event('user.address_bounced', { userId: cy.id, channel, address: 'x' }))).toEqual({ projections: [], targets: [] });

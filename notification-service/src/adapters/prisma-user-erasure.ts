@@ -1,0 +1,58 @@
+import type { UserErasure } from '../domain/ports.js';
+import { PROFILE_FIELDS } from '../domain/plan.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { tables, type NotificationPrisma, type Tables } from './prisma-client.js';
+import { webhookTables, type WebhookTables } from './prisma-webhook-store.js';
+
+const column = (field: (typeof PROFILE_FIELDS)[number]) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * user.deleted on PostgreSQL: one transaction, tombstone first. Its row lock (taken by the upsert)
+ * comes before every delete, and every statement is keyed by the person's id on an index (the
+ * inbox's two partial indexes, the primary keys, follows_follower_idx, the mutes index), except
+ * receipts and dead letters, which are scanned (receipts are kept RETENTION_RECEIPTS_DAYS, dead
+ * letters are few). Deliveries go with their notifications (ON DELETE CASCADE), and with them
+ * every pending timer, digest row and queued send: a worker holding one finds it gone.
+ */
+export class PrismaUserErasure implements UserErasure {
+  private readonly t: Tables;
+  private readonly w: WebhookTables;
+
+  constructor(
+    private readonly prisma: NotificationPrisma,
+    schema: string,
+  ) {
+    this.t = tables(schema);
+    this.w = webhookTables(schema);
+  }
+
+  async eraseUser(userId: string, deletedAt: Date): Promise<Record<string, number>> {
+    const { t, w } = this;
+    const id = Prisma.sql`${userId}::uuid`;
+    const blank = PROFILE_FIELDS.flatMap((f) => [Prisma.raw(`"${column(f)}" = NULL`), Prisma.raw(`"${column(f)}_as_of" = NULL`)]);
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`
+        INSERT INTO ${t.users} AS cur (id, as_of, deleted_at) VALUES (${id}, ${deletedAt}, ${deletedAt})
+        ON CONFLICT (id) DO UPDATE SET ${Prisma.join(blank)},
+          as_of = GREATEST(cur.as_of, EXCLUDED.as_of), deleted_at = COALESCE(cur.deleted_at, EXCLUDED.deleted_at)`;
+      // Their items, in the two sets the indexes cover: listed ones, and superseded or fallback-only ones.
+      const listed = Prisma.sql`recipient_id = ${id} AND superseded_by IS NULL AND in_inbox`;
+      const hidden = Prisma.sql`recipient_id = ${id} AND (superseded_by IS NOT NULL OR NOT in_inbox)`;
+      const attempts = await tx.$executeRaw`
+        DELETE FROM ${t.attempts} WHERE notification_id IN (
+          SELECT id FROM ${t.notifications} WHERE ${listed} UNION ALL SELECT id FROM ${t.notifications} WHERE ${hidden})`;
+      const notifications =
+        (await tx.$executeRaw`DELETE FROM ${t.notifications} WHERE ${listed}`) + (await tx.$executeRaw`DELETE FROM ${t.notifications} WHERE ${hidden}`);
+      const receipts = await tx.$executeRaw`DELETE FROM ${t.receipts} WHERE recipient_id = ${id}`;
+      const deadLetters = await tx.$executeRaw`DELETE FROM ${t.deadLetters} WHERE recipient_id = ${id}`;
+      const preferences = await tx.$executeRaw`DELETE FROM ${t.preferences} WHERE user_id = ${id}`;
+      const mutes = await tx.$executeRaw`DELETE FROM ${t.mutes} WHERE user_id = ${id} OR muted_user_id = ${id}`;
+      const undeliverable = await tx.$executeRaw`DELETE FROM ${t.undeliverable} WHERE user_id = ${id}`;
+      const follows = await tx.$executeRaw`DELETE FROM ${t.follows} WHERE followee_id = ${id} OR follower_id = ${id}`;
+      // Endpoints registered with their token (owner = their id); webhook messages owed to them cascade.
+      const webhookEndpoints = await tx.$executeRaw`DELETE FROM ${w.endpoints} WHERE owner_id = ${id}`;
+      const sendRequests = await tx.$executeRaw`DELETE FROM ${t.sendRequests} WHERE sender_id = ${id}`;
+      return { notifications, attempts, receipts, deadLetters, preferences, mutes, undeliverable, follows, webhookEndpoints, sendRequests };
+    });
+  }
+}
