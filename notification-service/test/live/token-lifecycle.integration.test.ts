@@ -9,6 +9,7 @@ import { newUserId } from './support/builders.js';
 import { MemoryInbox } from './support/memory-inbox.js';
 import { startLiveServer, type LiveServer } from './support/live-server.js';
 import { TestClient } from './support/test-client.js';
+import type { LiveOptions } from '../../src/live/options.js';
 
 // A socket must not outlive its token: at `exp` it closes with 4401, and when its session ends
 // (logout, logout everywhere, password change, stolen refresh token) it closes with 4401 on
@@ -24,7 +25,7 @@ const clients: TestClient[] = [];
 let a: LiveServer;
 let b: LiveServer;
 
-async function instance(instanceId: string): Promise<LiveServer> {
+async function instance(instanceId: string, options: Partial<LiveOptions> = {}): Promise<LiveServer> {
   const redis = new Redis(redisUrl);
   connections.push(redis);
   return startLiveServer({
@@ -33,19 +34,7 @@ async function instance(instanceId: string): Promise<LiveServer> {
     inbox,
     presence: new RedisPresence({ redis, prefix }),
     transport: new RedisLiveTransport({ redis, prefix, logger: createLogger('test', 'silent') }),
-  });
-}
-
-async function cappedInstance(instanceId: string): Promise<LiveServer> {
-  const redis = new Redis(redisUrl);
-  connections.push(redis);
-  return startLiveServer({
-    verifier,
-    instanceId,
-    inbox,
-    presence: new RedisPresence({ redis, prefix }),
-    transport: new RedisLiveTransport({ redis, prefix, logger: createLogger('test', 'silent') }),
-    options: { maxSessionsPerUser: 2 },
+    options,
   });
 }
 
@@ -116,7 +105,7 @@ describe('a socket closes with 4401 when its token stops being good', () => {
   });
 
   it('holds the per-user session cap across instances (WS_MAX_SESSIONS_PER_USER is global)', async () => {
-    const capped = await Promise.all([cappedInstance(`c1-${randomUUID()}`), cappedInstance(`c2-${randomUUID()}`)]);
+    const capped = await Promise.all([instance(`c1-${randomUUID()}`, { maxSessionsPerUser: 2 }), instance(`c2-${randomUUID()}`, { maxSessionsPerUser: 2 })]);
     try {
       const userId = newUserId();
       await connect(capped[0]!, userId);
