@@ -27,7 +27,10 @@ const bindAddress = (name: string, fallback: string): Read<string> => (source) =
  * ACCESS_TOKEN_TTL_SECONDS read by user-service's own config (its default and its bounds), given
  * that one variable only, so the embedded mode cannot drift from the real deployment.
  */
-const userServiceSetting = (name: 'ACCESS_TOKEN_TTL_SECONDS' | 'REFRESH_TOKEN_TTL_SECONDS', field: 'accessTokenTtlSeconds' | 'refreshTokenTtlSeconds'): Read<number> => (source) => {
+const userServiceSetting = (
+  name: 'ACCESS_TOKEN_TTL_SECONDS' | 'REFRESH_TOKEN_TTL_SECONDS' | 'REFRESH_REUSE_GRACE_SECONDS',
+  field: 'accessTokenTtlSeconds' | 'refreshTokenTtlSeconds' | 'refreshReuseGraceSeconds',
+): Read<number> => (source) => {
   try {
     return { ok: true, value: loadUserServiceConfig({ [name]: source[name] })[field] };
   } catch (err) {
@@ -37,6 +40,7 @@ const userServiceSetting = (name: 'ACCESS_TOKEN_TTL_SECONDS' | 'REFRESH_TOKEN_TT
 };
 const accessTokenTtl = userServiceSetting('ACCESS_TOKEN_TTL_SECONDS', 'accessTokenTtlSeconds');
 const refreshTokenTtl = userServiceSetting('REFRESH_TOKEN_TTL_SECONDS', 'refreshTokenTtlSeconds');
+const refreshReuseGrace = userServiceSetting('REFRESH_REUSE_GRACE_SECONDS', 'refreshReuseGraceSeconds');
 
 /** As notification-service reads it (readSendApiKeys): strictly, naming the entry, never echoing a key. */
 const sendApiKeyList = (name: string): Read<SendApiKey[] | undefined> => (source) => {
@@ -59,6 +63,8 @@ export const embeddedConfigSpec = {
   accessTokenTtlSeconds: accessTokenTtl,
   /** As user-service reads it: 30 days unless set. */
   refreshTokenTtlSeconds: refreshTokenTtl,
+  /** As user-service reads it: 10 unless set (0 turns the grace off). */
+  refreshReuseGraceSeconds: refreshReuseGrace,
   /** undefined: one key with every scope is generated and kept in HERALD_DATA_DIR/keys/send-api-key. */
   sendApiKeys: sendApiKeyList('SEND_API_KEYS'),
 };

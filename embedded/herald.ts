@@ -69,6 +69,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       host: embeddedConfigSpec.host,
       accessTokenTtlSeconds: embeddedConfigSpec.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: embeddedConfigSpec.refreshTokenTtlSeconds,
+      refreshReuseGraceSeconds: embeddedConfigSpec.refreshReuseGraceSeconds,
       sendApiKeys: embeddedConfigSpec.sendApiKeys,
       // user-service's and notification-service's own readers (the interval and batch size are shared).
       ...userRetentionEnvSpec,
@@ -103,6 +104,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       schema: 'users',
       signer: new TokenSigner(keys.privateKey, settings.accessTokenTtlSeconds),
       refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
+      refreshReuseGraceSeconds: settings.refreshReuseGraceSeconds,
       retention: {
         intervalMs: settings.retentionIntervalMs,
         batchSize: settings.retentionBatchSize,

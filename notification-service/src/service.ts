@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { Redis } from 'ioredis';
 import {
+  checkPostgres,
   applyMigrations,
   createHttpApp,
   createRetentionRunner,
@@ -228,7 +229,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     clock,
   });
 
-  const readiness: Record<string, () => Promise<unknown>> = { postgres: () => pool.query('SELECT 1'), bus: () => bus.check() };
+  const readiness: Record<string, () => Promise<unknown>> = { postgres: () => checkPostgres(pool), bus: () => bus.check() };
   if (workBus !== bus) readiness.workBus = () => workBus.check();
   if (deps.redis) readiness.redis = () => deps.redis!.ping();
   const app = await createHttpApp({

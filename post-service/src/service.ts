@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import {
+  checkPostgres,
   applyMigrations,
   createHttpApp,
   OutboxRelay,
@@ -64,7 +65,7 @@ export async function createPostService(deps: PostServiceDeps): Promise<PostServ
     service: SERVICE_NAME,
     logger,
     registry: deps.registry,
-    readiness: { postgres: () => pool.query('SELECT 1'), bus: () => bus.check() },
+    readiness: { postgres: () => checkPostgres(pool), bus: () => bus.check() },
     openapi: { title: 'Herald post-service', description: 'Posts, comments, likes, direct messages and mentions' },
   });
   await registerRoutes(app, appDeps, deps.verifier);

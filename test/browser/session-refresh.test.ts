@@ -22,7 +22,7 @@ describe('web demo: silent token refresh', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'herald-refresh-'));
-    herald = await startHerald({ dataDir, port: 0, host: '127.0.0.1', logger: pino({ level: 'warn' }), env: { ACCESS_TOKEN_TTL_SECONDS: '60' } });
+    herald = await startHerald({ dataDir, port: 0, host: '127.0.0.1', logger: pino({ level: process.env.TEST_HERALD_LOG ?? 'warn' }), env: { ACCESS_TOKEN_TTL_SECONDS: '60' } });
     url = herald.url.replace('//localhost:', '//127.0.0.1:');
     ana = await launchUser('ana-refresh');
   }, 120_000);
@@ -64,7 +64,7 @@ describe('web demo: silent token refresh', () => {
     // Neither tab spent a used refresh token: the session is alive, both tabs are signed in and live.
     const latest = await tokens(second);
     const check = await fetch(`${herald.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${latest.access}` } });
-    expect(check.status).toBe(200);
+    expect(check.status, await check.clone().text()).toBe(200);
     for (const tab of [page, second]) {
       expect(await tab.textContent(byTestId('current-user'))).toBe(`@${name}`);
       await isLive(tab);

@@ -61,6 +61,51 @@ describe('embedded mode, through HTTP', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('blocks through the gateway: the follows go, follows, messages and mentions stop, the blocker hears nothing of them; the DM policy holds', async () => {
+    const api = apiClient(herald.url);
+    const [ana, bo, cy] = [await api.register(uniqueName('ana')), await api.register(uniqueName('bo')), await api.register(uniqueName('cy'))];
+    await seen('user.registered', (d) => d.userId === cy.user.id);
+    expect((await api.call('POST', `/api/v1/users/${ana.user.id}/follow`, undefined, bo.accessToken)).status).toBe(204);
+    const anasPost = (await api.call('POST', '/api/v1/posts', { text: 'hello' }, ana.accessToken)).body.post;
+
+    expect((await api.call('PUT', `/api/v1/users/${bo.user.id}/block`, undefined, ana.accessToken)).status).toBe(204);
+    await seen('user.unfollowed', (d) => d.followerId === bo.user.id && d.followeeId === ana.user.id);
+    await seen('user.blocked', (d) => d.blockerId === ana.user.id && d.blockedId === bo.user.id);
+    expect((await api.call('GET', '/api/v1/users/me/blocks', undefined, ana.accessToken)).body).toEqual({ items: [{ userId: bo.user.id, createdAt: expect.any(String) }], nextCursor: null });
+    expect((await api.call('GET', `/api/v1/users/${ana.user.id}/followers`, undefined, ana.accessToken)).body.items).toEqual([]);
+    const refollow = await api.call('POST', `/api/v1/users/${ana.user.id}/follow`, undefined, bo.accessToken);
+    expect([refollow.status, refollow.body.error.code]).toEqual([403, 'blocked']);
+
+    // post-service and notification-service apply the block from the event (milliseconds here)
+    const dm = await waitFor(async () => {
+      const res = await api.call('POST', '/api/v1/messages', { toUserId: ana.user.id, text: 'let me explain' }, bo.accessToken);
+      return res.status === 403 ? res : undefined;
+    }, { what: 'post-service to refuse the message' });
+    expect(dm.body.error.code).toBe('blocked');
+    await waitFor(async () => (await api.call('GET', '/api/v1/notifications/mutes', undefined, ana.accessToken)).body.items.some((m: any) => m.userId === bo.user.id && m.kind === 'block'), { what: 'the block in the mutes' });
+    const before = (await api.call('GET', '/api/v1/notifications/unread-count', undefined, ana.accessToken)).body.count;
+    const mention = await api.call('POST', '/api/v1/posts', { text: `hey @${ana.user.username} and @${cy.user.username}` }, bo.accessToken);
+    expect(mention.body.post.mentions).toEqual([{ userId: cy.user.id, username: cy.user.username }]);
+    await seen('post.created', (d) => d.postId === mention.body.post.id && d.mentionedUserIds.length === 1);
+    expect((await api.call('POST', `/api/v1/posts/${anasPost.id}/likes`, undefined, bo.accessToken)).status).toBe(204);
+    await seen('post.liked', (d) => d.postId === anasPost.id);
+    // cy's mention arriving proves the post was handled; ana got nothing from bo meanwhile
+    await waitFor(async () => (await api.call('GET', '/api/v1/notifications/unread-count', undefined, cy.accessToken)).body.count === 1, { what: 'cy’s mention' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await api.call('GET', '/api/v1/notifications/unread-count', undefined, ana.accessToken)).body.count).toBe(before);
+
+    // the direct-message policy: cy takes messages only from people cy follows
+    const patched = await api.call('PATCH', '/api/v1/users/me', { directMessages: 'following' }, cy.accessToken);
+    expect(patched.body.user.directMessages).toBe('following');
+    const restricted = await waitFor(async () => {
+      const res = await api.call('POST', '/api/v1/messages', { toUserId: cy.user.id, text: 'hi cy' }, bo.accessToken);
+      return res.status === 403 ? res : undefined;
+    }, { what: 'the policy to reach post-service' });
+    expect(restricted.body.error.code).toBe('messages_restricted');
+    expect((await api.call('POST', `/api/v1/users/${bo.user.id}/follow`, undefined, cy.accessToken)).status).toBe(204);
+    await waitFor(async () => (await api.call('POST', '/api/v1/messages', { toUserId: cy.user.id, text: 'hi cy' }, bo.accessToken)).status === 201, { what: 'the follow to reach post-service' });
+  });
+
   it('keeps state across a restart of the same data directory', async () => {
     const api = apiClient(herald.url);
     const cy = await api.register(uniqueName('cy'));

@@ -19,7 +19,7 @@ describe('sessions through the gateway (embedded)', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'herald-sessions-'));
-    herald = await startHerald({ dataDir, port: 0, host: '127.0.0.1', logger: pino({ level: 'warn' }) });
+    herald = await startHerald({ dataDir, port: 0, host: '127.0.0.1', logger: pino({ level: 'warn' }), env: { REFRESH_REUSE_GRACE_SECONDS: '0' } });
   }, 120_000);
 
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import { DEFAULT_REFRESH_REUSE_GRACE_SECONDS } from './domain/sessions.js';
 import { env, loadConfig, readPem } from '@herald/platform';
 
 type Env = Record<string, string | undefined>;
@@ -55,6 +56,7 @@ export function loadUserServiceConfig(source: Env = process.env, { standalone = 
       jwtPublicKey: pem('JWT_PUBLIC_KEY', standalone),
       accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', 900, 60, 24 * 3600),
       refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 300, 365 * 24 * 3600),
+      refreshReuseGraceSeconds: env.int('REFRESH_REUSE_GRACE_SECONDS', DEFAULT_REFRESH_REUSE_GRACE_SECONDS, 0, 60),
       ...userRetentionEnvSpec,
     },
     source,

@@ -13,7 +13,7 @@ try {
   const bus = await AmqpEventBus.connect({ url: config.amqpUrl!, exchange: config.amqpExchange, logger, registry, connectionName: 'user-service' });
   const verifier = new TokenVerifier(config.jwtPublicKey!);
   const signer = new TokenSigner(config.jwtPrivateKey!, config.accessTokenTtlSeconds);
-  const service = await createUserService({ logger, registry, pool, schema: config.databaseSchema, bus, verifier, signer, listen: true, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds, retention: { intervalMs: config.retentionIntervalMs, batchSize: config.retentionBatchSize, sessionsDays: config.retentionSessionsDays, loginFailuresHours: config.retentionLoginFailuresHours }, bouncesQueue: `${config.amqpQueuePrefix}${ADDRESS_BOUNCES_QUEUE}` });
+  const service = await createUserService({ logger, registry, pool, schema: config.databaseSchema, bus, verifier, signer, listen: true, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds, refreshReuseGraceSeconds: config.refreshReuseGraceSeconds, retention: { intervalMs: config.retentionIntervalMs, batchSize: config.retentionBatchSize, sessionsDays: config.retentionSessionsDays, loginFailuresHours: config.retentionLoginFailuresHours }, bouncesQueue: `${config.amqpQueuePrefix}${ADDRESS_BOUNCES_QUEUE}` });
   // Closed in reverse: HTTP and the relay stop first, then the broker, then the database.
   closeOnSignals(logger, [() => pool.end(), () => bus.close(), () => service.close()]);
   await service.start({ port: config.port, host: config.host });

@@ -1,8 +1,10 @@
+import { DEFAULT_REFRESH_REUSE_GRACE_SECONDS } from './domain/sessions.js';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { PrismaPg } from '@prisma/adapter-pg';
 import {
+  checkPostgres,
   OutboxRelay,
   applyMigrations,
   createHttpApp,
@@ -20,6 +22,7 @@ import { PrismaClient } from './generated/prisma/client.js';
 import type { UseCaseDeps } from './app/deps.js';
 import type { Clock, PasswordHasher } from './domain/ports.js';
 import { ADDRESS_BOUNCES_QUEUE, subscribeAddressBounces } from './adapters/address-bounced-consumer.js';
+import { PrismaBlockRepository } from './adapters/prisma-block-repository.js';
 import { PrismaFollowRepository } from './adapters/prisma-follow-repository.js';
 import { PrismaSessionRepository } from './adapters/prisma-session-repository.js';
 import { PrismaLoginFailures } from './adapters/prisma-login-failures.js';
@@ -28,6 +31,7 @@ import { userRetentionTasks, type UserRetentionSettings } from './adapters/prism
 import { ScryptPasswordHasher } from './adapters/scrypt-password-hasher.js';
 import { tokenIssuer } from './adapters/token-issuer.js';
 import { authRoutes } from './http/auth-routes.js';
+import { blockRoutes } from './http/block-routes.js';
 import { followRoutes } from './http/follow-routes.js';
 import { userRoutes } from './http/user-routes.js';
 
@@ -47,6 +51,8 @@ export interface UserServiceDeps {
   bouncesQueue?: string;
   /** REFRESH_TOKEN_TTL_SECONDS: a session whose refresh token is not used for this long lapses. */
   refreshTokenTtlSeconds?: number;
+  /** REFRESH_REUSE_GRACE_SECONDS: a spent refresh token presented again this soon is exchanged, not treated as reuse. */
+  refreshReuseGraceSeconds?: number;
   /** Tests pass cheaper scrypt parameters; production uses the default. */
   hasher?: PasswordHasher;
   clock?: Clock;
@@ -93,12 +99,14 @@ export async function createUserService(deps: UserServiceDeps): Promise<UserServ
 
   const useCases: UseCaseDeps = {
     users: new PrismaUserRepository(prisma, { onOutboxCommit: wake, schema }),
-    follows: new PrismaFollowRepository(prisma, { onOutboxCommit: wake }),
+    follows: new PrismaFollowRepository(prisma, { onOutboxCommit: wake, schema }),
+    blocks: new PrismaBlockRepository(prisma, { onOutboxCommit: wake, schema }),
     hasher: deps.hasher ?? new ScryptPasswordHasher(),
     tokens: tokenIssuer(deps.signer),
     sessions: new PrismaSessionRepository(prisma, { onOutboxCommit: wake, schema }),
     loginFailures: new PrismaLoginFailures(prisma, schema),
     refreshTokenTtlSeconds: deps.refreshTokenTtlSeconds ?? DEFAULT_REFRESH_TOKEN_TTL_SECONDS,
+    refreshReuseGraceSeconds: deps.refreshReuseGraceSeconds ?? DEFAULT_REFRESH_REUSE_GRACE_SECONDS,
     clock: deps.clock ?? { now: () => new Date() },
     newId: uuidv7,
   };
@@ -117,12 +125,13 @@ export async function createUserService(deps: UserServiceDeps): Promise<UserServ
     service: 'user-service',
     logger,
     registry: deps.registry,
-    readiness: { postgres: () => pool.query('SELECT 1'), broker: () => bus.check() },
-    openapi: { title: 'Herald user-service', description: 'Accounts, profiles and the follow graph' },
+    readiness: { postgres: () => checkPostgres(pool), broker: () => bus.check() },
+    openapi: { title: 'Herald user-service', description: 'Accounts, profiles, the follow graph and blocks' },
   });
   authRoutes(app, useCases, deps.verifier);
   userRoutes(app, useCases, deps.verifier);
   followRoutes(app, useCases, deps.verifier);
+  blockRoutes(app, useCases, deps.verifier);
 
   let subscription: Subscription | undefined;
   return {

@@ -1,12 +1,21 @@
 // LiveClient: the browser's WebSocket to Herald (docs/api.md "Live delivery").
-// It owns reconnection, resume-after-newest-id and de-duplication; it knows nothing about the DOM,
-// so a test can drive it with a fake WebSocket constructor and fake timers.
+// It owns reconnection, resume-after-newest-id, de-duplication and gap detection on the per-person
+// `seq` numbers; it knows nothing about the DOM, so a test can drive it with a fake WebSocket
+// constructor and fake timers.
 
 /** @typedef {{id: string, readAt?: string|null, count?: number} & Record<string, unknown>} Notification */
 /** @typedef {'connecting'|'live'|'reconnecting'|'catching_up'|'caught_up'|'stopped'} LiveState */
 
 const OPEN = 1;
 const SEEN_LIMIT = 2000;
+/** The seq -> id map is bounded like the seen map. */
+const SEQ_LIMIT = 2000;
+
+/** A notification's place in its recipient's stream, or null when it has none (written before seq existed). */
+export function seqOf(n) {
+  const seq = n?.seq;
+  return Number.isInteger(seq) && seq > 0 ? seq : null;
+}
 
 /**
  * Ids "sort by creation time" (docs/api.md). ULIDs / UUIDv7 compare as strings; purely numeric ids of
@@ -35,6 +44,7 @@ export class LiveClient {
    * @param {number} [opts.pingIntervalMs]     client ping period (the contract's 25 s)
    * @param {number} [opts.pongTimeoutMs]      no pong by then: the socket is presumed dead
    * @param {{baseMs: number, maxMs: number}} [opts.backoff]
+   * @param {number} [opts.gapGraceMs]        how long a missing seq may lag behind a later one before it counts as a gap
    * @param {{setTimeout: typeof setTimeout, clearTimeout: typeof clearTimeout}} [opts.timers]
    */
   constructor(opts) {
@@ -45,6 +55,7 @@ export class LiveClient {
     this.pingIntervalMs = opts.pingIntervalMs ?? 25_000;
     this.pongTimeoutMs = opts.pongTimeoutMs ?? 10_000;
     this.backoff = opts.backoff ?? { baseMs: 500, maxMs: 30_000 };
+    this.gapGraceMs = opts.gapGraceMs ?? 2000;
     this.timers = opts.timers ?? { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (t) => clearTimeout(t) };
 
     /** @type {LiveState} */
@@ -55,16 +66,49 @@ export class LiveClient {
     this.ws = null;
     this.started = false;
     this.everConnected = false;
-    this.awaitingCatchUp = false;
+    /**
+     * A resume whose replay has not ended yet: it ends with the pong to the ping numbered `untilPong`
+     * (pings are answered in order). `visible`: shown as catching_up / caught_up.
+     * @type {{untilPong: number, visible: boolean}|null}
+     */
+    this.catchUp = null;
+    this.pingsSent = 0;
+    this.pongsReceived = 0;
     /** id -> fingerprint of the version last seen; bounded, oldest forgotten first */
     this.seen = new Map();
     this.listeners = new Map();
     this.reconnectTimer = null;
     this.pingTimer = null;
     this.pongTimer = null;
+
+    // Gap detection on the stream's numbers (reset by resetSeq()).
+    /** @type {number|null} every seq up to this one has arrived or is settled; null: not known yet */
+    this.contiguousSeq = null;
+    /** the highest seq seen (0: none) */
+    this.maxSeq = 0;
+    /** @type {Map<number, string>} seq -> notification id, to resume after the item at contiguousSeq; bounded, oldest forgotten first */
+    this.seqIds = new Map();
+    /** @type {number|null} `seq` of this socket's hello, settled by the catch-up that follows a reconnect */
+    this.helloSeq = null;
+    this.gapTimer = null;
+    /** @type {number|null} the contiguousSeq the running grace timer waits to see passed */
+    this.gapTimerAt = null;
   }
 
-  /** Subscribes to 'status' | 'hello' | 'notification' | 'unread_count' | 'error' | 'pong' | 'connect_failed'. */
+  /** Forgets the stream position (sign-out, or a stream that started over). */
+  resetSeq() {
+    this.clearGapTimer();
+    this.contiguousSeq = null;
+    this.maxSeq = 0;
+    this.seqIds.clear();
+    this.helloSeq = null;
+  }
+
+  /**
+   * Subscribes to 'status' | 'hello' ({sessionId, unreadCount, seq}) | 'notification' | 'unread_count' |
+   * 'error' | 'pong' | 'connect_failed' | 'unauthorized' | 'gap' ({from, to}: seq numbers that did not
+   * arrive within the grace; a resume is on its way).
+   */
   on(type, fn) {
     if (!this.listeners.has(type)) this.listeners.set(type, new Set());
     this.listeners.get(type).add(fn);
@@ -113,6 +157,7 @@ export class LiveClient {
     this.stop();
     this.newestId = null;
     this.seen.clear();
+    this.resetSeq();
     this.everConnected = false;
     this.attempt = 0;
   }
@@ -127,12 +172,15 @@ export class LiveClient {
 
   /**
    * Records notifications the app learnt about elsewhere (the HTTP inbox), so they count for
-   * "newest id" and a replay of the same version is dropped rather than shown as new.
+   * "newest id" and a replay of the same version is dropped rather than shown as new. Their seq
+   * numbers fill holes in the stream, but never open a gap (a page may be filtered).
    * @param {Notification[]} notifications
    */
   noteSeen(notifications) {
     for (const n of notifications) {
-      if (n && typeof n.id === 'string') this.remember(n);
+      if (!n || typeof n.id !== 'string') continue;
+      this.remember(n);
+      this.recordSeq(n, false);
     }
   }
 
@@ -164,21 +212,27 @@ export class LiveClient {
     // (a Blob could not), so frames keep their order.
     ws.binaryType = 'arraybuffer';
     let opened = false;
+    this.catchUp = null;
+    this.pingsSent = 0;
+    this.pongsReceived = 0;
+    this.helloSeq = null;
     ws.onopen = () => {
       opened = true;
       const resumed = this.everConnected;
       this.everConnected = true;
       this.attempt = 0;
       // Resume first, so the server replays what we missed before any new live frame.
-      if (this.newestId) this.send({ type: 'resume', after: this.newestId });
+      const resuming = Boolean(this.newestId) && this.send({ type: 'resume', after: this.newestId });
       this.startPinging();
       if (resumed) {
         // The contract has no end-of-replay frame; the pong to a ping sent right after resume is
         // the barrier (frames on one socket are answered in order).
-        this.awaitingCatchUp = true;
-        this.ping();
+        this.beginCatchUp(true);
         this.setState('catching_up');
       } else {
+        // A first connection that resumes (the inbox was loaded before the socket) shows Live at
+        // once, but gap detection still waits for the replay to end before judging holes.
+        if (resuming) this.beginCatchUp(false);
         this.setState('live');
       }
     };
@@ -190,7 +244,9 @@ export class LiveClient {
       if (this.ws !== ws) return;
       this.ws = null;
       this.clearPingTimers();
-      this.awaitingCatchUp = false;
+      this.clearGapTimer();
+      // The reconnect resumes after the newest id and settles every hole when its replay ends.
+      this.catchUp = null;
       if (!opened) this.emit('connect_failed', { attempt: this.attempt, code: event?.code });
       // 4401: the access token expired or its session ended. The app renews it and calls
       // reconnectNow(); the scheduled reconnect is the fallback if it does not.
@@ -219,7 +275,8 @@ export class LiveClient {
     if (!frame || typeof frame !== 'object') return;
     switch (frame.type) {
       case 'hello':
-        this.emit('hello', { sessionId: frame.sessionId, unreadCount: frame.unreadCount });
+        this.hello(frame);
+        this.emit('hello', { sessionId: frame.sessionId, unreadCount: frame.unreadCount, seq: this.helloSeq ?? undefined });
         break;
       case 'notification':
         this.receive(frame.notification);
@@ -228,15 +285,16 @@ export class LiveClient {
         this.emit('unread_count', { count: frame.count });
         break;
       case 'error':
+        // This client never sends a resume while its own is running; a refusal can only mean the
+        // server's replay outlived the pong barrier, and that replay brings the missing items anyway.
+        if (frame.code === 'resume_in_progress') break;
         this.emit('error', { code: frame.code, message: frame.message });
         break;
       case 'pong':
         this.timers.clearTimeout(this.pongTimer);
         this.pongTimer = null;
-        if (this.awaitingCatchUp) {
-          this.awaitingCatchUp = false;
-          this.setState('caught_up');
-        }
+        this.pongsReceived += 1;
+        if (this.catchUp && this.pongsReceived >= this.catchUp.untilPong) this.endCatchUp();
         this.emit('pong', {});
         break;
       default:
@@ -247,6 +305,7 @@ export class LiveClient {
   /** @param {Notification} n */
   receive(n) {
     if (!n || typeof n.id !== 'string') return;
+    this.recordSeq(n, true);
     const previous = this.seen.get(n.id);
     const fingerprint = fingerprintOf(n);
     if (previous === fingerprint) return; // an exact duplicate (replay overlap, second delivery)
@@ -265,6 +324,109 @@ export class LiveClient {
     if (this.newestId === null || compareIds(n.id, this.newestId) > 0) this.newestId = n.id;
   }
 
+  /** hello: the stream's newest seq when the socket opened. */
+  hello(frame) {
+    const seq = Number.isInteger(frame.seq) && frame.seq >= 0 ? frame.seq : null;
+    this.helloSeq = seq;
+    if (seq === null) return;
+    if (seq < this.maxSeq) {
+      // Below what this tab has already seen: the stream started over (the person's data was erased,
+      // an in-memory server restarted). Positions learnt before mean nothing now.
+      this.resetSeq();
+      this.helloSeq = seq;
+    }
+    // First connection: everything up to hello.seq is history (the resume, if any, replays it).
+    // On a reconnect the catch-up settles it, once the replay has ended.
+    if (this.contiguousSeq === null) this.setContiguous(seq);
+  }
+
+  /**
+   * Notes where a notification stands in the stream. `live`: it came over the socket, so a jump past
+   * a missing number may start the grace timer; from the HTTP inbox it only fills holes.
+   */
+  recordSeq(n, live) {
+    const seq = seqOf(n);
+    if (seq === null) return; // written before seq existed: unknown, never a gap
+    this.seqIds.delete(seq);
+    this.seqIds.set(seq, n.id);
+    if (this.seqIds.size > SEQ_LIMIT) this.seqIds.delete(this.seqIds.keys().next().value);
+    if (live && seq > this.maxSeq) this.maxSeq = seq;
+    if (this.contiguousSeq !== null) this.setContiguous(this.contiguousSeq);
+  }
+
+  /** Everything up to `seq` has arrived or is settled; numbers already known past it follow. */
+  setContiguous(seq) {
+    while (this.seqIds.has(seq + 1)) seq += 1;
+    this.contiguousSeq = seq;
+    if (seq > this.maxSeq) this.maxSeq = seq;
+    // The hole the timer waited for is filled: the grace starts again for the next one, if any.
+    if (this.gapTimer && seq > this.gapTimerAt) this.clearGapTimer();
+    this.watchForGap();
+  }
+
+  watchForGap() {
+    if (this.gapTimer || this.catchUp || this.contiguousSeq === null || this.contiguousSeq >= this.maxSeq) return;
+    this.gapTimerAt = this.contiguousSeq;
+    this.gapTimer = this.timers.setTimeout(() => {
+      this.gapTimer = null;
+      this.gapTimerAt = null;
+      this.fillGap();
+    }, this.gapGraceMs);
+  }
+
+  clearGapTimer() {
+    this.timers.clearTimeout(this.gapTimer);
+    this.gapTimer = null;
+    this.gapTimerAt = null;
+  }
+
+  /** The grace is over and numbers are still missing: resume after the last item before the hole. */
+  fillGap() {
+    const c = this.contiguousSeq;
+    if (c === null || c >= this.maxSeq) return;
+    // A running catch-up settles the hole when it ends; a closed socket resumes when it reconnects.
+    if (this.catchUp || !this.ws || this.ws.readyState !== OPEN) return;
+    const after = this.idAtOrBefore(c) ?? this.newestId;
+    if (!after || !this.send({ type: 'resume', after })) return;
+    this.beginCatchUp(true);
+    this.setState('catching_up');
+    this.emit('gap', { from: c + 1, to: this.maxSeq - 1 });
+  }
+
+  /** The id of the item at `seq`, else of the nearest known one below it (its replay only repeats what we have). */
+  idAtOrBefore(seq) {
+    const exact = this.seqIds.get(seq);
+    if (exact !== undefined) return exact;
+    let best = 0;
+    let id = null;
+    for (const [s, i] of this.seqIds) {
+      if (s < seq && s > best) {
+        best = s;
+        id = i;
+      }
+    }
+    return id;
+  }
+
+  /** Right after a resume: the pong to this ping marks the end of its replay. */
+  beginCatchUp(visible) {
+    this.clearGapTimer();
+    if (!this.ping()) return;
+    this.catchUp = { untilPong: this.pingsSent, visible };
+  }
+
+  /**
+   * The replay has ended: whatever is still missing up to the newest seq seen (or the hello's, after
+   * a reconnect) will not come, because a superseded item is never replayed. The holes are closed.
+   */
+  endCatchUp() {
+    const { visible } = this.catchUp;
+    this.catchUp = null;
+    const known = [this.contiguousSeq, this.helloSeq, this.maxSeq || null].filter((s) => s !== null);
+    if (known.length) this.setContiguous(Math.max(...known));
+    if (visible) this.setState('caught_up');
+  }
+
   startPinging() {
     this.clearPingTimers();
     const tick = () => {
@@ -274,9 +436,11 @@ export class LiveClient {
     this.pingTimer = this.timers.setTimeout(tick, this.pingIntervalMs);
   }
 
+  /** @returns {boolean} whether the ping went out */
   ping() {
-    if (!this.send({ type: 'ping' })) return;
-    if (this.pongTimer) return;
+    if (!this.send({ type: 'ping' })) return false;
+    this.pingsSent += 1;
+    if (this.pongTimer) return true;
     this.pongTimer = this.timers.setTimeout(() => {
       this.pongTimer = null;
       // Half-open socket (a network switch, a sleeping laptop): drop it and reconnect with resume.
@@ -289,6 +453,7 @@ export class LiveClient {
       }
       ws.onclose?.({ code: 4000 });
     }, this.pongTimeoutMs);
+    return true;
   }
 
   clearPingTimers() {
@@ -300,6 +465,7 @@ export class LiveClient {
 
   clearTimers() {
     this.clearPingTimers();
+    this.clearGapTimer();
     this.timers.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
   }

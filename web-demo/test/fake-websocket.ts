@@ -10,7 +10,7 @@ export class FakeWebSocket {
   sent: unknown[] = [];
   closedWith: { code?: number; reason?: string } | null = null;
   onopen: ((e: unknown) => void) | null = null;
-  onmessage: ((e: { data: string }) => void) | null = null;
+  onmessage: ((e: { data: string | ArrayBuffer | ArrayBufferView }) => void) | null = null;
   onerror: ((e: unknown) => void) | null = null;
   onclose: ((e: { code: number }) => void) | null = null;
 

@@ -265,3 +265,316 @@ describe('compareIds and backoffDelay', () => {
     }
   });
 });
+
+describe('LiveClient gap detection (seq)', () => {
+  type Gap = { from: number; to: number };
+
+  /** A connected client that got hello with `seq`; `id(n)` is the id of the item numbered n. */
+  function connected(helloSeq: number | null = 0, opts: Partial<ConstructorParameters<typeof LiveClient>[0]> = {}) {
+    const t = setup(opts);
+    const gaps: Gap[] = [];
+    t.client.on('gap', (g: Gap) => gaps.push(g));
+    t.client.start();
+    const ws = FakeWebSocket.latest();
+    ws.serverOpen();
+    ws.serverSend({ type: 'hello', sessionId: 's1', unreadCount: 0, ...(helloSeq === null ? {} : { seq: helloSeq }) });
+    const push = (seq: number, extra: Record<string, unknown> = {}) =>
+      ws.serverSend({ type: 'notification', notification: note(id(seq), { seq, ...extra }) });
+    return { ...t, ws, gaps, push };
+  }
+  // Ids sort like seq here; the point of seq is that they need not, which the successor test covers.
+  const id = (seq: number) => `01N${String(seq).padStart(4, '0')}`;
+
+  it('passes hello.seq to hello listeners and starts counting from it on the first connection', () => {
+    const { client } = setup();
+    const hello = vi.fn();
+    client.on('hello', hello);
+    client.start();
+    const ws = FakeWebSocket.latest();
+    ws.serverOpen();
+    ws.serverSend({ type: 'hello', sessionId: 's1', unreadCount: 2, seq: 41 });
+    expect(hello).toHaveBeenCalledWith({ sessionId: 's1', unreadCount: 2, seq: 41 });
+    expect(client.contiguousSeq).toBe(41);
+    // The next live item is 42: no gap, nothing to wait for.
+    ws.serverSend({ type: 'notification', notification: note(id(42), { seq: 42 }) });
+    expect(client.contiguousSeq).toBe(42);
+    vi.advanceTimersByTime(10_000);
+    expect(ws.framesOfType('resume')).toEqual([]);
+  });
+
+  it('sends no resume while frames arrive in order', () => {
+    const { ws, push, gaps, statuses, client } = connected(3);
+    for (let seq = 4; seq <= 10; seq += 1) {
+      push(seq);
+      vi.advanceTimersByTime(500);
+    }
+    vi.advanceTimersByTime(10_000);
+    expect(ws.framesOfType('resume')).toEqual([]);
+    expect(gaps).toEqual([]);
+    expect(client.contiguousSeq).toBe(10);
+    expect(statuses.at(-1)?.state).toBe('live');
+  });
+
+  it('waits out the grace: a number that arrives a little late is no gap', () => {
+    const { ws, push, gaps, received, client } = connected(5);
+    push(7);
+    vi.advanceTimersByTime(1500);
+    push(6);
+    expect(client.contiguousSeq).toBe(7);
+    vi.advanceTimersByTime(10_000);
+    expect(ws.framesOfType('resume')).toEqual([]);
+    expect(gaps).toEqual([]);
+    expect(received.map((r) => [r.notification.id, r.isNew])).toEqual([
+      [id(7), true],
+      [id(6), true],
+    ]);
+  });
+
+  it('resumes once after the item before a real gap, then reports caught up', () => {
+    const { ws, push, gaps, statuses, received, client } = connected(3);
+    push(4);
+    push(5);
+    push(8);
+    vi.advanceTimersByTime(1999);
+    expect(ws.framesOfType('resume')).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(ws.framesOfType('resume')).toEqual([{ type: 'resume', after: id(5) }]);
+    expect(gaps).toEqual([{ from: 6, to: 7 }]);
+    expect(statuses.at(-1)?.state).toBe('catching_up');
+    // The ping right after the resume is the end-of-replay barrier.
+    expect(ws.sent.at(-2)).toEqual({ type: 'resume', after: id(5) });
+    expect(ws.sent.at(-1)).toEqual({ type: 'ping' });
+
+    // The replay: everything after 5 in seq order, 8 included (a duplicate, dropped).
+    push(6);
+    push(7);
+    push(8);
+    ws.serverSend({ type: 'pong' });
+    expect(statuses.at(-1)?.state).toBe('caught_up');
+    expect(client.contiguousSeq).toBe(8);
+    expect(received.map((r) => r.notification.id)).toEqual([id(4), id(5), id(8), id(6), id(7)]);
+
+    push(9);
+    vi.advanceTimersByTime(20_000);
+    expect(ws.framesOfType('resume')).toHaveLength(1);
+    expect(gaps).toHaveLength(1);
+  });
+
+  it('closes a hole a group successor leaves after the resume: no second resume, no loop', () => {
+    const { ws, gaps, statuses, received, client } = connected(0);
+    // 1: "Ana liked your post"; 2: lost on the way; 3 grew the group and superseded 2, so 2 is never
+    // replayed. The successor's id is older than the item it replaced (ids are not commit order).
+    ws.serverSend({ type: 'notification', notification: note('01A', { seq: 1, groupKey: 'like:p1' }) });
+    ws.serverSend({ type: 'notification', notification: note('01B', { seq: 3, groupKey: 'like:p2', count: 2, data: { replaces: '01C' } }) });
+    vi.advanceTimersByTime(2000);
+    expect(ws.framesOfType('resume')).toEqual([{ type: 'resume', after: '01A' }]);
+    expect(gaps).toEqual([{ from: 2, to: 2 }]);
+
+    // The replay brings 3 again (dropped as a duplicate) and nothing for 2.
+    ws.serverSend({ type: 'notification', notification: note('01B', { seq: 3, groupKey: 'like:p2', count: 2, data: { replaces: '01C' } }) });
+    ws.serverSend({ type: 'pong' });
+    expect(statuses.at(-1)?.state).toBe('caught_up');
+    expect(client.contiguousSeq).toBe(3);
+
+    ws.serverSend({ type: 'notification', notification: note('01D', { seq: 4 }) });
+    vi.advanceTimersByTime(20_000);
+    expect(ws.framesOfType('resume')).toHaveLength(1);
+    expect(gaps).toHaveLength(1);
+    expect(received.map((r) => r.notification.id)).toEqual(['01A', '01B', '01D']);
+  });
+
+  it('leaves items without seq (written before numbering) out of gap detection', () => {
+    // An older server: hello without seq, items without seq.
+    const old = connected(null);
+    old.ws.serverSend({ type: 'notification', notification: note('01A') });
+    old.ws.serverSend({ type: 'notification', notification: note('01B') });
+    vi.advanceTimersByTime(10_000);
+    expect(old.ws.framesOfType('resume')).toEqual([]);
+    expect(old.client.contiguousSeq).toBeNull();
+    old.client.stop();
+
+    // A numbered stream that still holds unnumbered items: they are neither holes nor fillers.
+    FakeWebSocket.instances = [];
+    const mixed = connected(2);
+    mixed.ws.serverSend({ type: 'notification', notification: note('01C') });
+    mixed.ws.serverSend({ type: 'notification', notification: note('01D', { seq: null }) });
+    mixed.push(3);
+    mixed.ws.serverSend({ type: 'notification', notification: note('01E') });
+    vi.advanceTimersByTime(10_000);
+    expect(mixed.ws.framesOfType('resume')).toEqual([]);
+    expect(mixed.gaps).toEqual([]);
+    expect(mixed.client.contiguousSeq).toBe(3);
+    expect(mixed.received.map((r) => r.notification.id)).toEqual(['01C', '01D', id(3), '01E']);
+  });
+
+  it('gives a later hole its own full grace once the first one fills', () => {
+    const { ws, push, gaps } = connected(5);
+    push(7); // 6 missing: grace from t=0
+    vi.advanceTimersByTime(1500);
+    push(6);
+    push(9); // 8 missing: grace from t=1500
+    vi.advanceTimersByTime(1000); // t=2500: the first timer would have fired by now
+    expect(ws.framesOfType('resume')).toEqual([]);
+    vi.advanceTimersByTime(1000); // t=3500
+    expect(ws.framesOfType('resume')).toEqual([{ type: 'resume', after: id(7) }]);
+    expect(gaps).toEqual([{ from: 8, to: 8 }]);
+  });
+
+  it('lets the HTTP inbox fill a hole, but never open one', () => {
+    const { ws, push, client } = connected(5);
+    client.noteSeen([note(id(9), { seq: 9 })]); // a page can skip numbers (filtered): no gap from that
+    vi.advanceTimersByTime(10_000);
+    expect(ws.framesOfType('resume')).toEqual([]);
+    push(7);
+    client.noteSeen([note(id(6), { seq: 6 })]);
+    expect(client.contiguousSeq).toBe(7);
+    vi.advanceTimersByTime(10_000);
+    expect(ws.framesOfType('resume')).toEqual([]);
+  });
+
+  it('uses the gap grace option', () => {
+    const { ws, push } = connected(0, { gapGraceMs: 500 });
+    push(1);
+    push(3);
+    vi.advanceTimersByTime(499);
+    expect(ws.framesOfType('resume')).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(ws.framesOfType('resume')).toEqual([{ type: 'resume', after: id(1) }]);
+  });
+
+  it('falls back to the nearest known id below the hole, then to the newest id', () => {
+    // hello.seq 10, but this tab never saw item 10; it knows 8 from the inbox.
+    const a = connected(10);
+    a.client.noteSeen([note(id(8), { seq: 8 })]);
+    a.push(12);
+    vi.advanceTimersByTime(2000);
+    expect(a.ws.framesOfType('resume')).toEqual([{ type: 'resume', after: id(8) }]);
+    a.client.stop();
+
+    FakeWebSocket.instances = [];
+    const b = connected(10);
+    b.push(12);
+    vi.advanceTimersByTime(2000);
+    expect(b.ws.framesOfType('resume')).toEqual([{ type: 'resume', after: id(12) }]);
+  });
+
+  it('never sends a second resume while one runs: holes seen during a catch-up are settled by its barrier', () => {
+    const { ws, push, client, statuses } = connected(3);
+    push(4);
+    push(6);
+    vi.advanceTimersByTime(2000);
+    expect(ws.framesOfType('resume')).toHaveLength(1);
+    // Still replaying, and the live frames that follow skip numbers too.
+    push(8);
+    vi.advanceTimersByTime(5000); // (under the 10 s pong timeout)
+    expect(ws.framesOfType('resume')).toHaveLength(1);
+    ws.serverSend({ type: 'pong' });
+    expect(statuses.at(-1)?.state).toBe('caught_up');
+    expect(client.contiguousSeq).toBe(8);
+    vi.advanceTimersByTime(10_000);
+    expect(ws.framesOfType('resume')).toHaveLength(1);
+  });
+
+  it('does not take the pong to an earlier ping for the end of the replay', () => {
+    const { ws, push, statuses, client } = connected(3);
+    push(4);
+    vi.advanceTimersByTime(25_000); // the periodic ping goes out; its pong is still on the way
+    expect(ws.framesOfType('ping')).toHaveLength(1);
+    push(6);
+    vi.advanceTimersByTime(2000);
+    expect(ws.framesOfType('resume')).toEqual([{ type: 'resume', after: id(4) }]);
+    ws.serverSend({ type: 'pong' }); // answers the periodic ping
+    expect(statuses.at(-1)?.state).toBe('catching_up');
+    push(5);
+    ws.serverSend({ type: 'pong' }); // answers the barrier ping
+    expect(statuses.at(-1)?.state).toBe('caught_up');
+    expect(client.contiguousSeq).toBe(6);
+  });
+
+  it('keeps a resume_in_progress refusal to itself', () => {
+    const { ws, client } = connected(0);
+    const error = vi.fn();
+    client.on('error', error);
+    ws.serverSend({ type: 'error', code: 'resume_in_progress', message: 'a resume is already running on this socket' });
+    ws.serverSend({ type: 'error', code: 'resume_failed', message: 'the inbox could not be read' });
+    expect(error.mock.calls).toEqual([[{ code: 'resume_failed', message: 'the inbox could not be read' }]]);
+  });
+
+  it('on a reconnect leaves holes to the resume, and settles up to hello.seq when its replay ends', () => {
+    const { ws, push, client, statuses, gaps } = connected(3);
+    push(4);
+    push(6); // 5 missing
+    ws.drop(); // within the grace: the reconnect's resume covers it
+    vi.advanceTimersByTime(statuses.at(-1)!.retryInMs!);
+    const second = FakeWebSocket.latest();
+    expect(second).not.toBe(ws);
+    second.serverOpen();
+    expect(second.framesOfType('resume')).toEqual([{ type: 'resume', after: id(6) }]);
+    second.serverSend({ type: 'hello', sessionId: 's2', unreadCount: 0, seq: 9 });
+    second.serverSend({ type: 'notification', notification: note(id(7), { seq: 7 }) });
+    vi.advanceTimersByTime(5000); // no gap resume while the reconnect's replay runs
+    expect(second.framesOfType('resume')).toHaveLength(1);
+    second.serverSend({ type: 'pong' });
+    expect(statuses.at(-1)?.state).toBe('caught_up');
+    expect(client.contiguousSeq).toBe(9);
+    second.serverSend({ type: 'notification', notification: note(id(10), { seq: 10 }) });
+    vi.advanceTimersByTime(10_000);
+    expect(ws.framesOfType('resume')).toEqual([]);
+    expect(second.framesOfType('resume')).toHaveLength(1);
+    expect(gaps).toEqual([]);
+  });
+
+  it('on a first connection that resumes (inbox loaded first) stays Live and judges no hole before the replay ends', () => {
+    const { client, statuses } = setup();
+    client.noteSeen([note(id(2), { seq: 2 })]);
+    client.start();
+    const ws = FakeWebSocket.latest();
+    ws.serverOpen();
+    expect(ws.sent).toEqual([{ type: 'resume', after: id(2) }, { type: 'ping' }]);
+    expect(statuses.at(-1)?.state).toBe('live');
+    ws.serverSend({ type: 'hello', sessionId: 's1', unreadCount: 0, seq: 4 });
+    ws.serverSend({ type: 'notification', notification: note(id(4), { seq: 4 }) }); // replay; 3 was superseded
+    ws.serverSend({ type: 'notification', notification: note(id(6), { seq: 6 }) }); // live, held until the replay ended
+    vi.advanceTimersByTime(5000);
+    expect(ws.framesOfType('resume')).toHaveLength(1);
+    ws.serverSend({ type: 'pong' });
+    expect(statuses.at(-1)?.state).toBe('live');
+    expect(client.contiguousSeq).toBe(6);
+  });
+
+  it('starts over when a hello is below the numbers already seen (the stream was reset)', () => {
+    const { ws, push, client, statuses } = connected(3);
+    push(4);
+    push(5);
+    ws.drop();
+    vi.advanceTimersByTime(statuses.at(-1)!.retryInMs!);
+    const second = FakeWebSocket.latest();
+    second.serverOpen();
+    second.serverSend({ type: 'hello', sessionId: 's2', unreadCount: 0, seq: 1 });
+    expect(client.contiguousSeq).toBe(1);
+    second.serverSend({ type: 'pong' });
+    second.serverSend({ type: 'notification', notification: note('02A', { seq: 2 }) });
+    expect(client.contiguousSeq).toBe(2);
+    vi.advanceTimersByTime(5000);
+    expect(second.framesOfType('resume')).toHaveLength(1); // only the reconnect's own
+  });
+
+  it('keeps the seq -> id map bounded', () => {
+    const { push, client } = connected(0);
+    for (let seq = 1; seq <= 5000; seq += 1) push(seq);
+    expect(client.contiguousSeq).toBe(5000);
+    expect(client.seqIds.size).toBeLessThanOrEqual(2000);
+    expect(client.seen.size).toBeLessThanOrEqual(2000);
+  });
+
+  it('forgets the stream position on reset() (sign-out)', () => {
+    const { push, client } = connected(3);
+    push(4);
+    push(6);
+    client.reset();
+    vi.advanceTimersByTime(10_000);
+    expect(client.contiguousSeq).toBeNull();
+    expect(client.seqIds.size).toBe(0);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+});

@@ -1,3 +1,4 @@
+import { streamScanFrom } from '../domain/notification-ids.js';
 import { CHANNELS, type Channel, type Notification } from '../domain/notification.js';
 import type { ChannelStatus, DeliveryRow, InboxStore, InboxUnitOfWork, SendRecord } from '../domain/ports.js';
 
@@ -23,7 +24,10 @@ interface StoredDelivery extends Omit<DeliveryRow, 'status' | 'reason'> {
 
 interface State {
   items: Map<string, StoredItem>;
-  receipts: Set<string>;
+  /** (event|recipient) → when it was claimed (ms). */
+  receipts: Map<string, number>;
+  /** user id → the newest number of their stream. */
+  streams: Map<string, number>;
   deliveries: Map<string, StoredDelivery>;
   sends: Map<string, SendRecord>;
 }
@@ -38,8 +42,11 @@ const isUnread = (i: StoredItem) => isOpen(i) && i.notification.readAt === null;
  * state only when the work succeeds, so a failed chunk leaves nothing behind, like a rollback.
  */
 export class MemoryInboxStore implements InboxStore {
-  private state: State = { items: new Map(), receipts: new Set(), deliveries: new Map(), sends: new Map() };
+  private state: State = { items: new Map(), receipts: new Map(), streams: new Map(), deliveries: new Map(), sends: new Map() };
   private queue: Promise<unknown> = Promise.resolve();
+
+  /** `now`: the clock receipts are stamped with (the database's, in the Prisma adapter). */
+  constructor(private readonly now: () => number = Date.now) {}
 
   /** Every stored item (superseded and fallback-only ones too), for assertions. */
   all(): (Notification & { recipientId: string; supersededBy: string | null; inInbox: boolean; fallbackAt: string | null; fallbackReason: string | null })[] {
@@ -51,7 +58,7 @@ export class MemoryInboxStore implements InboxStore {
   transaction<T>(work: (uow: InboxUnitOfWork) => Promise<T>): Promise<T> {
     return this.serialised(async () => {
       const draft = copy(this.state);
-      const result = await work(unitOfWork(draft));
+      const result = await work(unitOfWork(draft, this.now));
       this.state = draft;
       return result;
     });
@@ -66,11 +73,27 @@ export class MemoryInboxStore implements InboxStore {
   }
 
   async listAfter(userId: string, afterId: string, limit: number): Promise<Notification[]> {
-    return this.ofUser(userId, isOpen)
-      .filter((i) => i.notification.id > afterId.toLowerCase())
-      .sort((a, b) => (a.notification.id < b.notification.id ? -1 : 1))
+    const after = afterId.toLowerCase();
+    const anchor = this.own(after, userId)?.notification.seq;
+    const items = this.ofUser(userId, isOpen);
+    if (anchor === undefined) {
+      return items
+        .filter((i) => i.notification.id > after)
+        .sort((a, b) => (a.notification.id < b.notification.id ? -1 : 1))
+        .slice(0, limit)
+        .map((i) => copy(i.notification));
+    }
+    // Stream order, as the Prisma adapter (which bounds its scan by STREAM_ORDER_MARGIN_MS).
+    const from = streamScanFrom(after);
+    return items
+      .filter((i) => i.notification.id > from && (i.notification.seq === undefined ? i.notification.id > after : i.notification.seq > anchor))
+      .sort((a, b) => (a.notification.seq ?? 0) - (b.notification.seq ?? 0) || (a.notification.id < b.notification.id ? -1 : 1))
       .slice(0, limit)
       .map((i) => copy(i.notification));
+  }
+
+  async streamHead(userId: string): Promise<{ unread: number; seq: number }> {
+    return { unread: this.ofUser(userId, isUnread).length, seq: this.state.streams.get(userId.toLowerCase()) ?? 0 };
   }
 
   async unreadCount(userId: string): Promise<number> {
@@ -152,14 +175,14 @@ export class MemoryInboxStore implements InboxStore {
   eraseRecipient(userId: string): Promise<Record<string, number>> {
     return this.serialised(async () => {
       const user = userId.toLowerCase();
-      const counts = { notifications: 0, receipts: 0, sendRequests: 0 };
+      const counts = { notifications: 0, receipts: 0, streams: this.state.streams.delete(user) ? 1 : 0, sendRequests: 0 };
       for (const [id, item] of this.state.items) {
         if (item.recipientId !== user) continue;
         this.state.items.delete(id);
         for (const key of [...this.state.deliveries.keys()]) if (key.startsWith(`${id}|`)) this.state.deliveries.delete(key);
         counts.notifications++;
       }
-      for (const key of [...this.state.receipts]) {
+      for (const key of [...this.state.receipts.keys()]) {
         if (!key.endsWith(`|${user}`)) continue;
         this.state.receipts.delete(key);
         counts.receipts++;
@@ -223,17 +246,34 @@ function cancelPending(state: State, notificationIds: readonly string[], reason:
   }
 }
 
-function unitOfWork(state: State): InboxUnitOfWork {
+function unitOfWork(state: State, now: () => number): InboxUnitOfWork {
   return {
     async claimReceipts(eventId, recipientIds) {
       const claimed: string[] = [];
       for (const id of [...recipientIds].map((r) => r.toLowerCase()).sort()) {
         const key = `${eventId.toLowerCase()}|${id}`;
         if (state.receipts.has(key)) continue;
-        state.receipts.add(key);
+        state.receipts.set(key, now());
         claimed.push(id);
       }
       return claimed;
+    },
+    async nextSeqs(recipientIds) {
+      const out = new Map<string, number>();
+      for (const id of new Set(recipientIds.map((r) => r.toLowerCase()))) {
+        const seq = (state.streams.get(id) ?? 0) + 1;
+        state.streams.set(id, seq);
+        out.set(id, seq);
+      }
+      return out;
+    },
+    async claimedSince(eventId, recipientIds) {
+      let earliest: number | undefined;
+      for (const id of recipientIds) {
+        const at = state.receipts.get(`${eventId.toLowerCase()}|${id.toLowerCase()}`);
+        if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
+      }
+      return earliest === undefined ? undefined : new Date(earliest);
     },
     async openGroups(groupKey, recipientIds) {
       const wanted = new Set(recipientIds.map((r) => r.toLowerCase()));

@@ -23,14 +23,17 @@ export class MemoryPresence implements Presence {
     this.now = options.now ?? Date.now;
   }
 
-  async register(instanceId: string, userIds: readonly string[]): Promise<void> {
+  async register(instanceId: string, userIds: readonly string[]): Promise<string[]> {
     const now = this.now();
-    for (const userId of userIds) {
+    const fresh: string[] = [];
+    for (const userId of new Set(userIds)) {
       let instances = this.users.get(userId);
       if (!instances) this.users.set(userId, (instances = new Map()));
+      if ((instances.get(instanceId) ?? 0) <= now) fresh.push(userId);
       instances.set(instanceId, now + this.ttlMs);
     }
     if (now >= this.nextSweep) this.sweep(now);
+    return fresh;
   }
 
   private readonly counts = new Map<string, Map<string, { count: number; expiresAt: number }>>();

@@ -14,6 +14,8 @@ export class MemoryProjectionStore implements ProjectionStore {
   private readonly users = new Map<string, UserEntry>();
   private readonly follows = new Map<string, { followeeId: string; followerId: string; active: boolean; asOf: number }>();
   private readonly muted = new Map<string, { userId: string; mutedUserId: string; kind: MuteKind; createdAt: string }>();
+  /** user.blocked / user.unblocked per `${blocker}|${blocked}`: the newest state, like follows. */
+  private readonly blocks = new Map<string, { active: boolean; asOf: number }>();
   /** Tombstones (user.deleted): id → deletedAt (ms). Final: no event writes to these ids again. */
   private readonly deleted = new Map<string, number>();
 
@@ -38,7 +40,13 @@ export class MemoryProjectionStore implements ProjectionStore {
       this.muted.delete(key);
       mutes++;
     }
-    return { follows, mutes };
+    let blocks = 0;
+    for (const key of [...this.blocks.keys()]) {
+      if (!key.split('|').includes(id)) continue;
+      this.blocks.delete(key);
+      blocks++;
+    }
+    return { follows, mutes, blocks };
   }
 
   user(id: string): ProjectedUser | undefined {
@@ -67,6 +75,10 @@ export class MemoryProjectionStore implements ProjectionStore {
         this.applyProfile(change.userId, change.changes, asOf);
         continue;
       }
+      if (change.kind === 'block.added' || change.kind === 'block.removed') {
+        this.applyBlock(change.blockerId.toLowerCase(), change.blockedId.toLowerCase(), change.kind === 'block.added', asOf);
+        continue;
+      }
       const followeeId = change.followeeId.toLowerCase();
       const followerId = change.followerId.toLowerCase();
       if (this.deleted.has(followeeId) || this.deleted.has(followerId)) continue;
@@ -74,6 +86,18 @@ export class MemoryProjectionStore implements ProjectionStore {
       const current = this.follows.get(key);
       if (!current || current.asOf < asOf) this.follows.set(key, { followeeId, followerId, active: change.kind === 'follow.added', asOf });
     }
+  }
+
+  /** As the Prisma store: the newest state of the pair, then the blocker's `block` mute entry. */
+  private applyBlock(blocker: string, blocked: string, active: boolean, asOf: number): void {
+    if (this.deleted.has(blocker) || this.deleted.has(blocked)) return;
+    const key = `${blocker}|${blocked}`;
+    const current = this.blocks.get(key);
+    if (current && current.asOf >= asOf) return;
+    this.blocks.set(key, { active, asOf });
+    const entry = this.muted.get(key);
+    if (active) this.muted.set(key, { userId: blocker, mutedUserId: blocked, kind: 'block', createdAt: entry?.createdAt ?? new Date(asOf).toISOString() });
+    else if (entry?.kind === 'block') this.muted.delete(key);
   }
 
   /** Sets each given field whose stored value is older than `asOf` (or was never set). */
@@ -120,7 +144,9 @@ export class MemoryProjectionStore implements ProjectionStore {
   }
 
   async unmute(userId: string, mutedUserId: string): Promise<void> {
-    this.muted.delete(`${userId.toLowerCase()}|${mutedUserId.toLowerCase()}`);
+    const key = `${userId.toLowerCase()}|${mutedUserId.toLowerCase()}`;
+    if (this.blocks.get(key)?.active) return;
+    this.muted.delete(key);
   }
 
   async mutes(userId: string): Promise<MuteEntry[]> {

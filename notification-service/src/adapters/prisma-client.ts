@@ -30,6 +30,7 @@ export function tables(schema: string) {
   return {
     notifications: table('notifications'),
     receipts: table('receipts'),
+    streams: table('streams'),
     deliveries: table('deliveries'),
     preferences: table('preferences'),
     users: table('users'),

@@ -18,9 +18,10 @@ export interface NotificationRow {
   count: number | null;
   created_at: Date;
   read_at: Date | null;
+  seq: bigint | number | null;
 }
 
-const COLUMN_NAMES = ['id', 'recipient_id', 'type', 'category', 'priority', 'actor', 'object_kind', 'object_id', 'title', 'body', 'data', 'group_key', 'count', 'created_at', 'read_at'];
+const COLUMN_NAMES = ['id', 'recipient_id', 'type', 'category', 'priority', 'actor', 'object_kind', 'object_id', 'title', 'body', 'data', 'group_key', 'count', 'created_at', 'read_at', 'seq'];
 
 export const NOTIFICATION_COLUMNS = Prisma.raw(COLUMN_NAMES.join(', '));
 
@@ -48,5 +49,6 @@ export function fromRow(row: NotificationRow): Notification {
   if (row.object_kind && row.object_id) notification.object = { kind: row.object_kind as ObjectKind, id: row.object_id };
   if (row.group_key !== null) notification.groupKey = row.group_key;
   if (row.count !== null) notification.count = row.count;
+  if (row.seq !== null && row.seq !== undefined) notification.seq = Number(row.seq);
   return notification;
 }

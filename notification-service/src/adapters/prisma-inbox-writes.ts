@@ -23,6 +23,25 @@ export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
       return rows.map((r) => r.recipient_id);
     },
 
+    async nextSeqs(recipientIds) {
+      if (recipientIds.length === 0) return new Map();
+      // Sorted: concurrent chunks lock the stream rows of shared recipients in the same order.
+      const rows = await db.$queryRaw<{ user_id: string; seq: bigint }[]>`
+        INSERT INTO ${t.streams} (user_id, seq)
+        SELECT r, 1 FROM unnest(${uuidArray(recipientIds)}) AS r ORDER BY r
+        ON CONFLICT (user_id) DO UPDATE SET seq = ${t.streams}.seq + 1
+        RETURNING user_id, seq`;
+      return new Map(rows.map((r) => [r.user_id, Number(r.seq)]));
+    },
+
+    async claimedSince(eventId, recipientIds) {
+      if (recipientIds.length === 0) return undefined;
+      const [row] = await db.$queryRaw<{ at: Date | null }[]>`
+        SELECT min(created_at) AS at FROM ${t.receipts}
+        WHERE event_id = ${eventId}::uuid AND recipient_id = ANY(${uuidArray(recipientIds)})`;
+      return row?.at ?? undefined;
+    },
+
     async openGroups(groupKey, recipientIds) {
       if (recipientIds.length === 0) return new Map();
       const ids = [...recipientIds].sort();
@@ -52,17 +71,18 @@ export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
       await db.$executeRaw`
         INSERT INTO ${t.notifications}
           (id, recipient_id, type, category, priority, actor, object_kind, object_id, title, body, data, group_key, count, in_inbox, sender_id, created_at,
-           fallback_at, fallback_channels, fallback_reason)
+           fallback_at, fallback_channels, fallback_reason, seq)
         SELECT u.id, u.recipient_id, u.type, u.category, u.priority, u.actor, u.object_kind, u.object_id, u.title, u.body, u.data, u.group_key,
           u.count, u.in_inbox, u.sender_id, u.created_at, u.fallback_at, CASE WHEN u.fallback_channels IS NULL THEN NULL ELSE string_to_array(u.fallback_channels, ',') END,
-          u.fallback_reason
+          u.fallback_reason, u.seq
         FROM unnest(
           ${a(c.id)}::uuid[], ${a(c.recipient)}::uuid[], ${a(c.type)}::text[], ${a(c.category)}::text[], ${a(c.priority)}::text[],
           ${a(c.actor)}::jsonb[], ${a(c.objectKind)}::text[], ${a(c.objectId)}::uuid[], ${a(c.title)}::text[], ${a(c.body)}::text[],
           ${a(c.data)}::jsonb[], ${a(c.groupKey)}::text[], ${a(c.count)}::int[], ${a(c.inInbox)}::boolean[], ${a(c.sender)}::uuid[],
-          ${a(c.createdAt)}::timestamptz[], ${a(c.fallbackAt)}::timestamptz[], ${a(c.fallbackChannels)}::text[], ${a(c.fallbackReason)}::text[])
+          ${a(c.createdAt)}::timestamptz[], ${a(c.fallbackAt)}::timestamptz[], ${a(c.fallbackChannels)}::text[], ${a(c.fallbackReason)}::text[],
+          ${a(c.seq)}::bigint[])
           AS u(id, recipient_id, type, category, priority, actor, object_kind, object_id, title, body, data, group_key, count, in_inbox,
-               sender_id, created_at, fallback_at, fallback_channels, fallback_reason)`;
+               sender_id, created_at, fallback_at, fallback_channels, fallback_reason, seq)`;
     },
 
     async supersede(replacements) {
@@ -120,6 +140,7 @@ function columns(items: readonly InboxItem[]) {
     data: n.map((x) => pgJson(x.data)),
     groupKey: n.map((x) => pgText(x.groupKey ?? null)),
     count: n.map((x) => x.count ?? null),
+    seq: n.map((x) => x.seq ?? null),
     inInbox: items.map((i) => i.inInbox !== false),
     sender: items.map((i) => i.senderId ?? null),
     createdAt: n.map((x) => x.createdAt),

@@ -22,19 +22,22 @@ const newer = (field: ProfileField) =>
   Prisma.sql`(EXCLUDED.${columnAsOf(field)} IS NOT NULL AND (cur.${columnAsOf(field)} IS NULL OR cur.${columnAsOf(field)} < EXCLUDED.${columnAsOf(field)}))`;
 
 /**
- * This service's copies of users and the follow graph, fed by events, and the mutes people set
- * here. Every projection write is conditional on `as_of`, so a redelivered or late event never
+ * This service's copies of users, the follow graph and the blocks, fed by events, and the mutes
+ * people set here (a projected block shows there as kind `block`). Every projection write is conditional on `as_of`, so a redelivered or late event never
  * overwrites newer state; an unfollow keeps its row (active = false) for the same reason. A user's
  * profile is ordered per field (`<column>_as_of`), because user.updated carries only what changed.
  */
 export class PrismaProjectionStore implements ProjectionStore {
   private readonly t: Tables;
+  private readonly blocks: Prisma.Sql;
 
   constructor(
     private readonly prisma: NotificationPrisma,
     schema: string,
   ) {
     this.t = tables(schema);
+    // tables() has checked the name.
+    this.blocks = Prisma.raw(`"${schema}"."blocks"`);
   }
 
   async applyChanges(changes: readonly ProjectionChange[]): Promise<void> {
@@ -50,6 +53,7 @@ export class PrismaProjectionStore implements ProjectionStore {
       return this.applyProfile(db, id, fields, change.asOf);
     }
     if (change.kind === 'user.updated') return this.applyProfile(db, change.userId, change.changes, change.asOf);
+    if (change.kind === 'block.added' || change.kind === 'block.removed') return this.applyBlock(db, change);
     const active = change.kind === 'follow.added';
     // An edge with a deleted account is never projected (its erasure removed the ones it had).
     await db.$executeRaw`
@@ -59,6 +63,32 @@ export class PrismaProjectionStore implements ProjectionStore {
         SELECT 1 FROM ${this.t.users} WHERE id IN (${change.followeeId}::uuid, ${change.followerId}::uuid) AND deleted_at IS NOT NULL)
       ON CONFLICT (followee_id, follower_id) DO UPDATE SET active = EXCLUDED.active, as_of = EXCLUDED.as_of
       WHERE cur.as_of < EXCLUDED.as_of`;
+  }
+
+  /**
+   * The pair's state first, only when this event is the newest (RETURNING says whether it was) and
+   * never with a deleted account; then, in the same transaction and under that row's lock, the
+   * blocker's mutes row: kind `block` on a block, removed on an unblock if it still is a `block`
+   * (a `mute` the person set meanwhile through the mutes routes stays).
+   */
+  private async applyBlock(db: Db, change: Extract<ProjectionChange, { kind: 'block.added' | 'block.removed' }>): Promise<void> {
+    const active = change.kind === 'block.added';
+    const [blocker, blocked] = [Prisma.sql`${change.blockerId}::uuid`, Prisma.sql`${change.blockedId}::uuid`];
+    const applied = await db.$queryRaw<{ active: boolean }[]>`
+      INSERT INTO ${this.blocks} AS cur (user_id, blocked_user_id, active, as_of)
+      SELECT ${blocker}, ${blocked}, ${active}, ${change.asOf}::timestamptz
+      WHERE NOT EXISTS (SELECT 1 FROM ${this.t.users} WHERE id IN (${blocker}, ${blocked}) AND deleted_at IS NOT NULL)
+      ON CONFLICT (user_id, blocked_user_id) DO UPDATE SET active = EXCLUDED.active, as_of = EXCLUDED.as_of
+      WHERE cur.as_of < EXCLUDED.as_of
+      RETURNING active`;
+    if (applied.length === 0) return;
+    if (active) {
+      await db.$executeRaw`
+        INSERT INTO ${this.t.mutes} (user_id, muted_user_id, kind, created_at) VALUES (${blocker}, ${blocked}, 'block', ${change.asOf}::timestamptz)
+        ON CONFLICT (user_id, muted_user_id) DO UPDATE SET kind = 'block'`;
+    } else {
+      await db.$executeRaw`DELETE FROM ${this.t.mutes} WHERE user_id = ${blocker} AND muted_user_id = ${blocked} AND kind = 'block'`;
+    }
   }
 
   /**
@@ -144,8 +174,11 @@ export class PrismaProjectionStore implements ProjectionStore {
     });
   }
 
+  /** The block of a user.blocked stays until its user.unblocked (ports.ts). */
   async unmute(userId: string, mutedUserId: string): Promise<void> {
-    await this.prisma.mute.deleteMany({ where: { userId, mutedUserId } });
+    await this.prisma.$executeRaw`
+      DELETE FROM ${this.t.mutes} m WHERE m.user_id = ${userId}::uuid AND m.muted_user_id = ${mutedUserId}::uuid
+        AND NOT EXISTS (SELECT 1 FROM ${this.blocks} b WHERE b.user_id = m.user_id AND b.blocked_user_id = m.muted_user_id AND b.active)`;
   }
 
   async mutes(userId: string): Promise<MuteEntry[]> {

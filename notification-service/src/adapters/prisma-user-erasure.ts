@@ -9,14 +9,15 @@ const column = (field: (typeof PROFILE_FIELDS)[number]) => field.replace(/[A-Z]/
 /**
  * user.deleted on PostgreSQL: one transaction, tombstone first. Its row lock (taken by the upsert)
  * comes before every delete, and every statement is keyed by the person's id on an index (the
- * inbox's two partial indexes, the primary keys, follows_follower_idx, the mutes index), except
- * receipts and dead letters, which are scanned (receipts are kept RETENTION_RECEIPTS_DAYS, dead
+ * inbox's two partial indexes, the primary keys, follows_follower_idx, the mutes index,
+ * blocks_blocked_user_idx), except receipts and dead letters, which are scanned (receipts are kept RETENTION_RECEIPTS_DAYS, dead
  * letters are few). Deliveries go with their notifications (ON DELETE CASCADE), and with them
  * every pending timer, digest row and queued send: a worker holding one finds it gone.
  */
 export class PrismaUserErasure implements UserErasure {
   private readonly t: Tables;
   private readonly w: WebhookTables;
+  private readonly blocks: Prisma.Sql;
 
   constructor(
     private readonly prisma: NotificationPrisma,
@@ -24,6 +25,8 @@ export class PrismaUserErasure implements UserErasure {
   ) {
     this.t = tables(schema);
     this.w = webhookTables(schema);
+    // tables() has checked the name.
+    this.blocks = Prisma.raw(`"${schema}"."blocks"`);
   }
 
   async eraseUser(userId: string, deletedAt: Date): Promise<Record<string, number>> {
@@ -44,15 +47,17 @@ export class PrismaUserErasure implements UserErasure {
       const notifications =
         (await tx.$executeRaw`DELETE FROM ${t.notifications} WHERE ${listed}`) + (await tx.$executeRaw`DELETE FROM ${t.notifications} WHERE ${hidden}`);
       const receipts = await tx.$executeRaw`DELETE FROM ${t.receipts} WHERE recipient_id = ${id}`;
+      const streams = await tx.$executeRaw`DELETE FROM ${t.streams} WHERE user_id = ${id}`;
       const deadLetters = await tx.$executeRaw`DELETE FROM ${t.deadLetters} WHERE recipient_id = ${id}`;
       const preferences = await tx.$executeRaw`DELETE FROM ${t.preferences} WHERE user_id = ${id}`;
       const mutes = await tx.$executeRaw`DELETE FROM ${t.mutes} WHERE user_id = ${id} OR muted_user_id = ${id}`;
+      const blocks = await tx.$executeRaw`DELETE FROM ${this.blocks} WHERE user_id = ${id} OR blocked_user_id = ${id}`;
       const undeliverable = await tx.$executeRaw`DELETE FROM ${t.undeliverable} WHERE user_id = ${id}`;
       const follows = await tx.$executeRaw`DELETE FROM ${t.follows} WHERE followee_id = ${id} OR follower_id = ${id}`;
       // Endpoints registered with their token (owner = their id); webhook messages owed to them cascade.
       const webhookEndpoints = await tx.$executeRaw`DELETE FROM ${w.endpoints} WHERE owner_id = ${id}`;
       const sendRequests = await tx.$executeRaw`DELETE FROM ${t.sendRequests} WHERE sender_id = ${id}`;
-      return { notifications, attempts, receipts, deadLetters, preferences, mutes, undeliverable, follows, webhookEndpoints, sendRequests };
+      return { notifications, attempts, receipts, streams, deadLetters, preferences, mutes, blocks, undeliverable, follows, webhookEndpoints, sendRequests };
     });
   }
 }

@@ -72,21 +72,24 @@ export class RedisPresence implements Presence {
     return total;
   }
 
-  async register(instanceId: string, userIds: readonly string[]): Promise<void> {
-    if (userIds.length === 0) return;
+  async register(instanceId: string, userIds: readonly string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
     const now = this.now();
+    const unique = [...new Set(userIds)];
     const pipeline = this.redis.pipeline();
-    for (const userId of new Set(userIds)) {
+    for (const userId of unique) {
       const key = this.key(userId);
-      pipeline.zadd(key, now + this.ttlMs, instanceId);
-      // Members of instances that died are dropped here too, so a set never collects them.
+      // Members of instances that died are dropped first (so a set never collects them), this
+      // instance's own expired one included: ZADD then answers 1 when the entry was missing or stale.
       pipeline.zremrangebyscore(key, '-inf', now);
+      pipeline.zadd(key, now + this.ttlMs, instanceId);
       // NX gives a new key its TTL; GT only ever extends it, so an instance with a shorter expiry
       // cannot cut short another instance's entry.
       pipeline.pexpire(key, this.ttlMs, 'NX');
       pipeline.pexpire(key, this.ttlMs, 'GT');
     }
-    await execOrThrow(pipeline);
+    const results = await execOrThrow(pipeline);
+    return unique.filter((_, index) => results[index * 4 + 1] === 1);
   }
 
   async unregister(instanceId: string, userIds: readonly string[]): Promise<void> {

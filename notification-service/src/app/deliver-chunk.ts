@@ -1,5 +1,6 @@
 import { groupHeadOf, groupSuccessor, mergeIntoGroup } from '../domain/grouping.js';
 import { toNotification, type Channel, type Notification, type NotificationDraft } from '../domain/notification.js';
+import { idBefore, lowerBoundId } from '../domain/notification-ids.js';
 import { DEFAULT_PREFERENCES } from '../domain/preferences.js';
 import type { DeliveryRow, InboxItem, InboxUnitOfWork } from '../domain/ports.js';
 import { timed, type AppDeps } from './deps.js';
@@ -15,6 +16,11 @@ export interface ChunkInput {
   channels?: readonly Channel[];
   /** Send API: who sent it (they may read its delivery status). */
   senderId?: string;
+  /**
+   * Recipients an earlier target of the same event reached in this same handling: finding their
+   * receipts claimed is expected (one notification per person and event), not a redelivery.
+   */
+  reachedBefore?: ReadonlySet<string>;
   /** Extra writes in the chunk's transaction, given what it created (the send API's record). */
   within?: (uow: InboxUnitOfWork, created: readonly Created[]) => Promise<void>;
 }
@@ -38,7 +44,8 @@ export interface ChunkResult {
  * 1. one query for everyone's preferences, one for who muted or blocked the actor (or is a deleted
  *    account, or everyone when the actor's account was deleted); decide per person;
  * 2. one transaction: claim the (event, recipient) receipts, lock the open groups of the newly
- *    claimed, insert new items or group successors (superseding the old), insert delivery rows;
+ *    claimed, number the listed items in their recipients' streams, insert new items or group
+ *    successors (superseding the old), insert delivery rows;
  * 3. after commit: push notification and unread_count frames live; fallback deliveries of people
  *    who were online are skipped (`delivered_live`), except for critical alerts.
  * A redelivered event or chunk finds its receipts claimed and changes nothing, sends nothing.
@@ -54,8 +61,10 @@ export async function deliverChunk(deps: AppDeps, input: ChunkInput): Promise<Ch
   // cleared after the push (issue 7's "no settle UPDATE"). Best effort: unknown counts as away.
   const onlineBefore = plans.size > 0 ? await timed(deps.metrics, 'presence', () => deps.live.whoIsOnline([...plans.keys()]).catch(() => new Set<string>())) : new Set<string>();
 
+  let redelivered: { userIds: string[]; since: Date } | undefined;
   const created = await timed(deps.metrics, 'write', () => deps.inbox.transaction(async (uow) => {
     const claimed = plans.size > 0 ? await uow.claimReceipts(input.eventId, [...plans.keys()]) : [];
+    redelivered = claimed.length < plans.size ? await alreadyClaimed(uow, input.eventId, plans, claimed, input.reachedBefore) : undefined;
     const listed = claimed.filter((r) => inInbox(plans.get(r)!));
     const heads = draft.groupKey && listed.length > 0 ? await uow.openGroups(draft.groupKey, listed) : new Map<string, Notification>();
     const out: Created[] = [];
@@ -84,6 +93,10 @@ export async function deliverChunk(deps: AppDeps, input: ChunkInput): Promise<Ch
       out.push({ recipientId, notification, inInbox: listedHere, fallback: timer !== null && !onlineBefore.has(recipientId) });
     }
     if (items.length > 0) {
+      // Numbered last, just before the inserts: the stream rows stay locked only until the commit.
+      const streamed = items.filter((i) => i.inInbox !== false);
+      const seqs = streamed.length > 0 ? await uow.nextSeqs(streamed.map((i) => i.recipientId)) : new Map<string, number>();
+      for (const item of streamed) item.notification.seq = seqs.get(item.recipientId);
       await uow.insertNotifications(items);
       if (replacements.length > 0) await uow.supersede(replacements);
       await uow.insertDeliveries(deliveries);
@@ -95,7 +108,33 @@ export async function deliverChunk(deps: AppDeps, input: ChunkInput): Promise<Ch
 
   const online = await timed(deps.metrics, 'push', () => pushLive(deps, created.filter((c) => c.inInbox)));
   await timed(deps.metrics, 'settle', () => settleOnline(deps, created, online));
+  if (redelivered) await deps.live.catchUpUsers(redelivered.userIds, idBefore(lowerBoundId(redelivered.since.getTime() - CLAIM_MARGIN_MS)));
   return { created, online };
+}
+
+/**
+ * Receipt times come from the database's clock and follow the ids' creation time by the chunk's
+ * own lookups: a catch-up starts this much earlier (sessions skip what they were already sent).
+ */
+const CLAIM_MARGIN_MS = 30_000;
+
+/**
+ * A redelivered chunk (the instance that wrote it died, or lost its broker connection, before the
+ * ack): the items are in the inbox, but whether their frames went out is unknown. The recipients'
+ * sockets catch up from when the receipts were claimed instead of being pushed nothing.
+ */
+async function alreadyClaimed(
+  uow: InboxUnitOfWork,
+  eventId: string,
+  plans: Map<string, Decisions>,
+  claimed: readonly string[],
+  reachedBefore: ReadonlySet<string> | undefined,
+): Promise<{ userIds: string[]; since: Date } | undefined> {
+  const fresh = new Set(claimed);
+  const userIds = [...plans].filter(([userId, decisions]) => !fresh.has(userId) && !reachedBefore?.has(userId) && inInbox(decisions)).map(([userId]) => userId);
+  if (userIds.length === 0) return undefined;
+  const since = await uow.claimedSince(eventId, userIds);
+  return since ? { userIds, since } : undefined;
 }
 
 /** Someone online when it was created: no timer (reason delivered_live), or for critical the escalation time. */

@@ -17,7 +17,15 @@ const PUBLISH_BATCH = 20;
  * that; if publishing fails the event is retried and the chunks go out again, which the receipts
  * make harmless.
  */
-export async function fanOutToFollowers(deps: AppDeps, event: DomainEvent, target: number, audience: Followers, draft: NotificationDraft): Promise<void> {
+export async function fanOutToFollowers(
+  deps: AppDeps,
+  event: DomainEvent,
+  target: number,
+  audience: Followers,
+  draft: NotificationDraft,
+  /** Who earlier targets of this handling reached (deliverChunk's `reachedBefore`); the inline delivery adds its own. */
+  reached: Set<string> = new Set(),
+): Promise<void> {
   const size = deps.chunkSize;
   const excluded = new Set(audience.exclude.map((id) => id.toLowerCase()));
   const keep = (ids: string[]) => ids.filter((id) => !excluded.has(id));
@@ -25,7 +33,8 @@ export async function fanOutToFollowers(deps: AppDeps, event: DomainEvent, targe
   // One more than a chunk tells "fits inline" from "must be split" without counting the audience.
   const first = await deps.projections.followersPage(audience.ofUserId, null, size + 1);
   if (first.length <= size) {
-    if (first.length > 0) await deliverChunk(deps, { eventId: event.id, draft, recipientIds: keep(first) });
+    if (first.length > 0) await deliverChunk(deps, { eventId: event.id, draft, recipientIds: keep(first), reachedBefore: reached });
+    for (const userId of first) reached.add(userId.toLowerCase());
     return;
   }
 

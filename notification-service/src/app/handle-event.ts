@@ -38,11 +38,15 @@ export async function handleEvent(deps: AppDeps, body: unknown): Promise<void> {
     deps.logger.info({ userId, erased }, 'deleted account erased');
   }
   for (const revocation of plan.revocations ?? []) await deps.live.revoke(revocation);
+  // A person in two targets (the post's author, also mentioned) gets the first; the second finds the
+  // receipt claimed, which is not a redelivery that needs a catch-up.
+  const reached = new Set<string>();
   for (const [index, target] of plan.targets.entries()) {
     if (target.audience.kind === 'users') {
-      await deliverChunk(deps, { eventId: event.id, draft: target.draft, recipientIds: target.audience.userIds });
+      await deliverChunk(deps, { eventId: event.id, draft: target.draft, recipientIds: target.audience.userIds, reachedBefore: reached });
+      for (const userId of target.audience.userIds) reached.add(userId.toLowerCase());
     } else {
-      await fanOutToFollowers(deps, event, index, target.audience, target.draft);
+      await fanOutToFollowers(deps, event, index, target.audience, target.draft, reached);
     }
   }
 }

@@ -58,6 +58,11 @@ export interface Notification {
   readAt: string | null;
   groupKey?: string;
   count?: number;
+  /**
+   * Its place in the recipient's stream: 1, 2, 3, ... in the order the items committed, so a
+   * client that receives n+2 after n knows n+1 is missing. Absent on items written before streams.
+   */
+  seq?: number;
 }
 
 /** Everything a notification says before it has an id, a time and a recipient. */

@@ -17,6 +17,9 @@ import { render } from './render.js';
  * - user.followed: the followee gets `follow`, grouped by `follow:user:<followeeId>`.
  * - message.sent: the recipient gets `message`.
  * - user.registered / user.updated / user.followed / user.unfollowed update the projections.
+ * - user.blocked / user.unblocked (the full block, owned by user-service) set or lift the blocker's
+ *   `block` entry in the mutes, so the blocked person's actions stop notifying them, as a block set
+ *   through the mutes routes does (docs/api.md "Mutes").
  * - user.address_bounced is this service's own report about an address; it plans nothing here.
  * - session.revoked ends live sockets: the sessions named, or all of the user's but one.
  * - user.deleted erases everything held about the person (a tombstone stays in the users
@@ -53,7 +56,9 @@ export type ProjectionChange =
   | { kind: 'user.upserted'; user: UserProfile; asOf: string }
   | { kind: 'user.updated'; userId: string; changes: UserProfileChanges; asOf: string }
   | { kind: 'follow.added'; followerId: string; followeeId: string; asOf: string }
-  | { kind: 'follow.removed'; followerId: string; followeeId: string; asOf: string };
+  | { kind: 'follow.removed'; followerId: string; followeeId: string; asOf: string }
+  | { kind: 'block.added'; blockerId: string; blockedId: string; asOf: string }
+  | { kind: 'block.removed'; blockerId: string; blockedId: string; asOf: string };
 
 export type Audience =
   | { kind: 'users'; userIds: string[] }
@@ -126,6 +131,12 @@ export function planEvent(event: DomainEvent): EventPlan {
     case 'user.unfollowed': {
       const { followerId, followeeId } = event.data;
       return { projections: [{ kind: 'follow.removed', followerId, followeeId, asOf }], targets: [] };
+    }
+    case 'user.blocked':
+    case 'user.unblocked': {
+      const { blockerId, blockedId } = event.data;
+      const kind = event.type === 'user.blocked' ? 'block.added' : 'block.removed';
+      return { projections: [{ kind, blockerId, blockedId, asOf }], targets: [] };
     }
     case 'user.followed': {
       const { follower, followeeId } = event.data;

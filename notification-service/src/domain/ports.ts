@@ -87,6 +87,17 @@ export interface InboxUnitOfWork {
    * its idempotency key as the eventId.
    */
   claimReceipts(eventId: string, recipientIds: readonly string[]): Promise<string[]>;
+  /**
+   * When the earliest of these (eventId, recipient) receipts was claimed; undefined when none was.
+   * A redelivered chunk asks it of the recipients it found claimed: their items were written then,
+   * and whether their frames went out before the crash is unknown.
+   */
+  claimedSince(eventId: string, recipientIds: readonly string[]): Promise<Date | undefined>;
+  /**
+   * Takes the next number of each recipient's stream (creating the stream at 1) and returns it; the
+   * rows stay locked until commit, so a person's numbers commit in order.
+   */
+  nextSeqs(recipientIds: readonly string[]): Promise<Map<string, number>>;
   /** Per recipient, the newest unread, unsuperseded item with this group key, locked until commit. */
   openGroups(groupKey: string, recipientIds: readonly string[]): Promise<Map<string, Notification>>;
   insertNotifications(items: readonly InboxItem[]): Promise<void>;
@@ -105,9 +116,16 @@ export interface InboxStore {
     userId: string,
     page: { cursor?: string | null; limit: number; unreadOnly?: boolean },
   ): Promise<{ items: Notification[]; nextCursor: string | null }>;
-  /** Oldest first, ids strictly after `afterId`: the resume query. */
+  /**
+   * The resume query: every listed item that came after `afterId`, oldest first. When `afterId` is
+   * one of the user's items with a stream number, "after" means a higher number (items are paged in
+   * stream order, so one whose id was made before `afterId`'s but committed after it is not
+   * skipped); otherwise it means a higher id.
+   */
   listAfter(userId: string, afterId: string, limit: number): Promise<Notification[]>;
   unreadCount(userId: string): Promise<number>;
+  /** For hello: the unread count and the newest number of the user's stream (0 before any), in one round trip. */
+  streamHead(userId: string): Promise<{ unread: number; seq: number }>;
   /** One query for a whole chunk's unread_count frames; every requested id is present. */
   unreadCounts(userIds: readonly string[]): Promise<Map<string, number>>;
   /**
@@ -152,6 +170,9 @@ export interface ProjectionStore {
   /**
    * Applies changes in order; a change older (`asOf`) than the stored state is ignored. A user's
    * profile is ordered per field, so an older user.updated still sets the fields no newer event set.
+   * A block change (user.blocked / user.unblocked) is ordered per pair the same way and, when it is
+   * the newest, sets the blocker's mute entry of the blocked person to kind `block` or removes that
+   * entry if its kind is `block` (an entry the person set to `mute` meanwhile stays).
    */
   applyChanges(changes: readonly ProjectionChange[]): Promise<void>;
   /** The projected profile, with only the fields an event has set; null for an unknown id. */
@@ -171,6 +192,11 @@ export interface ProjectionStore {
   unreachable(recipientIds: readonly string[], actorId?: string): Promise<Set<string>>;
   /** Mutes (or blocks) `mutedUserId` for `userId`; repeating it changes the kind only. */
   mute(userId: string, mutedUserId: string, kind: MuteKind, at: Date): Promise<void>;
+  /**
+   * Removes the entry, unless `userId` blocks `mutedUserId` in user-service (a projected
+   * user.blocked): that entry goes only with the unblock, so the mutes routes cannot let a blocked
+   * person's notifications through again.
+   */
   unmute(userId: string, mutedUserId: string): Promise<void>;
   /** Everyone this user muted or blocked, newest first. */
   mutes(userId: string): Promise<MuteEntry[]>;
@@ -190,8 +216,12 @@ export interface UserErasure {
 }
 
 export interface Presence {
-  /** Adds, or refreshes before they expire, this instance's sockets for these users. */
-  register(instanceId: string, userIds: readonly string[]): Promise<void>;
+  /**
+   * Adds, or refreshes before they expire, this instance's sockets for these users. Returns the users
+   * whose entry for this instance was missing or had expired (lost, or never there): frames other
+   * instances sent them meanwhile went nowhere.
+   */
+  register(instanceId: string, userIds: readonly string[]): Promise<string[]>;
   unregister(instanceId: string, userIds: readonly string[]): Promise<void>;
   /** Live instances per user; users with none are absent. */
   instancesFor(userIds: readonly string[]): Promise<Map<string, string[]>>;
@@ -231,6 +261,12 @@ export interface LiveDelivery {
    * instances (a socket it misses still closes when its token expires).
    */
   revoke(revocation: SessionRevocation): Promise<void>;
+  /**
+   * These users' sockets, wherever they are, may have missed frames of notifications newer than
+   * `after` (undefined: only their unread counts): each catches up from the inbox, skipping what it
+   * was already sent. Best effort; never throws.
+   */
+  catchUpUsers(userIds: readonly string[], after: string | undefined): Promise<void>;
 }
 
 export interface LiveRouter {

@@ -40,6 +40,7 @@ export const Notification = Type.Object({
   readAt: Type.Union([Timestamp, Type.Null()]),
   groupKey: Type.Optional(Type.String()),
   count: Type.Optional(Type.Integer()),
+  seq: Type.Optional(Type.Integer({ minimum: 1, description: "Place in the recipient's stream (1, 2, 3, ... in commit order); a jump means a notification has not arrived yet" })),
 });
 
 export const InboxQuery = Type.Object(

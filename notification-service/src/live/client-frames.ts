@@ -26,7 +26,9 @@ export async function handleClientFrame(ctx: HubContext, session: Session, data:
   switch (frame.type) {
     case 'ping':
       session.alive = true;
-      session.send(PONG);
+      // Queued behind a running replay (resume or catch-up), so the pong tells the client it is over.
+      if (session.state === 'live') session.send(PONG);
+      else session.push({ data: PONG, notificationId: undefined });
       return;
     case 'resume':
       return resumeSession(ctx, session, frame.after);

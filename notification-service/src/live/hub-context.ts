@@ -3,8 +3,8 @@ import type { AddressedFrame, Clock, InboxStore } from '../domain/ports.js';
 import type { LiveMetrics } from './metrics.js';
 import type { LiveOptions } from './options.js';
 
-/** The part of the inbox the live layer reads: the resume query, counts, and marking read. */
-export type LiveInbox = Pick<InboxStore, 'listAfter' | 'unreadCount' | 'markRead' | 'unreadCounts'>;
+/** The part of the inbox the live layer reads: the resume query, counts, the stream head for hello, and marking read. */
+export type LiveInbox = Pick<InboxStore, 'listAfter' | 'unreadCount' | 'markRead' | 'unreadCounts' | 'streamHead'>;
 
 /** What the client-frame handlers use from the hub. */
 export interface HubContext {

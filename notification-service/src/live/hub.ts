@@ -6,6 +6,7 @@ import type { AccessClaims, Logger, TokenVerifier } from '@herald/platform';
 import { routeFrames } from '../domain/live-routing.js';
 import type { AddressedFrame, Clock, Presence } from '../domain/ports.js';
 import type { SessionRevocation } from '../domain/plan.js';
+import { lowerBoundId } from './catch-up.js';
 import { SessionCatchUps } from './catch-ups.js';
 import { handleClientFrame } from './client-frames.js';
 import type { HubContext, LiveInbox } from './hub-context.js';
@@ -52,6 +53,11 @@ export interface LiveHub {
   whoIsOnline(userIds: readonly string[]): Promise<Set<string>>;
   /** Closes the sockets of ended sessions with 4401, here and (through the transport) on every instance. */
   revoke(revocation: SessionRevocation): Promise<void>;
+  /**
+   * The sockets of these users, here and on every instance holding them, may have missed frames of
+   * notifications newer than `after` (undefined: only unread counts): they catch up from the inbox.
+   */
+  catchUpUsers(userIds: readonly string[], after: string | undefined): Promise<void>;
   /** Subscribes to this instance's frames and starts the heartbeat and presence refresh. */
   start(): Promise<void>;
   /** Closes every socket (1012: reconnect and resume), unsubscribes, and removes this instance's presence. */
@@ -150,6 +156,28 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
     return online;
   }
 
+  async catchUpUsers(userIds: readonly string[], after: string | undefined): Promise<void> {
+    const users = [...new Set(userIds)];
+    if (users.length === 0 || this.closing) return;
+    const local = users.filter((userId) => this.sessions.of(userId));
+    if (local.length > 0) {
+      this.metrics.resyncs.inc({ reason: 'missed_push' });
+      this.catchUp('missed_push', { users: local, ...(after === undefined ? {} : { after }) });
+    }
+    let remote: Map<string, string[]>;
+    try {
+      remote = await this.presence.elsewhere(users);
+    } catch (err) {
+      this.logger.warn({ err }, 'presence unreadable: every instance is asked to catch these users up');
+      this.resync.failed('presence');
+      this.resync.owe(BROADCAST, users, after);
+      return;
+    }
+    const byInstance = new Map<string, string[]>();
+    for (const [userId, instances] of remote) for (const instanceId of instances) byInstance.set(instanceId, [...(byInstance.get(instanceId) ?? []), userId]);
+    for (const [instanceId, batch] of byInstance) this.resync.owe(instanceId, batch, after);
+  }
+
   async revoke(revocation: SessionRevocation): Promise<void> {
     this.closeRevoked(revocation);
     try {
@@ -236,9 +264,9 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
   private async open(session: Session, first: boolean): Promise<void> {
     try {
       await this.presence.ensure(session.userId, first);
-      const unread = await this.inbox.unreadCount(session.userId);
+      const head = await this.inbox.streamHead(session.userId);
       if (session.state === 'closed') return;
-      session.send(encodeHello(session.id, unread));
+      session.send(encodeHello(session.id, head.unread, head.seq));
       if (session.state !== 'opening') return;
       if (session.hasPending) this.catchUps.enqueue(session);
       else session.goLive();
@@ -305,7 +333,7 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
   catchUp(reason: ResyncReason, request: Omit<ResyncRequest, 'from'> = {}, ready?: Promise<unknown>): void {
     const sessions = request.users ? request.users.flatMap((userId) => [...(this.sessions.of(userId) ?? [])]) : this.sessions.all();
     const waits: Promise<unknown>[] = ready ? [ready] : [];
-    if (reason !== 'requested') waits.push(within(this.refreshPresence(0), 'presence re-register'));
+    if (reason === 'subscriber_reconnect' || reason === 'redis_recovered') waits.push(within(this.refreshPresence(0), 'presence re-register'));
     this.catchUps.request(sessions, request.after, this.resync.inTrouble, waits);
   }
 
@@ -338,8 +366,18 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
     return online;
   }
 
-  private refreshPresence(spreadMs = this.options.presenceRefreshMs / 2): Promise<void> {
-    return this.presence.refresh(this.sessions.userIds(), spreadMs, (userId) => this.sessions.countFor(userId));
+  /**
+   * Re-registers every local user. A user whose entry had vanished (Redis lost its keys, or the entry
+   * expired) got no frames from other instances since it was last seen, at most two periods ago:
+   * their sockets catch up from then.
+   */
+  private async refreshPresence(spreadMs = this.options.presenceRefreshMs / 2): Promise<void> {
+    const since = this.clock.now().getTime() - 2 * this.options.presenceRefreshMs;
+    const lost = await this.presence.refresh(this.sessions.userIds(), spreadMs, (userId) => this.sessions.countFor(userId));
+    if (lost.length === 0 || this.closing) return;
+    this.logger.warn({ users: lost.length }, 'presence entries had vanished; those users\' sockets catch up from the inbox');
+    this.metrics.resyncs.inc({ reason: 'presence_lost' });
+    this.catchUp('presence_lost', { users: lost, after: lowerBoundId(since) });
   }
 
   private heartbeat(): void {

@@ -5,7 +5,7 @@ export const REDIS_OPS = ['publish', 'presence', 'subscriber', 'probe'] as const
 export type RedisOp = (typeof REDIS_OPS)[number];
 
 /** Why this instance caught its sockets up from the inbox. */
-export const RESYNC_REASONS = ['subscriber_reconnect', 'redis_recovered', 'requested'] as const;
+export const RESYNC_REASONS = ['subscriber_reconnect', 'redis_recovered', 'requested', 'presence_lost', 'missed_push'] as const;
 export type ResyncReason = (typeof RESYNC_REASONS)[number];
 
 /** Why a socket was closed with 4401. */

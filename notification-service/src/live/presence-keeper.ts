@@ -36,7 +36,7 @@ export class PresenceKeeper {
     const pending = this.registering.get(userId);
     if (pending || !first) return pending ?? Promise.resolve();
     const registration = within(this.presence.register(this.instanceId, [userId]), 'presence register')
-      .catch((err) => this.logger.warn({ err, userId }, 'presence register failed; the next refresh retries'))
+      .then(() => undefined, (err: unknown) => this.logger.warn({ err, userId }, 'presence register failed; the next refresh retries'))
       .finally(() => this.registering.delete(userId));
     this.registering.set(userId, registration);
     return registration;
@@ -80,9 +80,14 @@ export class PresenceKeeper {
    * live delivery. Each user's socket count (`countOf`) is recorded again too. A user whose last
    * socket closed meanwhile (count 0) is skipped, so a refresh never re-registers someone release()
    * just removed; none run once stop() was called.
+   *
+   * Returns the users whose entries had vanished (a Redis restart or FLUSHALL, or a refresh so late
+   * that they expired): other instances found nobody to send their frames to since the previous
+   * refresh, so those users' sockets must catch up.
    */
-  async refresh(userIds: readonly string[], spreadMs = 0, countOf: (userId: string) => number = () => 1): Promise<void> {
-    if (this.refreshing || this.stopped) return;
+  async refresh(userIds: readonly string[], spreadMs = 0, countOf: (userId: string) => number = () => 1): Promise<string[]> {
+    const lost: string[] = [];
+    if (this.refreshing || this.stopped) return lost;
     this.refreshing = true;
     try {
       const pauseMs = userIds.length > BATCH ? spreadMs / Math.ceil(userIds.length / BATCH) : 0;
@@ -90,7 +95,8 @@ export class PresenceKeeper {
         if (i > 0 && pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
         const batch = userIds.slice(i, i + BATCH).filter((userId) => countOf(userId) > 0);
         if (batch.length === 0 || this.stopped) continue;
-        await this.presence.register(this.instanceId, batch);
+        // A first registration still in flight (ensure) is not a loss.
+        for (const userId of await this.presence.register(this.instanceId, batch)) if (!this.registering.has(userId)) lost.push(userId);
         await this.presence.setSessionCounts(this.instanceId, new Map(batch.map((u) => [u, countOf(u)])));
       }
     } catch (err) {
@@ -98,6 +104,7 @@ export class PresenceKeeper {
     } finally {
       this.refreshing = false;
     }
+    return lost;
   }
 
   /** On close: no refresh batch runs after this, so none can follow releaseAll(). */

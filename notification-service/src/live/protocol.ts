@@ -78,8 +78,9 @@ export function encodeLive(frame: LiveFrame): Outgoing {
   };
 }
 
-export const encodeHello = (sessionId: string, unreadCount: number): Buffer =>
-  Buffer.from(JSON.stringify({ type: 'hello', sessionId, unreadCount }));
+/** `seq`: the newest number of the user's stream when the socket opened (0 before any). */
+export const encodeHello = (sessionId: string, unreadCount: number, seq: number): Buffer =>
+  Buffer.from(JSON.stringify({ type: 'hello', sessionId, unreadCount, seq }));
 
 export const encodeError = (code: string, message: string): Buffer => Buffer.from(JSON.stringify({ type: 'error', code, message }));
 

@@ -63,6 +63,16 @@ export class Resync {
     this.enterTrouble();
   }
 
+  /**
+   * The sockets of `users` on `target` (an instance, or BROADCAST) may have missed frames for
+   * notifications newer than `after` (undefined: only unread counts): a request is owed and sent now.
+   */
+  owe(target: string, users: Iterable<string>, after: string | undefined): void {
+    this.owed.owe(target, users, after);
+    this.schedule();
+    void this.tick();
+  }
+
   /** Published, but nobody was subscribed: the target is owed a request; Redis itself is fine. */
   unheard(target: string, frames: readonly AddressedFrame[]): void {
     this.oweFor(target, frames);

@@ -1,9 +1,20 @@
 import type { RawData, WebSocket } from 'ws';
 import type { LiveMetrics } from './metrics.js';
 import type { LiveOptions } from './options.js';
+import { idTime } from '../domain/notification-ids.js';
 import { catchUpStart, maxId, minId } from './catch-up.js';
 import { CLOSE, type Outgoing } from './protocol.js';
 import { fullBudget, type BudgetState } from './frame-budget.js';
+
+/**
+ * Notification ids a live socket always remembers (the newest), outside any resume window: a chunk
+ * redelivered after a crash, or a catch-up that starts before the cursor, may offer a frame again, and
+ * these keep it from going out twice. 64 strings is about 4 KB on a socket that is receiving; an idle
+ * one sheds them (expireSeen).
+ */
+export const RECENT_IDS = 64;
+/** How long the recent ids are kept after the newest of them was created. */
+export const RECENT_IDS_MS = 120_000;
 
 /** What a session needs from the hub that owns it. */
 export interface SessionHost {
@@ -178,9 +189,17 @@ export class Session {
     if (held) for (const out of held) this.write(out);
   }
 
-  /** Drops the id set once its window has passed (called from the heartbeat, so idle sockets shed it). */
+  /**
+   * Outside a resume window only the newest RECENT_IDS stay, and none once the newest of them is
+   * older than RECENT_IDS_MS (called from the heartbeat, so idle sockets shed the set).
+   */
   expireSeen(now: number): void {
-    if (this.seen && !this.tracking && now > this.seenUntil) this.seen = undefined;
+    const seen = this.seen;
+    if (!seen || this.tracking || now <= this.seenUntil) return;
+    let newest: string | undefined;
+    for (const id of seen) newest = id;
+    if (newest === undefined || idTime(newest) < now - RECENT_IDS_MS) this.seen = undefined;
+    else this.trimSeen(RECENT_IDS);
   }
 
   close(code: number, reason: string): void {
@@ -210,21 +229,17 @@ export class Session {
   }
 
   private remember(id: string): boolean {
-    if (!this.tracking && Date.now() > this.seenUntil) {
-      this.seen = undefined;
-      return true;
-    }
     if (this.seen?.has(id)) return false;
     (this.seen ??= new Set()).add(id);
-    if (this.state !== 'resuming') this.trimSeen();
+    if (this.state === 'resuming') return true;
+    this.trimSeen(this.tracking || Date.now() <= this.seenUntil ? this.host.options.maxResumeBufferFrames : RECENT_IDS);
     return true;
   }
 
   /** The newest ids matter (they are the ones still in flight), so the oldest go first. */
-  private trimSeen(): void {
+  private trimSeen(cap = this.host.options.maxResumeBufferFrames): void {
     const seen = this.seen;
     if (!seen) return;
-    const cap = this.host.options.maxResumeBufferFrames;
     for (const id of seen) {
       if (seen.size <= cap) break;
       seen.delete(id);

@@ -39,9 +39,14 @@ export function erasureContract(name: string, make: MakeStores): void {
       await s.preferences.put(gone, { ...(await s.preferences.get(gone)), frequency: 'weekly' });
       await s.projections.mute(gone, other, 'block', new Date());
       await s.projections.mute(friend, gone, 'mute', new Date());
+      await s.projections.applyChanges([
+        { kind: 'block.added', blockerId: gone, blockedId: other, asOf: at(2) },
+        { kind: 'block.added', blockerId: other, blockedId: gone, asOf: at(2) },
+      ]);
 
       const erased = await s.erasure.eraseUser(gone, new Date(at(30)));
-      expect(erased).toMatchObject({ notifications: 5, receipts: 1, preferences: 1, mutes: 2, follows: 2 });
+      expect(erased).toMatchObject({ notifications: 5, receipts: 1, preferences: 1, mutes: 3, blocks: 2, follows: 2 });
+      expect(await s.projections.mutes(other)).toEqual([]);
 
       expect(await s.inbox.ownedBy([listed!.id, read!.id, head!.id, successor.id], gone)).toEqual(new Set());
       expect(await s.inbox.unreadCount(gone)).toBe(0);
@@ -74,7 +79,11 @@ export function erasureContract(name: string, make: MakeStores): void {
         { kind: 'user.updated', userId: gone, changes: { email: 'back@example.com', timezone: 'Asia/Tokyo' }, asOf: at(60) },
         follow(gone, friend, 70),
         follow(friend, gone, 70),
+        { kind: 'block.added', blockerId: friend, blockedId: gone, asOf: at(70) },
+        { kind: 'block.added', blockerId: gone, blockedId: friend, asOf: at(70) },
       ]);
+      expect(await s.projections.mutes(friend)).toEqual([]);
+      expect(await s.projections.mutes(gone)).toEqual([]);
       expect(await s.projections.userProfile(gone)).toEqual({ id: gone });
       expect((await s.preferences.get(gone)).timezone).toBe('UTC');
       expect(await s.projections.followersPage(friend, null, 10)).toEqual([]);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '@herald/platform';
 import type { InboxStore } from '../../src/domain/ports.js';
+import { lowerBoundId } from '../../src/domain/notification-ids.js';
 import { FALLBACK_DELAY_MS, item, many, newUser, plusMs, seed, type MakeStores } from './stores.js';
 
 /** What every InboxStore must do; run against the memory store and PostgreSQL through Prisma. */
@@ -20,6 +21,57 @@ export function inboxStoreContract(name: string, make: MakeStores): void {
       expect(await inbox.transaction((uow) => uow.claimReceipts(event, [b!, a!]))).toEqual([a, b]);
       expect(await inbox.transaction((uow) => uow.claimReceipts(event, [b!, c!]))).toEqual([c]);
       expect(await inbox.transaction((uow) => uow.claimReceipts(uuidv7(), [a!]))).toEqual([a]);
+    });
+
+    it('says when the earliest of some receipts was claimed, and nothing for receipts never claimed', async () => {
+      const [a, b] = [newUser(), newUser()];
+      const event = uuidv7();
+      const before = Date.now();
+      await inbox.transaction((uow) => uow.claimReceipts(event, [a]));
+      const since = await inbox.transaction((uow) => uow.claimedSince(event, [a, b]));
+      expect(since).toBeInstanceOf(Date);
+      // The database's clock, not this process's: only a sanity bound (a minute), not a timing.
+      expect(Math.abs(since!.getTime() - before)).toBeLessThan(60_000);
+      expect(await inbox.transaction((uow) => uow.claimedSince(event, [b]))).toBeUndefined();
+      expect(await inbox.transaction((uow) => uow.claimedSince(uuidv7(), [a]))).toBeUndefined();
+    });
+
+    it('numbers each person\'s stream 1, 2, 3, ...: per person, and not when the transaction rolls back', async () => {
+      const [a, b] = [newUser(), newUser()];
+      expect(await inbox.streamHead(a)).toEqual({ unread: 0, seq: 0 });
+      expect(await inbox.transaction((uow) => uow.nextSeqs([b, a]))).toEqual(new Map([[a, 1], [b, 1]]));
+      expect(await inbox.transaction((uow) => uow.nextSeqs([a]))).toEqual(new Map([[a, 2]]));
+      await expect(inbox.transaction(async (uow) => {
+        await uow.nextSeqs([a]);
+        throw new Error('boom');
+      })).rejects.toThrow('boom');
+      expect(await inbox.transaction((uow) => uow.nextSeqs([a, b]))).toEqual(new Map([[a, 3], [b, 2]]));
+      expect((await inbox.streamHead(a)).seq).toBe(3);
+    });
+
+    it('concurrent chunks for the same person get distinct, gap-free numbers', async () => {
+      const user = newUser();
+      const others = Array.from({ length: 5 }, newUser);
+      const got = await Promise.all(Array.from({ length: 8 }, (_, i) => inbox.transaction((uow) => uow.nextSeqs([others[i % 5]!, user]))));
+      expect(got.map((m) => m.get(user)).sort((x, y) => x! - y!)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    });
+
+    it('resumes in stream order after a numbered id: an item made earlier but committed later is not skipped', async () => {
+      const user = newUser();
+      const t0 = Date.now();
+      // `late` got its id first (its chunk started first) but committed second, so its number is higher.
+      const late = item({ id: uuidv7(t0), seq: 2 });
+      const early = item({ id: uuidv7(t0 + 5), seq: 1 });
+      const next = item({ id: uuidv7(t0 + 10), seq: 3 });
+      for (const n of [early, late, next]) await inbox.transaction((uow) => uow.insertNotifications([{ recipientId: user, notification: n }]));
+      const after = await inbox.listAfter(user, early.id, 10);
+      expect(after.map((n) => [n.id, n.seq])).toEqual([[late.id, 2], [next.id, 3]]);
+      // Paging continues from the last id of a page, in stream order still.
+      expect((await inbox.listAfter(user, late.id, 10)).map((n) => n.id)).toEqual([next.id]);
+      // An id that is not a numbered item of the user (a bound, or someone else's): by id, as before.
+      expect((await inbox.listAfter(user, lowerBoundId(t0 + 7), 10)).map((n) => n.id)).toEqual([next.id]);
+      expect((await inbox.list(user, { limit: 10 })).items.map((n) => n.seq)).toEqual([3, 1, 2]);
+      expect(await inbox.streamHead(user)).toEqual({ unread: 3, seq: 0 });
     });
 
     it('a transaction that throws leaves nothing behind: no receipt, no item', async () => {

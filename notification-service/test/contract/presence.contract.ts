@@ -77,6 +77,19 @@ export function presenceContract(name: string, make: MakePresence): void {
       expect((await presence.instancesFor([ana])).get(ana)).toEqual(['i1']);
     });
 
+    it('register answers which entries of this instance were missing or had expired (frames to them went nowhere)', async () => {
+      const { clock, presence } = await setup();
+      const [ana, bo, cy] = [user(), user(), user()];
+      expect((await presence.register('i1', [ana, bo, ana])).sort()).toEqual([ana, bo].sort());
+      expect(await presence.register('i2', [ana])).toEqual([ana]);
+      expect(await presence.register('i1', [ana, bo])).toEqual([]);
+      clock.advance(TTL + 1);
+      await presence.register('i2', [cy]);
+      // ana's and bo's entries of i1 expired unrefreshed: a refresh now reports them.
+      expect((await presence.register('i1', [ana, bo])).sort()).toEqual([ana, bo].sort());
+      expect(await presence.register('i1', [bo])).toEqual([]);
+    });
+
     it('forgets an instance that stopped refreshing once its entry expires, while a refreshed one stays', async () => {
       const { clock, presence } = await setup();
       const ana = user();

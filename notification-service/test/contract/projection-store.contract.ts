@@ -6,6 +6,8 @@ import { newUser, type MakeStores } from './stores.js';
 const at = (minute: number) => new Date(Date.UTC(2024, 4, 1, 12, minute)).toISOString();
 const follow = (followerId: string, followeeId: string, minute: number): ProjectionChange => ({ kind: 'follow.added', followerId, followeeId, asOf: at(minute) });
 const unfollow = (followerId: string, followeeId: string, minute: number): ProjectionChange => ({ kind: 'follow.removed', followerId, followeeId, asOf: at(minute) });
+const block = (blockerId: string, blockedId: string, minute: number): ProjectionChange => ({ kind: 'block.added', blockerId, blockedId, asOf: at(minute) });
+const unblock = (blockerId: string, blockedId: string, minute: number): ProjectionChange => ({ kind: 'block.removed', blockerId, blockedId, asOf: at(minute) });
 
 /** What every ProjectionStore must do; run against the memory store and PostgreSQL through Prisma. */
 export function projectionStoreContract(name: string, make: MakeStores): void {
@@ -100,6 +102,52 @@ export function projectionStoreContract(name: string, make: MakeStores): void {
       await projections.unmute(a, actor);
       expect(await projections.mutedBy([a, b], actor)).toEqual(new Set([b]));
       expect(await projections.mutedBy([], actor)).toEqual(new Set());
+    });
+
+    it('turns a user.blocked into a block entry in the blocker’s mutes, and the newest block event of a pair wins', async () => {
+      const [blocker, blocked, other] = [newUser(), newUser(), newUser()];
+      await projections.applyChanges([block(blocker, blocked, 2)]);
+      expect(await projections.mutes(blocker)).toEqual([{ userId: blocked, kind: 'block', createdAt: at(2) }]);
+      expect(await projections.unreachable([blocker, other], blocked)).toEqual(new Set([blocker]));
+      // the blocked person is not muted by it the other way round
+      expect(await projections.mutedBy([blocked], blocker)).toEqual(new Set());
+
+      // a redelivery, and an older unblock arriving late: nothing changes
+      await projections.applyChanges([block(blocker, blocked, 2), unblock(blocker, blocked, 1)]);
+      expect(await projections.mutedBy([blocker], blocked)).toEqual(new Set([blocker]));
+      // the unblock removes it; the block it undoes, delivered again, does not bring it back
+      await projections.applyChanges([unblock(blocker, blocked, 3), block(blocker, blocked, 2)]);
+      expect(await projections.mutes(blocker)).toEqual([]);
+      // blocked again later: back
+      await projections.applyChanges([block(blocker, blocked, 4)]);
+      expect(await projections.mutedBy([blocker], blocked)).toEqual(new Set([blocker]));
+    });
+
+    it('keeps the block entry of a user.blocked against the mutes routes until its user.unblocked', async () => {
+      const [blocker, blocked] = [newUser(), newUser()];
+      await projections.applyChanges([block(blocker, blocked, 1)]);
+      await projections.unmute(blocker, blocked);
+      expect(await projections.mutedBy([blocker], blocked)).toEqual(new Set([blocker]));
+      await projections.applyChanges([unblock(blocker, blocked, 2)]);
+      expect(await projections.mutes(blocker)).toEqual([]);
+      // after the unblock the mutes routes are in charge again
+      await projections.mute(blocker, blocked, 'mute', new Date(at(3)));
+      await projections.unmute(blocker, blocked);
+      expect(await projections.mutes(blocker)).toEqual([]);
+    });
+
+    it('turns an existing mute into a block, and leaves a mute set during the block in place after the unblock', async () => {
+      const [blocker, blocked, other] = [newUser(), newUser(), newUser()];
+      await projections.mute(blocker, blocked, 'mute', new Date(at(0)));
+      await projections.applyChanges([block(blocker, blocked, 1)]);
+      expect(await projections.mutes(blocker)).toEqual([{ userId: blocked, kind: 'block', createdAt: at(0) }]);
+      await projections.applyChanges([unblock(blocker, blocked, 2)]);
+      expect(await projections.mutes(blocker)).toEqual([]);
+
+      await projections.applyChanges([block(blocker, other, 3)]);
+      await projections.mute(blocker, other, 'mute', new Date(at(4)));
+      await projections.applyChanges([unblock(blocker, other, 5)]);
+      expect(await projections.mutes(blocker)).toEqual([{ userId: other, kind: 'mute', createdAt: at(3) }]);
     });
 
     it('lists mutes newest first', async () => {

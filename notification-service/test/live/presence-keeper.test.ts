@@ -7,15 +7,30 @@ import { newUserId } from './support/builders.js';
 /** MemoryPresence that records the size and time of every register call. */
 class RecordingPresence extends MemoryPresence {
   readonly calls: { at: number; size: number }[] = [];
-  override async register(instanceId: string, userIds: readonly string[]): Promise<void> {
+  override async register(instanceId: string, userIds: readonly string[]): Promise<string[]> {
     this.calls.push({ at: Date.now(), size: userIds.length });
-    await super.register(instanceId, userIds);
+    return super.register(instanceId, userIds);
   }
 }
 
 const logger = createLogger('presence-keeper-test', 'silent');
 
 describe('PresenceKeeper.refresh', () => {
+  it('returns the users whose entries had vanished since they were registered, not those registered for the first time', async () => {
+    let now = Date.now();
+    const presence = new MemoryPresence({ ttlMs: 1_000, now: () => now });
+    const keeper = new PresenceKeeper(presence, 'a', logger);
+    const [kept, expired] = [newUserId(), newUserId()];
+    await keeper.ensure(kept, true);
+    await keeper.ensure(expired, true);
+    expect(await keeper.refresh([kept, expired])).toEqual([]);
+    now += 500;
+    expect(await keeper.refresh([kept])).toEqual([]);
+    now += 600;
+    // `expired` was not refreshed for 1,100 ms (its TTL is 1,000): it was gone, frames to it went nowhere.
+    expect(await keeper.refresh([kept, expired])).toEqual([expired]);
+  });
+
   it('refreshes in pipelines of 250 users spread over the given time, so it never stalls deliveries', async () => {
     const presence = new RecordingPresence();
     const keeper = new PresenceKeeper(presence, 'a', logger);

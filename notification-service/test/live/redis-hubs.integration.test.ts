@@ -8,9 +8,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@herald/platform';
 import { RedisLiveTransport } from '../../src/adapters/redis-live-transport.js';
 import { RedisPresence } from '../../src/adapters/redis-presence.js';
+import { idBefore } from '../../src/domain/notification-ids.js';
 import { countFrame, newUserId, notification, notificationFrame } from './support/builders.js';
 import { MemoryInbox } from './support/memory-inbox.js';
-import { startLiveServer, testTokens, type LiveServer } from './support/live-server.js';
+import { startLiveServer, testTokens, type LiveServer, type LiveServerOptions } from './support/live-server.js';
 import { TestClient } from './support/test-client.js';
 
 // Two instances = two fastify servers on two ports, sharing the REAL Redis for presence and
@@ -21,10 +22,11 @@ const tokens = testTokens();
 const inbox = new MemoryInbox();
 const connections: Redis[] = [];
 const clients: TestClient[] = [];
+const onClose: (() => Promise<void>)[] = [];
 let a: LiveServer;
 let b: LiveServer;
 
-async function instance(instanceId: string): Promise<LiveServer> {
+async function instance(instanceId: string, options?: LiveServerOptions['options']): Promise<LiveServer> {
   const redis = new Redis(redisUrl);
   connections.push(redis);
   return startLiveServer({
@@ -33,6 +35,7 @@ async function instance(instanceId: string): Promise<LiveServer> {
     inbox,
     presence: new RedisPresence({ redis, prefix }),
     transport: new RedisLiveTransport({ redis, prefix, logger: createLogger('test', 'silent') }),
+    ...(options ? { options } : {}),
   });
 }
 
@@ -50,7 +53,7 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
 });
 afterAll(async () => {
-  await Promise.all([a.close(), b.close()]);
+  await Promise.all([a.close(), b.close(), ...onClose.map((close) => close())]);
   const keys = await connections[0]!.keys(`${prefix}*`);
   if (keys.length) await connections[0]!.del(...keys);
   await Promise.all(connections.map((r) => r.quit()));
@@ -83,6 +86,60 @@ describe('two instances on real Redis', () => {
     onA.send({ type: 'read', ids: [item.id] });
     expect(await onB.next('unread_count')).toEqual({ type: 'unread_count', count: 0 });
     expect(await onA.next('unread_count')).toEqual({ type: 'unread_count', count: 0 });
+  });
+
+  it('presence keys lost (a Redis restart or FLUSHALL): sockets catch up what could not be routed to them, once and in order', async () => {
+    const refreshing = await instance(`r-${randomUUID()}`, { presenceRefreshMs: 300 });
+    try {
+      const userId = newUserId();
+      const client = await connect(refreshing, userId);
+      const before = inbox.add(userId, notification());
+      await a.hub.deliver([notificationFrame(userId, before)]);
+      await client.waitFor(() => client.notificationIds().length === 1, 'the first notification');
+
+      const presence = new RedisPresence({ redis: connections[0]!, prefix });
+      await connections[0]!.del(presence.key(userId));
+      const lost = inbox.add(userId, notification());
+      // Nobody is registered for the user now: the frame goes nowhere.
+      expect((await a.hub.deliver([notificationFrame(userId, lost)])).online.size).toBe(0);
+
+      // The next refresh finds the entry gone, re-registers it and catches the socket up.
+      await client.waitFor(() => client.notificationIds().length === 2, 'the lost notification, caught up');
+      expect(await client.next('unread_count')).toEqual({ type: 'unread_count', count: 2 });
+      expect((await presence.instancesFor([userId])).get(userId)).toEqual([refreshing.hub.stats().instanceId]);
+      const after = inbox.add(userId, notification());
+      await a.hub.deliver([notificationFrame(userId, after)]);
+      await client.waitFor(() => client.notificationIds().length === 3, 'the next live one');
+      await sleep(700);
+      expect(client.notificationIds()).toEqual([before.id, lost.id, after.id]);
+      expect(refreshing.registry.getSingleMetric('live_resyncs_total')).toBeDefined();
+      const resyncs = await refreshing.registry.getSingleMetricAsString('live_resyncs_total');
+      expect(resyncs).toMatch(/reason="presence_lost"} [1-9]/);
+    } finally {
+      await refreshing.close();
+    }
+  });
+
+  it('catchUpUsers: sockets on every instance page what was written but never pushed, skipping what they already had', async () => {
+    // On `short`, the window after opening in which every id sent is remembered is 1 ms: only the
+    // always-kept recent ids stop the catch-up from repeating `pushed`.
+    const short = await instance(`s-${randomUUID()}`, { dedupWindowMs: 1 });
+    onClose.push(() => short.close());
+    const userId = newUserId();
+    const [onA, onB] = [await connect(a, userId), await connect(short, userId)];
+    const pushed = inbox.add(userId, notification());
+    await a.hub.deliver([notificationFrame(userId, pushed)]);
+    for (const client of [onA, onB]) await client.waitFor(() => client.notificationIds().length === 1, 'the pushed one');
+    // Written, then the writer died before pushing it.
+    const unpushed = inbox.add(userId, notification());
+    await a.hub.catchUpUsers([userId], idBefore(pushed.id));
+    for (const client of [onA, onB]) {
+      await client.waitFor(() => client.notificationIds().length === 2, 'the unpushed one');
+      expect(await client.next('unread_count')).toEqual({ type: 'unread_count', count: 2 });
+    }
+    await sleep(200);
+    expect(onA.notificationIds()).toEqual([pushed.id, unpushed.id]);
+    expect(onB.notificationIds()).toEqual([pushed.id, unpushed.id]);
   });
 
   it('forgets a killed instance by itself once its presence entries expire', async () => {

@@ -61,13 +61,13 @@ describe('GET /ws: authentication before the upgrade', () => {
 });
 
 describe('a live session', () => {
-  it('says hello with a session id and the unread count, and answers ping with pong', async () => {
+  it('says hello with a session id, the unread count and the stream\'s newest seq, and answers ping with pong', async () => {
     const userId = newUserId();
-    server.inbox.add(userId, notification());
-    server.inbox.add(userId, notification());
-    server.inbox.add(userId, notification({ readAt: new Date().toISOString() }));
+    server.inbox.add(userId, notification({ seq: 1 }));
+    server.inbox.add(userId, notification({ seq: 2 }));
+    server.inbox.add(userId, notification({ seq: 3, readAt: new Date().toISOString() }));
     const client = await connect(userId);
-    expect(await client.next('hello')).toEqual({ type: 'hello', sessionId: expect.stringMatching(/^[0-9a-f-]{36}$/), unreadCount: 2 });
+    expect(await client.next('hello')).toEqual({ type: 'hello', sessionId: expect.stringMatching(/^[0-9a-f-]{36}$/), unreadCount: 2, seq: 3 });
     client.send({ type: 'ping' });
     expect(await client.next('pong')).toEqual({ type: 'pong' });
   });
@@ -183,6 +183,27 @@ describe('resume', () => {
       const start = received.indexOf(missed[0]!);
       expect(received.slice(start, start + missed.length)).toEqual(missed);
       expect(server.inbox.listAfterCalls.filter((c) => c.userId === userId).length).toBeGreaterThan(2);
+    } finally {
+      server.inbox.latencyMs = 0;
+    }
+  });
+});
+
+describe('resume, then ping', () => {
+  it('answers a ping sent right after resume only once the replay is done, so the pong marks its end', async () => {
+    const userId = newUserId();
+    const backlog = Array.from({ length: 35 }, () => server.inbox.add(userId, notification()));
+    server.inbox.latencyMs = 5;
+    try {
+      const client = await connect(userId);
+      await client.next('hello');
+      client.send({ type: 'resume', after: backlog[4]!.id });
+      client.send({ type: 'ping' });
+      await client.next('pong');
+      const types = client.frames.map((f) => f.type);
+      // hello, 30 replayed notifications (in pages of 10, each a query away), then the pong.
+      expect(types.slice(types.indexOf('hello') + 1)).toEqual([...Array(30).fill('notification'), 'pong']);
+      expect(client.notificationIds()).toEqual(backlog.slice(5).map((n) => n.id));
     } finally {
       server.inbox.latencyMs = 0;
     }

@@ -36,6 +36,11 @@ export class FakeLive implements LiveDelivery {
     return new Set(userIds.filter((u) => this.online.has(u)));
   }
 
+  readonly catchUps: { userIds: string[]; after: string | undefined }[] = [];
+  async catchUpUsers(userIds: readonly string[], after: string | undefined): Promise<void> {
+    this.catchUps.push({ userIds: [...userIds], after });
+  }
+
   readonly revocations: SessionRevocation[] = [];
   async revoke(revocation: SessionRevocation): Promise<void> {
     this.revocations.push(structuredClone(revocation));
@@ -95,14 +100,15 @@ export interface MemoryWorld {
 /** The use cases wired to in-memory fakes: no servers. */
 export function memoryWorld(over: Partial<Pick<AppDeps, 'chunkSize' | 'groupWindowMs'>> = {}): MemoryWorld {
   const projections = new MemoryProjectionStore();
+  const clock = new TestClock();
   const world = {
-    inbox: new MemoryInboxStore(),
+    inbox: new MemoryInboxStore(() => clock.now().getTime()),
     preferences: new MemoryPreferenceStore((id) => projections.user(id)?.timezone),
     projections,
     live: new FakeLive(),
     work: new RecordingWorkQueue(),
     metrics: new CountingMetrics(),
-    clock: new TestClock(),
+    clock,
   };
   const deps: AppDeps = {
     ...world,

@@ -10,6 +10,12 @@ const Locale = Type.String({ maxLength: 35 });
 const Timezone = Type.String({ maxLength: 64 });
 const UserRef = Type.Object({ id: Uuid, username: Username, displayName: DisplayName });
 
+/**
+ * Whom a person accepts direct messages from: `everyone`, or only people they follow (`following`).
+ * Kept by user-service, enforced by post-service (docs/adr/0012).
+ */
+export const DirectMessagePolicy = Type.Union([Type.Literal('everyone'), Type.Literal('following')]);
+
 export const UserRegistered = envelopeOf(
   'user.registered',
   Type.Object({
@@ -41,6 +47,7 @@ export const UserUpdated = envelopeOf(
         phone: Type.Optional(Phone),
         locale: Type.Optional(Locale),
         timezone: Type.Optional(Timezone),
+        directMessages: Type.Optional(DirectMessagePolicy),
       },
       { minProperties: 1 },
     ),
@@ -106,6 +113,19 @@ export const UserUnfollowed = envelopeOf(
   Type.Object({ followerId: Uuid, followeeId: Uuid }),
 );
 
+/**
+ * `blockerId` blocked `blockedId` (emitted by user-service, in the transaction that stored the block
+ * and removed the follow edges between them, each with its own user.unfollowed). While it holds,
+ * neither can follow the other, message the other, or mention the other, and the blocked person's
+ * actions notify the blocker of nothing. The blocker's block and unblock events carry increasing
+ * `occurredAt`s (user-service orders them under a lock), so consumers keep the state of the newest
+ * one per pair and ignore an older one that arrives late or again.
+ */
+export const UserBlocked = envelopeOf('user.blocked', Type.Object({ blockerId: Uuid, blockedId: Uuid }));
+
+/** The block of `blockedId` by `blockerId` was lifted; the same ordering rule as user.blocked. */
+export const UserUnblocked = envelopeOf('user.unblocked', Type.Object({ blockerId: Uuid, blockedId: Uuid }));
+
 export const PostCreated = envelopeOf(
   'post.created',
   Type.Object({
@@ -147,6 +167,8 @@ export const EventSchemas = {
   'user.deleted': UserDeleted,
   'user.followed': UserFollowed,
   'user.unfollowed': UserUnfollowed,
+  'user.blocked': UserBlocked,
+  'user.unblocked': UserUnblocked,
   'post.created': PostCreated,
   'comment.created': CommentCreated,
   'post.liked': PostLiked,
@@ -160,6 +182,7 @@ export type DomainEvent = { [T in EventType]: EventOf<T> }[EventType];
 export type UserRef = Static<typeof UserRef>;
 export type UserChanges = EventData<'user.updated'>['changes'];
 export type BounceChannel = Static<typeof BounceChannel>;
+export type DirectMessagePolicy = Static<typeof DirectMessagePolicy>;
 export type SessionRevokedReason = Static<typeof SessionRevokedReason>;
 
 export const EVENT_TYPES = Object.keys(EventSchemas) as EventType[];

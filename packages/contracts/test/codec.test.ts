@@ -51,6 +51,13 @@ describe('user.updated', () => {
     expect(() => parseEvent(envelope({ userId }))).toThrow(InvalidEventError);
   });
 
+  it('carries a direct-message policy, only everyone or following', () => {
+    const event = createEvent('user.updated', { userId, changes: { directMessages: 'following' } }, { producer: 'user-service' });
+    expect(parseEvent(JSON.parse(JSON.stringify(event)))).toEqual(event);
+    expect(() => parseEvent(envelope({ userId, changes: { directMessages: 'nobody' } }))).toThrow(InvalidEventError);
+    expect(() => parseEvent(envelope({ userId, changes: { directMessages: null } }))).toThrow(InvalidEventError);
+  });
+
   it('tolerates a field a newer producer added', () => {
     expect(parseEvent(envelope({ userId, changes: { avatarUrl: 'https://example.com/a.png' } })).type).toBe('user.updated');
   });
@@ -85,5 +92,26 @@ describe('user.deleted', () => {
   it('refuses a missing or malformed user id', () => {
     expect(() => parseEvent(envelope({}))).toThrow(/user.deleted/);
     expect(() => parseEvent(envelope({ userId: 'ana' }))).toThrow(InvalidEventError);
+  });
+});
+
+describe('user.blocked and user.unblocked', () => {
+  const blockerId = '0190c6b4-0000-7000-8000-000000000009';
+  const blockedId = '0190c6b4-0000-7000-8000-00000000000a';
+  const envelope = (type: string, data: unknown) => ({ id: '0190c6b4-0000-7000-8000-00000000000b', type, occurredAt: new Date().toISOString(), producer: 'user-service', version: 1, data });
+
+  it('name the blocker and the blocked person, and round-trip', () => {
+    expect(EVENT_TYPES).toEqual(expect.arrayContaining(['user.blocked', 'user.unblocked']));
+    for (const type of ['user.blocked', 'user.unblocked'] as const) {
+      const event = createEvent(type, { blockerId, blockedId }, { producer: 'user-service' });
+      expect(parseEvent(JSON.parse(JSON.stringify(event)))).toEqual(event);
+    }
+  });
+
+  it('refuse a missing side or a malformed id', () => {
+    for (const type of ['user.blocked', 'user.unblocked']) {
+      expect(() => parseEvent(envelope(type, { blockerId }))).toThrow(InvalidEventError);
+      expect(() => parseEvent(envelope(type, { blockerId, blockedId: 'bob' }))).toThrow(new RegExp(type));
+    }
   });
 });

@@ -1,13 +1,20 @@
-import type { DomainEvent } from '@herald/contracts';
+import type { DirectMessagePolicy, DomainEvent } from '@herald/contracts';
 import type { CommentView, Mention, MessageView, NewComment, NewPost, PostView, UserSummary } from '../domain/model.js';
-import { UsernameTakenError, type ContentStore, type ContentTransaction, type ErasedContent, type UserNameChanges, type UserProjection } from '../domain/ports.js';
+import { UsernameTakenError, type ContentStore, type ContentTransaction, type ErasedContent, type UserChanges, type UserProjection } from '../domain/ports.js';
 
 type PostRow = NewPost & { likeCount: number; commentCount: number };
 
-/** When each name was last set by an event (ms); absent: a stand-in, any event may set it. */
+/** When each field was last set by an event (ms); absent: a stand-in, any event may set it. */
 interface NamesAsOf {
   username?: number;
   displayName?: number;
+  directMessages?: number;
+}
+
+/** A projected block or follow: `from` blocks/follows `to`, as of the event that set it (ms). */
+interface Relation {
+  active: boolean;
+  asOf: number;
 }
 
 interface State {
@@ -15,6 +22,10 @@ interface State {
   /** Deleted accounts (user.deleted): id → deletedAt. Their `users` entry is blanked and kept. */
   deleted: Map<string, Date>;
   usersAsOf: Map<string, NamesAsOf>;
+  policies: Map<string, DirectMessagePolicy>;
+  /** `${blockerId}|${blockedId}` and `${followerId}|${followeeId}`. */
+  blocks: Map<string, Relation>;
+  follows: Map<string, Relation>;
   posts: Map<string, PostRow>;
   comments: Map<string, NewComment>;
   likes: Set<string>;
@@ -29,7 +40,7 @@ const likeKey = (postId: string, userId: string) => `${postId}/${userId}`;
  * on error, so a test sees the same all-or-nothing outcome the Postgres adapter gives.
  */
 export class MemoryContentStore implements ContentStore, UserProjection {
-  private state: State = { users: new Map(), deleted: new Map(), usersAsOf: new Map(), posts: new Map(), comments: new Map(), likes: new Set(), messages: new Map(), outbox: [] };
+  private state: State = { users: new Map(), deleted: new Map(), usersAsOf: new Map(), policies: new Map(), blocks: new Map(), follows: new Map(), posts: new Map(), comments: new Map(), likes: new Set(), messages: new Map(), outbox: [] };
   private queue: Promise<unknown> = Promise.resolve();
 
   get outbox(): readonly DomainEvent[] {
@@ -53,7 +64,7 @@ export class MemoryContentStore implements ContentStore, UserProjection {
     await this.update(id, { username: user.username, displayName: user.displayName }, asOf);
   }
 
-  async update(id: string, changes: UserNameChanges, asOf: Date): Promise<boolean> {
+  async update(id: string, changes: UserChanges, asOf: Date): Promise<boolean> {
     const key = id.toLowerCase();
     const known = this.state.users.get(key);
     if (!known) return false;
@@ -68,9 +79,30 @@ export class MemoryContentStore implements ContentStore, UserProjection {
       next[field] = changes[field]!;
       stamps[field] = at;
     }
+    if (newer('directMessages')) {
+      this.state.policies.set(key, changes.directMessages!);
+      stamps.directMessages = at;
+    }
     this.state.users.set(key, next);
     this.state.usersAsOf.set(key, stamps);
     return true;
+  }
+
+  async setBlock(blockerId: string, blockedId: string, active: boolean, asOf: Date): Promise<void> {
+    this.setRelation(this.state.blocks, blockerId, blockedId, active, asOf);
+  }
+
+  async setFollow(followerId: string, followeeId: string, active: boolean, asOf: Date): Promise<void> {
+    this.setRelation(this.state.follows, followerId, followeeId, active, asOf);
+  }
+
+  /** As the Prisma adapter: only a newer event changes the pair, and never one with a deleted account. */
+  private setRelation(relations: Map<string, Relation>, from: string, to: string, active: boolean, asOf: Date): void {
+    const [a, b] = [from.toLowerCase(), to.toLowerCase()];
+    if (this.state.deleted.has(a) || this.state.deleted.has(b)) return;
+    const current = relations.get(`${a}|${b}`);
+    if (current && current.asOf >= asOf.getTime()) return;
+    relations.set(`${a}|${b}`, { active, asOf: asOf.getTime() });
   }
 
   private assertUsernameFree(id: string, username: string): void {
@@ -86,7 +118,14 @@ export class MemoryContentStore implements ContentStore, UserProjection {
       const id = userId.toLowerCase();
       if (!s.deleted.has(id)) s.deleted.set(id, new Date(deletedAt));
       s.users.set(id, { id, username: '', displayName: '' });
-      const erased: ErasedContent = { posts: 0, comments: 0, likes: 0, mentions: 0, messages: 0 };
+      const erased: ErasedContent = { posts: 0, comments: 0, likes: 0, mentions: 0, messages: 0, relations: 0 };
+      for (const relations of [s.blocks, s.follows]) {
+        for (const key of [...relations.keys()]) {
+          if (!key.split('|').includes(id)) continue;
+          relations.delete(key);
+          erased.relations++;
+        }
+      }
       for (const post of [...s.posts.values()].filter((p) => p.authorId === id)) {
         s.posts.delete(post.id);
         for (const [cid, c] of s.comments) if (c.postId === post.id) s.comments.delete(cid);
@@ -196,6 +235,20 @@ export class MemoryContentStore implements ContentStore, UserProjection {
       },
       insertMessage: async (message) => {
         s.messages.set(message.id, { ...message });
+      },
+      messagingRelation: async (senderId, recipientId) => {
+        const [sender, recipient] = [senderId.toLowerCase(), recipientId.toLowerCase()];
+        const active = (relations: Map<string, Relation>, from: string, to: string) => relations.get(`${from}|${to}`)?.active === true;
+        return {
+          blocked: active(s.blocks, sender, recipient) || active(s.blocks, recipient, sender),
+          recipientPolicy: s.policies.get(recipient) ?? null,
+          recipientFollowsSender: active(s.follows, recipient, sender),
+        };
+      },
+      blockedWith: async (writerId, userIds) => {
+        const writer = writerId.toLowerCase();
+        const active = (from: string, to: string) => s.blocks.get(`${from}|${to}`)?.active === true;
+        return new Set(userIds.filter((id) => active(writer, id.toLowerCase()) || active(id.toLowerCase(), writer)));
       },
       enqueue: async (event) => {
         s.outbox.push(event);

@@ -1,6 +1,7 @@
 import { outboxRow } from '@herald/platform';
 import type { CommentView, PostView } from '../domain/model.js';
 import type { ContentStore, ContentTransaction } from '../domain/ports.js';
+import type { MessagingRelation } from '../domain/reach.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { PostPrisma } from './prisma-client.js';
 import { commentInclude, postInclude, toCommentView, toPostView } from './prisma-views.js';
@@ -13,18 +14,19 @@ type Tx = Prisma.TransactionClient;
  * of `likes` decides, not a read-then-write), so they stay exact under concurrent requests.
  */
 export class PrismaContentStore implements ContentStore {
-  private readonly users: Prisma.Sql;
+  private readonly tables: Tables;
 
   constructor(
     private readonly prisma: PostPrisma,
     schema = 'posts',
   ) {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name "${schema}"`);
-    this.users = Prisma.raw(`"${schema}"."users"`);
+    const table = (name: string) => Prisma.raw(`"${schema}"."${name}"`);
+    this.tables = { users: table('users'), blocks: table('blocks'), follows: table('follows') };
   }
 
   transaction<T>(work: (tx: ContentTransaction) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction((tx) => work(transactionPorts(tx, this.users)));
+    return this.prisma.$transaction((tx) => work(transactionPorts(tx, this.tables)));
   }
 
   async findPost(id: string, viewerId: string): Promise<PostView | null> {
@@ -59,7 +61,14 @@ export class PrismaContentStore implements ContentStore {
 
 const userSummary = { id: true, username: true, displayName: true } as const;
 
-function transactionPorts(tx: Tx, users: Prisma.Sql): ContentTransaction {
+/** The tables the raw statements name (Prisma qualifies only its own queries with the schema). */
+interface Tables {
+  users: Prisma.Sql;
+  blocks: Prisma.Sql;
+  follows: Prisma.Sql;
+}
+
+function transactionPorts(tx: Tx, { users, blocks, follows }: Tables): ContentTransaction {
   return {
     async findUser(id) {
       // FOR SHARE: an account deletion (which updates this row first) waits for this transaction, or this one for it.
@@ -95,6 +104,27 @@ function transactionPorts(tx: Tx, users: Prisma.Sql): ContentTransaction {
     },
     async insertMessage(message) {
       await tx.message.create({ data: message });
+    },
+    /** One round trip, each part on a primary key. */
+    async messagingRelation(senderId, recipientId): Promise<MessagingRelation> {
+      const [row] = await tx.$queryRaw<{ blocked: boolean; policy: string | null; follows: boolean }[]>`
+        SELECT
+          EXISTS (SELECT 1 FROM ${blocks} WHERE active AND ((blocker_id = ${senderId}::uuid AND blocked_id = ${recipientId}::uuid)
+                                                         OR (blocker_id = ${recipientId}::uuid AND blocked_id = ${senderId}::uuid))) AS blocked,
+          (SELECT direct_messages FROM ${users} WHERE id = ${recipientId}::uuid) AS policy,
+          EXISTS (SELECT 1 FROM ${follows} WHERE active AND follower_id = ${recipientId}::uuid AND followee_id = ${senderId}::uuid) AS follows`;
+      const policy = row?.policy === 'following' || row?.policy === 'everyone' ? row.policy : null;
+      return { blocked: row?.blocked ?? false, recipientPolicy: policy, recipientFollowsSender: row?.follows ?? false };
+    },
+    /** The writer's own blocks by primary key, the blocks of the writer by blocks_blocked_id_blocker_id_idx. */
+    async blockedWith(writerId, userIds) {
+      if (userIds.length === 0) return new Set();
+      const ids = [...userIds];
+      const rows = await tx.$queryRaw<{ id: string }[]>`
+        SELECT blocked_id AS id FROM ${blocks} WHERE active AND blocker_id = ${writerId}::uuid AND blocked_id = ANY(${ids}::uuid[])
+        UNION
+        SELECT blocker_id FROM ${blocks} WHERE active AND blocked_id = ${writerId}::uuid AND blocker_id = ANY(${ids}::uuid[])`;
+      return new Set(rows.map((r) => r.id));
     },
     async enqueue(event) {
       const row = outboxRow(event);

@@ -1,19 +1,20 @@
 import type { UserSummary } from '../domain/model.js';
-import { UsernameTakenError, type ErasedContent, type UserNameChanges, type UserProjection } from '../domain/ports.js';
+import { UsernameTakenError, type ErasedContent, type UserChanges, type UserProjection } from '../domain/ports.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { PostPrisma } from './prisma-client.js';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
- * One statement per event, so concurrent redeliveries cannot race: each name is replaced only when
- * the event is newer than the one that set it (`*_as_of`; NULL for stand-ins and older rows). Raw
+ * One statement per event, so concurrent redeliveries cannot race: each name (and the direct-message
+ * policy, each block and each follow) is replaced only when the event is newer than the one that set
+ * it (`*_as_of`; NULL for stand-ins and older rows). Raw
  * SQL because Prisma cannot express "set this column only when that one is older"; it names the
  * schema itself, which Prisma does for its own queries only.
  */
 export class PrismaUserProjection implements UserProjection {
   private readonly users: Prisma.Sql;
-  private readonly t: Record<'posts' | 'comments' | 'likes' | 'postMentions' | 'commentMentions' | 'messages', Prisma.Sql>;
+  private readonly t: Record<'posts' | 'comments' | 'likes' | 'postMentions' | 'commentMentions' | 'messages' | 'blocks' | 'follows', Prisma.Sql>;
 
   constructor(
     private readonly prisma: PostPrisma,
@@ -29,6 +30,8 @@ export class PrismaUserProjection implements UserProjection {
       postMentions: table('post_mentions'),
       commentMentions: table('comment_mentions'),
       messages: table('messages'),
+      blocks: table('blocks'),
+      follows: table('follows'),
     };
   }
 
@@ -51,14 +54,18 @@ export class PrismaUserProjection implements UserProjection {
     );
   }
 
-  async update(id: string, changes: UserNameChanges, asOf: Date): Promise<boolean> {
+  async update(id: string, changes: UserChanges, asOf: Date): Promise<boolean> {
     const username = changes.username ?? null;
     // Lowercased here, like every other writer of username_lower and the mention lookup, never by SQL.
     const usernameLower = username?.toLowerCase() ?? null;
     const displayName = changes.displayName ?? null;
-    // A tombstone matches (the id is known: nothing to retry) but no name of it changes.
-    const newerName = Prisma.sql`(${username}::text IS NOT NULL AND deleted_at IS NULL AND (username_as_of IS NULL OR username_as_of < ${asOf}))`;
-    const newerDisplay = Prisma.sql`(${displayName}::text IS NOT NULL AND deleted_at IS NULL AND (display_name_as_of IS NULL OR display_name_as_of < ${asOf}))`;
+    const directMessages = changes.directMessages ?? null;
+    // A tombstone matches (the id is known: nothing to retry) but no field of it changes.
+    const newer = (value: string | null, asOfColumn: string) =>
+      Prisma.sql`(${value}::text IS NOT NULL AND deleted_at IS NULL AND (${Prisma.raw(asOfColumn)} IS NULL OR ${Prisma.raw(asOfColumn)} < ${asOf}))`;
+    const newerName = newer(username, 'username_as_of');
+    const newerDisplay = newer(displayName, 'display_name_as_of');
+    const newerPolicy = newer(directMessages, 'direct_messages_as_of');
     const count = await this.write(
       username ?? '',
       this.prisma.$executeRaw`
@@ -68,10 +75,33 @@ export class PrismaUserProjection implements UserProjection {
           username_as_of = CASE WHEN ${newerName} THEN ${asOf} ELSE username_as_of END,
           display_name = CASE WHEN ${newerDisplay} THEN ${displayName}::text ELSE display_name END,
           display_name_as_of = CASE WHEN ${newerDisplay} THEN ${asOf} ELSE display_name_as_of END,
+          direct_messages = CASE WHEN ${newerPolicy} THEN ${directMessages}::text ELSE direct_messages END,
+          direct_messages_as_of = CASE WHEN ${newerPolicy} THEN ${asOf} ELSE direct_messages_as_of END,
           updated_at = now()
         WHERE id = ${id}::uuid`,
     );
     return count > 0;
+  }
+
+  async setBlock(blockerId: string, blockedId: string, active: boolean, asOf: Date): Promise<void> {
+    await this.setRelation(this.t.blocks, Prisma.sql`blocker_id, blocked_id`, Prisma.sql`(blocker_id, blocked_id)`, blockerId, blockedId, active, asOf);
+  }
+
+  async setFollow(followerId: string, followeeId: string, active: boolean, asOf: Date): Promise<void> {
+    await this.setRelation(this.t.follows, Prisma.sql`follower_id, followee_id`, Prisma.sql`(follower_id, followee_id)`, followerId, followeeId, active, asOf);
+  }
+
+  /**
+   * One statement: the pair's state, only when this event is newer than the one that set it (an
+   * unset pair keeps a row with active = false for the same reason), and never with a deleted account.
+   */
+  private async setRelation(table: Prisma.Sql, columns: Prisma.Sql, key: Prisma.Sql, from: string, to: string, active: boolean, asOf: Date): Promise<void> {
+    await this.prisma.$executeRaw`
+      INSERT INTO ${table} AS cur (${columns}, active, as_of)
+      SELECT ${from}::uuid, ${to}::uuid, ${active}, ${asOf}
+      WHERE NOT EXISTS (SELECT 1 FROM ${this.users} WHERE id IN (${from}::uuid, ${to}::uuid) AND deleted_at IS NOT NULL)
+      ON CONFLICT ${key} DO UPDATE SET active = EXCLUDED.active, as_of = EXCLUDED.as_of
+      WHERE cur.as_of < EXCLUDED.as_of`;
   }
 
   /**
@@ -82,7 +112,7 @@ export class PrismaUserProjection implements UserProjection {
    */
   async erase(id: string, deletedAt: Date): Promise<ErasedContent> {
     const { users } = this;
-    const { posts, comments, likes, postMentions, commentMentions, messages } = this.t;
+    const { posts, comments, likes, postMentions, commentMentions, messages, blocks, follows } = this.t;
     return this.prisma.$transaction(async (tx) => {
       await tx.$executeRaw`
         INSERT INTO ${users} AS cur (id, username, username_lower, display_name, deleted_at, updated_at)
@@ -106,7 +136,11 @@ export class PrismaUserProjection implements UserProjection {
         (await tx.$executeRaw`DELETE FROM ${commentMentions} WHERE user_id = ${id}::uuid`);
       // What they sent; what others sent them stays with its sender (to_user_id keeps the tombstone).
       const erasedMessages = await tx.$executeRaw`DELETE FROM ${messages} WHERE from_user_id = ${id}::uuid`;
-      return { posts: erasedPosts, comments: erasedComments, likes: erasedLikes, mentions: erasedMentions, messages: erasedMessages };
+      // Their blocks and follows both ways: nobody can message or mention a tombstone anyway.
+      const erasedRelations =
+        (await tx.$executeRaw`DELETE FROM ${blocks} WHERE blocker_id = ${id}::uuid OR blocked_id = ${id}::uuid`) +
+        (await tx.$executeRaw`DELETE FROM ${follows} WHERE follower_id = ${id}::uuid OR followee_id = ${id}::uuid`);
+      return { posts: erasedPosts, comments: erasedComments, likes: erasedLikes, mentions: erasedMentions, messages: erasedMessages, relations: erasedRelations };
     });
   }
 

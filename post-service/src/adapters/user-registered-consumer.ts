@@ -1,16 +1,17 @@
 import { InvalidEventError, parseEvent, UnknownEventTypeError } from '@herald/contracts';
 import { PermanentError, type EventBus, type Logger, type Subscription } from '@herald/platform';
-import { projectDeletedUser, projectRegisteredUser, projectUpdatedUser } from '../app/project-user.js';
+import { projectBlock, projectDeletedUser, projectFollow, projectRegisteredUser, projectUpdatedUser } from '../app/project-user.js';
 import { UsernameTakenError, type UserProjection } from '../domain/ports.js';
 
 export const USERS_QUEUE = 'post-service.users';
 
 /** The user events this projection consumes; an existing queue gains a new binding on start. */
-export const USERS_BINDINGS = ['user.registered', 'user.updated', 'user.deleted'];
+export const USERS_BINDINGS = ['user.registered', 'user.updated', 'user.deleted', 'user.blocked', 'user.unblocked', 'user.followed', 'user.unfollowed'];
 
 /**
- * Feeds the user projection from `user.registered` and `user.updated`, and erases an account's
- * content on `user.deleted` (its row stays as a tombstone). Acks only after the write
+ * Feeds the user projection from `user.registered` and `user.updated`, the blocks and follows from
+ * `user.blocked` / `user.unblocked` and `user.followed` / `user.unfollowed` (docs/adr/0012), and
+ * erases an account's content on `user.deleted` (its row stays as a tombstone). Acks only after the write
  * commits (a crash before that redelivers, and the writes are idempotent and ordered by
  * occurredAt). A malformed event, or a registration whose username already belongs to another id,
  * is a PermanentError and goes straight to the dead-letter queue. A rename onto a name another id
@@ -41,6 +42,14 @@ export function subscribeUserProjection(opts: { bus: EventBus; users: UserProjec
     if (event.type === 'user.updated') {
       const outcome = await projectUpdatedUser(users, event);
       return log.debug({ userId: event.data.userId, outcome }, 'user update projected');
+    }
+    if (event.type === 'user.blocked' || event.type === 'user.unblocked') {
+      await projectBlock(users, event);
+      return log.debug({ blockerId: event.data.blockerId, blockedId: event.data.blockedId, type: event.type }, 'block projected');
+    }
+    if (event.type === 'user.followed' || event.type === 'user.unfollowed') {
+      await projectFollow(users, event);
+      return log.debug({ type: event.type }, 'follow projected');
     }
     if (event.type === 'user.deleted') {
       const erased = await projectDeletedUser(users, event);

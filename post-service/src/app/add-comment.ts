@@ -15,7 +15,7 @@ export async function addComment(deps: AppDeps, actor: Actor, postId: string, in
     const post = await tx.findPostRef(postId);
     if (!post) throw new NotFoundError('post');
     const author = await resolveActor(tx, actor);
-    const mentions = await resolveMentions(tx, text);
+    const mentions = await resolveMentions(tx, text, author.id);
     await tx.insertComment({ id, postId, authorId: author.id, text, mentionIds: mentions.map((m) => m.userId), createdAt });
     const view: CommentView = { id, postId, author, text, mentions, createdAt };
     await tx.enqueue(commentCreated(view, post));

@@ -12,7 +12,7 @@ export async function createPost(deps: AppDeps, actor: Actor, input: { text: str
   const id = deps.newId(createdAt);
   const post = await deps.store.transaction(async (tx) => {
     const author = await resolveActor(tx, actor);
-    const mentions = await resolveMentions(tx, text);
+    const mentions = await resolveMentions(tx, text, author.id);
     await tx.insertPost({ id, authorId: author.id, text, mentionIds: mentions.map((m) => m.userId), createdAt });
     const view: PostView = { id, author, text, mentions, likeCount: 0, commentCount: 0, likedByMe: false, createdAt };
     await tx.enqueue(postCreated(view));

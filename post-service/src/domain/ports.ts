@@ -1,5 +1,6 @@
-import type { DomainEvent } from '@herald/contracts';
+import type { DirectMessagePolicy, DomainEvent } from '@herald/contracts';
 import type { CommentView, MessageView, NewComment, NewPost, PostRef, PostView, UserSummary } from './model.js';
+import type { MessagingRelation } from './reach.js';
 
 /**
  * The ports use cases talk to. A write happens inside `ContentStore.transaction`: the domain rows
@@ -36,6 +37,10 @@ export interface ContentTransaction {
   /** True only when a like row was removed (and the post's like count went down by one). */
   removeLike(postId: string, userId: string): Promise<boolean>;
   insertMessage(message: MessageView): Promise<void>;
+  /** Whether either blocks the other, the recipient's policy, and whether the recipient follows the sender. */
+  messagingRelation(senderId: string, recipientId: string): Promise<MessagingRelation>;
+  /** Of `userIds`, those with a block either way with `writerId` (one query for all of a text's mentions). */
+  blockedWith(writerId: string, userIds: readonly string[]): Promise<Set<string>>;
   /** Writes the event to the outbox; the relay publishes it after commit. */
   enqueue(event: DomainEvent): Promise<void>;
 }
@@ -45,31 +50,38 @@ export interface ContentStore extends ContentReader {
 }
 
 /** A partial change of a projected user (user.updated): only the fields given change. */
-export interface UserNameChanges {
+export interface UserChanges {
   username?: string;
   displayName?: string;
+  directMessages?: DirectMessagePolicy;
 }
 
 /**
- * The projection of user-service accounts, written only by the user events consumer. Each name is
- * set only by an event newer (`asOf`, the event's occurredAt) than the one that last set it, so
- * redelivered and reordered events cannot move it backwards.
+ * The projection of user-service accounts, blocks and follows, written only by the user events
+ * consumer. Each field, block and follow is set only by an event newer (`asOf`, the event's
+ * occurredAt) than the one that last set it, so redelivered and reordered events cannot move it
+ * backwards. Nothing is written about a deleted account (a tombstone) any more.
  */
 export interface UserProjection {
   /** user.registered: inserts, or refreshes each name of a known id that is older than `asOf`. Safe to repeat. A tombstone is left as it is. */
   upsert(user: UserSummary, asOf: Date): Promise<void>;
   /**
-   * user.updated: changes the given names that are older than `asOf`; false when the id is not
+   * user.updated: changes the given fields that are older than `asOf`; false when the id is not
    * projected. A tombstone counts as projected and is left as it is.
    */
-  update(id: string, changes: UserNameChanges, asOf: Date): Promise<boolean>;
+  update(id: string, changes: UserChanges, asOf: Date): Promise<boolean>;
+  /** user.blocked (`active`) / user.unblocked: the pair's state, unless what it holds is as new or newer. */
+  setBlock(blockerId: string, blockedId: string, active: boolean, asOf: Date): Promise<void>;
+  /** user.followed (`active`) / user.unfollowed: the edge's state, with the same rule. */
+  setFollow(followerId: string, followeeId: string, active: boolean, asOf: Date): Promise<void>;
   /**
    * user.deleted, in one transaction: the row becomes a tombstone first (names blanked, `deletedAt`
    * set; inserted if the account was never projected), so nothing later brings it back; then the
    * account's content goes (decided in docs/api.md "Account deletion"): its posts (with every comment,
    * like and mention on them), its comments and likes on other posts (their counters go down), the
    * mentions of it in other people's posts and comments (the text stays as written), and the messages
-   * it sent. Idempotent: a second call finds nothing left and returns zero counts.
+   * it sent, and its blocks and follows both ways. Idempotent: a second call finds nothing left and
+   * returns zero counts.
    */
   erase(id: string, deletedAt: Date): Promise<ErasedContent>;
 }
@@ -81,6 +93,8 @@ export interface ErasedContent {
   likes: number;
   mentions: number;
   messages: number;
+  /** Blocks and follow edges, either way. */
+  relations: number;
 }
 
 export class UsernameTakenError extends Error {

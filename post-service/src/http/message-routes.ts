@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { ErrorBody } from '@herald/contracts';
 import type { RouteScope } from './scope.js';
 import type { AppDeps } from '../app/deps.js';
 import { sendMessage } from '../app/send-message.js';
@@ -14,8 +15,11 @@ export function messageRoutes(app: RouteScope, deps: AppDeps): void {
         tags: ['messages'],
         security: [{ bearer: [] }],
         summary: 'Send a direct message',
+        description:
+          '403 blocked when either of you blocks the other; 403 messages_restricted when the recipient accepts direct messages ' +
+          'only from people they follow and does not follow you (their directMessages setting).',
         body: MessageBody,
-        response: { 201: Type.Object({ message: Message }), ...errorResponses },
+        response: { 201: Type.Object({ message: Message }), ...errorResponses, 403: ErrorBody },
       },
     },
     async (req, reply) => {

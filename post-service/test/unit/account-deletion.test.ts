@@ -34,7 +34,7 @@ describe('user.deleted in post-service (memory)', () => {
     await sendMessage(deps, actorOf(bo), { toUserId: ana.id, text: 'to her' });
 
     const erased = await projectDeletedUser(store, deleted(ana.id));
-    expect(erased).toEqual({ posts: 1, comments: 1, likes: 1, mentions: 2, messages: 1 });
+    expect(erased).toEqual({ posts: 1, comments: 1, likes: 1, mentions: 2, messages: 1, relations: 0 });
 
     expect(await getPost(deps, actorOf(bo), anasPost.id).catch((e: { statusCode: number }) => e.statusCode)).toBe(404);
     const remaining = await getPost(deps, actorOf(bo), bosPost.id);
@@ -42,7 +42,7 @@ describe('user.deleted in post-service (memory)', () => {
     expect(store.messages.map((m) => [m.fromUserId, m.toUserId])).toEqual([[bo.id, ana.id]]);
 
     // Idempotent: a redelivery finds nothing left and changes nothing.
-    expect(await projectDeletedUser(store, deleted(ana.id))).toEqual({ posts: 0, comments: 0, likes: 0, mentions: 0, messages: 0 });
+    expect(await projectDeletedUser(store, deleted(ana.id))).toEqual({ posts: 0, comments: 0, likes: 0, mentions: 0, messages: 0, relations: 0 });
     expect(await getPost(deps, actorOf(bo), bosPost.id)).toEqual(remaining);
   });
 

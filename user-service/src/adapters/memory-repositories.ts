@@ -1,17 +1,21 @@
 import type { DomainEvent } from '@herald/contracts';
-import { EmailTakenError, UserNotFoundError, UsernameTakenError } from '../domain/errors.js';
-import type { BouncedAddressKind, FollowDirection, FollowEdge, FollowPageEntry, FollowRepository, LoginFailures, NewSession, NewUser, ProfileWrite, RotationPlan, SessionRepository, UserRepository } from '../domain/ports.js';
+import { DEFAULT_DIRECT_MESSAGES, followBlock, type PairState } from '../domain/blocks.js';
+import { BlockedError, EmailTakenError, UserNotFoundError, UsernameTakenError } from '../domain/errors.js';
+import type { BlockEntry, BlockRepository, BlockWrite, BouncedAddressKind, FollowDirection, FollowEdge, FollowPageEntry, FollowRepository, LoginFailures, NewSession, NewUser, ProfileWrite, RotationPlan, SessionRepository, UserRepository } from '../domain/ports.js';
 import type { SessionEndReason, StoredRefreshToken } from '../domain/sessions.js';
 import { emailKey, usernameKey } from '../domain/rules.js';
 import type { User } from '../domain/user.js';
 
 /**
- * In-memory fakes of the two repositories, sharing one store so follow counters and pages behave
+ * In-memory fakes of the repositories, sharing one store so follow counters, blocks and pages behave
  * like the database. `events` plays the outbox: what a committed change would have published.
  */
 export class MemoryStore {
   readonly users = new Map<string, User>();
   readonly edges: FollowEdge[] = [];
+  readonly blocks: Array<BlockEntry & { blockerId: string }> = [];
+  /** Per blocker: occurredAt of their newest block or unblock (users.blocks_changed_at). */
+  readonly blocksChangedAt = new Map<string, Date>();
   readonly events: DomainEvent[] = [];
   readonly sessions = new Map<string, StoredSession>();
   /** Refresh token hash → its row. */
@@ -41,7 +45,7 @@ export class MemoryUserRepository implements UserRepository {
 
   async create(input: NewUser, event: DomainEvent): Promise<User> {
     this.assertFree(input.id, { username: input.username, email: input.email });
-    const user: User = { ...input, followersCount: 0, followingCount: 0, updatedAt: input.createdAt, emailBouncedAt: null, phoneBouncedAt: null };
+    const user: User = { ...input, followersCount: 0, followingCount: 0, updatedAt: input.createdAt, emailBouncedAt: null, phoneBouncedAt: null, directMessages: DEFAULT_DIRECT_MESSAGES };
     this.store.users.set(user.id, user);
     this.store.events.push(event);
     return copy(user);
@@ -96,6 +100,11 @@ export class MemoryUserRepository implements UserRepository {
       else continue;
       this.store.edges.splice(i, 1);
     }
+    for (let i = this.store.blocks.length - 1; i >= 0; i--) {
+      const block = this.store.blocks[i]!;
+      if (block.blockerId === id || block.blockedId === id) this.store.blocks.splice(i, 1);
+    }
+    this.store.blocksChangedAt.delete(id);
     for (const [sessionId, session] of this.store.sessions) {
       if (session.userId !== id) continue;
       this.store.sessions.delete(sessionId);
@@ -140,6 +149,11 @@ export class MemoryFollowRepository implements FollowRepository {
     const follower = this.store.users.get(edge.followerId);
     const followee = this.store.users.get(edge.followeeId);
     if (!follower || !followee) throw new UserNotFoundError();
+    const blockers = this.store.blocks
+      .filter((b) => (b.blockerId === edge.followerId && b.blockedId === edge.followeeId) || (b.blockerId === edge.followeeId && b.blockedId === edge.followerId))
+      .map((b) => b.blockerId);
+    const refused = followBlock(edge.followerId, blockers);
+    if (refused) throw new BlockedError(refused);
     if (this.indexOf(edge.followerId, edge.followeeId) >= 0) return false;
     this.store.edges.push({ ...edge });
     follower.followingCount++;
@@ -173,6 +187,41 @@ export class MemoryFollowRepository implements FollowRepository {
   }
 }
 
+export class MemoryBlockRepository implements BlockRepository {
+  constructor(private readonly store: MemoryStore) {}
+
+  async change(blockerId: string, blockedId: string, decide: (state: PairState) => BlockWrite | null): Promise<boolean> {
+    const { store } = this;
+    if (!store.users.has(blockerId) || !store.users.has(blockedId)) throw new UserNotFoundError();
+    const at = store.blocks.findIndex((b) => b.blockerId === blockerId && b.blockedId === blockedId);
+    const edges = store.edges
+      .filter((e) => (e.followerId === blockerId && e.followeeId === blockedId) || (e.followerId === blockedId && e.followeeId === blockerId))
+      .map((e) => ({ ...e, createdAt: new Date(e.createdAt) }));
+    const write = decide({ blocked: at >= 0, lastChangeAt: store.blocksChangedAt.get(blockerId) ?? null, edges });
+    if (!write) return false;
+    if (write.add) store.blocks.push({ id: write.add.id, blockerId, blockedId, createdAt: new Date(write.add.createdAt) });
+    else if (at >= 0) store.blocks.splice(at, 1);
+    for (const edge of write.removeEdges) {
+      const i = store.edges.findIndex((e) => e.id === edge.id);
+      if (i < 0) continue;
+      store.edges.splice(i, 1);
+      store.users.get(edge.followerId)!.followingCount--;
+      store.users.get(edge.followeeId)!.followersCount--;
+    }
+    store.blocksChangedAt.set(blockerId, new Date(write.at));
+    store.events.push(...write.events);
+    return true;
+  }
+
+  async page(blockerId: string, opts: { beforeId?: string; limit: number }): Promise<BlockEntry[]> {
+    return this.store.blocks
+      .filter((b) => b.blockerId === blockerId && (opts.beforeId === undefined || b.id < opts.beforeId))
+      .sort((a, b) => (a.id < b.id ? 1 : -1))
+      .slice(0, opts.limit)
+      .map((b) => ({ id: b.id, blockedId: b.blockedId, createdAt: new Date(b.createdAt) }));
+  }
+}
+
 export class MemorySessionRepository implements SessionRepository {
   constructor(private readonly store: MemoryStore) {}
 
@@ -190,7 +239,8 @@ export class MemorySessionRepository implements SessionRepository {
       : null;
     const plan = decide(found);
     if (plan.next && token && session) {
-      token.usedAt = plan.next.at;
+      // The first use is kept: the reuse grace counts from it.
+      token.usedAt ??= plan.next.at;
       this.store.refreshTokens.set(plan.next.tokenHash, { sessionId: session.id, usedAt: null });
       session.expiresAt = plan.next.expiresAt;
     }

@@ -1,24 +1,41 @@
 import type { DomainEvent } from '@herald/contracts';
 import { outboxRow } from '@herald/platform';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { followBlock } from '../domain/blocks.js';
+import { BlockedError, UserNotFoundError } from '../domain/errors.js';
 import type { FollowDirection, FollowEdge, FollowPageEntry, FollowRepository } from '../domain/ports.js';
 import { mapFollowWriteError } from './prisma-errors.js';
+import { lockUsers, usersTable } from './prisma-locks.js';
 import { toUser, type PrismaRepositoryOptions } from './prisma-user-repository.js';
 
 /**
  * The follow graph. Counters live on the users rows and change in the same transaction as the
  * edge, only when an edge was really inserted or deleted, so repeats and races never drift them:
  * concurrent inserts of one edge serialise on its unique index and concurrent deletes on its row.
+ * Both users rows are locked first (lockUsers), like a block does, so a follow and a block of the
+ * same two people never interleave.
  */
 export class PrismaFollowRepository implements FollowRepository {
+  private readonly users: Prisma.Sql;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly options: PrismaRepositoryOptions = {},
-  ) {}
+  ) {
+    this.users = usersTable(options.schema);
+  }
 
   async follow(edge: FollowEdge, event: DomainEvent): Promise<boolean> {
+    const { followerId, followeeId } = edge;
     try {
       const created = await this.prisma.$transaction(async (tx) => {
+        if ((await lockUsers(tx, this.users, [followerId, followeeId])).size < 2) throw new UserNotFoundError();
+        const blocks = await tx.block.findMany({
+          where: { OR: [{ blockerId: followerId, blockedId: followeeId }, { blockerId: followeeId, blockedId: followerId }] },
+          select: { blockerId: true },
+        });
+        const refused = followBlock(followerId, blocks.map((b) => b.blockerId));
+        if (refused) throw new BlockedError(refused);
         const { count } = await tx.follow.createMany({ data: [edge], skipDuplicates: true });
         if (count === 0) return false;
         await bumpCounters(tx, edge.followerId, edge.followeeId, 1);
@@ -34,6 +51,7 @@ export class PrismaFollowRepository implements FollowRepository {
 
   async unfollow(followerId: string, followeeId: string, event: DomainEvent): Promise<boolean> {
     const removed = await this.prisma.$transaction(async (tx) => {
+      await lockUsers(tx, this.users, [followerId, followeeId]);
       const { count } = await tx.follow.deleteMany({ where: { followerId, followeeId } });
       if (count === 0) return false;
       await bumpCounters(tx, followerId, followeeId, -1);
@@ -61,9 +79,10 @@ export class PrismaFollowRepository implements FollowRepository {
 }
 
 /**
- * Rows are locked in id order so A-follows-B and B-follows-A at the same moment cannot deadlock.
+ * Rows are updated in id order so A-follows-B and B-follows-A at the same moment cannot deadlock
+ * (callers have locked them in that order already).
  */
-async function bumpCounters(tx: Prisma.TransactionClient, followerId: string, followeeId: string, by: 1 | -1) {
+export async function bumpCounters(tx: Prisma.TransactionClient, followerId: string, followeeId: string, by: 1 | -1) {
   const updates = [
     { id: followerId, data: { followingCount: { increment: by } } },
     { id: followeeId, data: { followersCount: { increment: by } } },

@@ -47,7 +47,8 @@ export class PrismaSessionRepository implements SessionRepository {
         : null;
       const plan = decide(found);
       if (plan.next && found) {
-        await tx.refreshToken.update({ where: { tokenHash }, data: { usedAt: plan.next.at } });
+        // The first use is kept (a second exchange inside the reuse grace): the grace counts from it.
+        if (!found.usedAt) await tx.refreshToken.update({ where: { tokenHash }, data: { usedAt: plan.next.at } });
         await tx.refreshToken.create({ data: { tokenHash: plan.next.tokenHash, sessionId: found.sessionId, issuedAt: plan.next.at } });
         await tx.session.update({ where: { id: found.sessionId }, data: { lastUsedAt: plan.next.at, expiresAt: plan.next.expiresAt } });
       }

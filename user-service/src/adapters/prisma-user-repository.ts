@@ -23,6 +23,8 @@ export function toUser(row: UserRow): User {
     updatedAt: row.updatedAt,
     emailBouncedAt: row.emailBouncedAt,
     phoneBouncedAt: row.phoneBouncedAt,
+    // A CHECK constraint allows only these two.
+    directMessages: row.directMessages === 'following' ? 'following' : 'everyone',
   };
 }
 

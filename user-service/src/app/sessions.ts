@@ -48,7 +48,7 @@ export async function refreshSession(deps: UseCaseDeps, refreshToken: string): P
   const now = deps.clock.now();
   const next = newRefreshToken();
   const plan = await deps.sessions.rotate(hashRefreshToken(refreshToken), (found): RotationPlan => {
-    const outcome = decideRotation(found, now);
+    const outcome = decideRotation(found, now, deps.refreshReuseGraceSeconds * 1000);
     if (outcome.kind === 'rotated') {
       return { outcome, next: { tokenHash: next.hash, at: now, expiresAt: new Date(now.getTime() + deps.refreshTokenTtlSeconds * 1000) } };
     }

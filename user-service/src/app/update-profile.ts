@@ -1,4 +1,5 @@
-import { createEvent, type UserChanges } from '@herald/contracts';
+import { createEvent, type DirectMessagePolicy, type UserChanges } from '@herald/contracts';
+import { DIRECT_MESSAGE_POLICIES } from '../domain/blocks.js';
 import { InvalidFieldError } from '../domain/errors.js';
 import type { ProfilePatch, ProfileWrite } from '../domain/ports.js';
 import { emailKey, parseDisplayName, parseEmail, parseLocale, parsePhone, parseTimezone } from '../domain/rules.js';
@@ -12,9 +13,11 @@ export interface ProfileInput {
   phone?: string | null;
   locale?: string;
   timezone?: string;
+  /** Whom direct messages are accepted from: everyone, or only people this user follows. */
+  directMessages?: DirectMessagePolicy;
 }
 
-const FIELDS = ['displayName', 'email', 'phone', 'locale', 'timezone'] as const;
+const FIELDS = ['displayName', 'email', 'phone', 'locale', 'timezone', 'directMessages'] as const;
 
 /**
  * Changes the given profile fields and, when at least one really changes, records `user.updated`
@@ -28,10 +31,18 @@ export async function updateProfile(deps: Pick<UseCaseDeps, 'users' | 'clock' | 
   if (input.phone !== undefined) patch.phone = input.phone === null ? null : parsePhone(input.phone);
   if (input.locale !== undefined) patch.locale = parseLocale(input.locale);
   if (input.timezone !== undefined) patch.timezone = parseTimezone(input.timezone);
+  if (input.directMessages !== undefined) patch.directMessages = parseDirectMessages(input.directMessages);
   if (Object.keys(patch).length === 0) {
-    throw new InvalidFieldError('body', 'give at least one of displayName, email, phone, locale, timezone');
+    throw new InvalidFieldError('body', `give at least one of ${FIELDS.join(', ')}`);
   }
   return deps.users.updateProfile(userId, (current) => planProfileWrite(deps, current, patch));
+}
+
+/** The schema already allows only these; checked again for callers that are not the route. */
+function parseDirectMessages(value: string): DirectMessagePolicy {
+  const policy = DIRECT_MESSAGE_POLICIES.find((p) => p === value);
+  if (!policy) throw new InvalidFieldError('directMessages', `must be one of ${DIRECT_MESSAGE_POLICIES.join(', ')}`);
+  return policy;
 }
 
 /** Decided on the locked row, so "what changed" and the event's time are those of the commit order. */

@@ -34,6 +34,17 @@ export class CannotFollowSelfError extends AppError {
   }
 }
 
+/**
+ * A follow refused because of a block between the two people. The same code either way; only the
+ * blocker is told that the block is theirs (the other learns nothing they could not guess).
+ */
+export class BlockedError extends AppError {
+  override name = 'BlockedError';
+  constructor(why: 'you_blocked' | 'blocked_you') {
+    super(403, 'blocked', why === 'you_blocked' ? 'id: you blocked this user; unblock them first' : 'id: you cannot follow this user', { field: 'id' });
+  }
+}
+
 export class UserNotFoundError extends NotFoundError {
   override name = 'UserNotFoundError';
   constructor() {

@@ -1,4 +1,5 @@
-import type { DomainEvent } from '@herald/contracts';
+import type { DirectMessagePolicy, DomainEvent } from '@herald/contracts';
+import type { PairState } from './blocks.js';
 import type { User } from './user.js';
 import type { RotationOutcome, SessionEndReason, StoredRefreshToken } from './sessions.js';
 
@@ -25,6 +26,7 @@ export interface ProfilePatch {
   phone?: string | null;
   locale?: string;
   timezone?: string;
+  directMessages?: DirectMessagePolicy;
 }
 
 /** What a profile update writes, decided from the current (locked) row; see UserRepository.updateProfile. */
@@ -90,12 +92,48 @@ export interface FollowPageEntry {
 }
 
 export interface FollowRepository {
-  /** Adds the edge and its event unless it already exists; true when it was added. */
+  /**
+   * Adds the edge and its event unless it already exists; true when it was added. Refuses with
+   * BlockedError when either person blocks the other, decided with both users rows locked, so a
+   * block committing at the same moment is either seen here or removes the edge itself.
+   */
   follow(edge: FollowEdge, event: DomainEvent): Promise<boolean>;
   /** Removes the edge and records the event if there was one; true when it was removed. */
   unfollow(followerId: string, followeeId: string, event: DomainEvent): Promise<boolean>;
   /** Newest edges first, strictly older than `beforeEdgeId` when given. */
   page(userId: string, direction: FollowDirection, opts: { beforeEdgeId?: string; limit: number }): Promise<FollowPageEntry[]>;
+}
+
+/**
+ * What a block or an unblock writes, decided on the pair's locked state (domain/blocks.ts). All of it
+ * commits together: the block row added (`add`) or removed, the follow edges between the two removed
+ * (counters lowered), the blocker's `blocks_changed_at` set to `at`, and the events in the outbox.
+ */
+export interface BlockWrite {
+  /** The new block row; absent for an unblock (the row goes). */
+  add?: { id: string; createdAt: Date };
+  /** Edges to remove (only on a block): those in the state, by id. */
+  removeEdges: FollowEdge[];
+  at: Date;
+  events: DomainEvent[];
+}
+
+export interface BlockEntry {
+  /** The block row's uuidv7 id (the page cursor). */
+  id: string;
+  blockedId: string;
+  createdAt: Date;
+}
+
+export interface BlockRepository {
+  /**
+   * In one transaction: locks both users rows (in id order, as follows and account deletion do),
+   * reads the pair's state, calls `decide` and writes what it returns (`null`: nothing). True when
+   * something was written. Throws UserNotFoundError when either account does not exist.
+   */
+  change(blockerId: string, blockedId: string, decide: (state: PairState) => BlockWrite | null): Promise<boolean>;
+  /** The blocker's blocks, newest first, strictly older than `beforeId` when given. */
+  page(blockerId: string, opts: { beforeId?: string; limit: number }): Promise<BlockEntry[]>;
 }
 
 export interface PasswordHasher {

@@ -45,13 +45,24 @@ export type RotationOutcome =
   | { kind: 'reused'; sessionId: string; userId: string };
 
 /**
- * What presenting a refresh token means. Order matters: a revoked session refuses even its newest
- * token, and a reused token of a session already revoked changes nothing more.
+ * How long after its first use a refresh token may be presented again and still be exchanged (for a
+ * new pair of the same session) instead of counting as reuse. Two tabs of one browser share the
+ * token through localStorage, whose writes reach the other tab asynchronously: the second tab can
+ * present the token the first one has just spent. A client whose response was lost on a flaky
+ * network retries the same way. Providers call this a reuse interval or grace period.
  */
-export function decideRotation(found: StoredRefreshToken | null, now: Date): RotationOutcome {
+export const DEFAULT_REFRESH_REUSE_GRACE_SECONDS = 10;
+
+/**
+ * What presenting a refresh token means. Order matters: a revoked session refuses even its newest
+ * token, and a reused token of a session already revoked changes nothing more. A used token
+ * presented within `graceMs` of its first use is exchanged again (the window is counted from the
+ * first use, so repeating it cannot stretch it).
+ */
+export function decideRotation(found: StoredRefreshToken | null, now: Date, graceMs = 0): RotationOutcome {
   if (!found) return { kind: 'refused', why: 'unknown' };
   if (found.revokedAt) return { kind: 'refused', why: 'revoked' };
-  if (found.usedAt) return { kind: 'reused', sessionId: found.sessionId, userId: found.userId };
+  if (found.usedAt && (graceMs <= 0 || now.getTime() - found.usedAt.getTime() > graceMs)) return { kind: 'reused', sessionId: found.sessionId, userId: found.userId };
   if (found.expiresAt.getTime() <= now.getTime()) return { kind: 'refused', why: 'expired' };
   return { kind: 'rotated', sessionId: found.sessionId, userId: found.userId, username: found.username };
 }

@@ -1,3 +1,5 @@
+import type { DirectMessagePolicy } from '@herald/contracts';
+
 /** An account as the domain sees it. The password hash never leaves the service (see the views below). */
 export interface User {
   id: string;
@@ -16,6 +18,8 @@ export interface User {
   /** When a message to the current email / phone bounced for good; null when it has not (or it changed since). */
   emailBouncedAt: Date | null;
   phoneBouncedAt: Date | null;
+  /** Whom this person accepts direct messages from (post-service enforces it). */
+  directMessages: DirectMessagePolicy;
 }
 
 /** What anyone signed in may see about a user. */
@@ -36,6 +40,7 @@ export interface MeUser extends PublicUser {
   phone: string | null;
   emailBounced: boolean;
   phoneBounced: boolean;
+  directMessages: DirectMessagePolicy;
 }
 
 // Built field by field (not by spreading) so a new column can never leak by accident.
@@ -59,6 +64,7 @@ export function meView(user: User): MeUser {
     phone: user.phone,
     emailBounced: user.emailBouncedAt !== null,
     phoneBounced: user.phoneBouncedAt !== null,
+    directMessages: user.directMessages,
   };
 }
 

@@ -19,7 +19,12 @@ export function followRoutes(app: HttpApp, deps: UseCaseDeps, verifier: TokenVer
   });
 
   // Uuids are case-insensitive; compare them in one spelling so "follow yourself" cannot slip through.
-  app.post('/api/v1/users/:id/follow', { onRequest, schema: edgeSchema('Follow a user (idempotent)') }, async (req, reply) => {
+  const followSchema = {
+    ...edgeSchema('Follow a user (idempotent)'),
+    description: '403 blocked while either of you blocks the other',
+    response: { 204: NoContent, ...errors(400, 401, 403, 404) },
+  };
+  app.post('/api/v1/users/:id/follow', { onRequest, schema: followSchema }, async (req, reply) => {
     await followUser(deps, claimsOf(req).userId, req.params.id.toLowerCase());
     return reply.code(204).send(null);
   });

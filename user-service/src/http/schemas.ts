@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import { ErrorBody } from '@herald/contracts';
 import { PAGE } from '../domain/cursor.js';
+import { DEFAULT_DIRECT_MESSAGES } from '../domain/blocks.js';
 import { EMAIL_PATTERN, LIMITS, USERNAME_PATTERN } from '../domain/rules.js';
 
 /**
@@ -18,6 +19,9 @@ const Email = Type.String({ maxLength: LIMITS.emailMax, pattern: EMAIL_PATTERN }
 const Phone = Type.Union([Type.String({ minLength: 1, maxLength: LIMITS.phoneMax }), Type.Null()], { description: 'a valid number in E.164, e.g. +14155550123; null removes it' });
 const Locale = Type.String({ minLength: 2, maxLength: LIMITS.localeMax, description: 'BCP 47 language tag' });
 const Timezone = Type.String({ minLength: 1, maxLength: LIMITS.timezoneMax, description: 'IANA time zone' });
+const DirectMessages = Type.Union([Type.Literal('everyone'), Type.Literal('following')], {
+  description: `whom you accept direct messages from: everyone, or only people you follow (default ${DEFAULT_DIRECT_MESSAGES})`,
+});
 
 export const RegisterBody = Type.Object(
   {
@@ -47,6 +51,7 @@ export const PatchMeBody = Type.Object(
     phone: Type.Optional(Phone),
     locale: Type.Optional(Locale),
     timezone: Type.Optional(Timezone),
+    directMessages: Type.Optional(DirectMessages),
   },
   { additionalProperties: false },
 );
@@ -82,6 +87,7 @@ export const MeUser = Type.Object({
   phone: Type.Union([Type.String(), Type.Null()]),
   emailBounced: Type.Boolean({ description: 'a message to the current email bounced for good; changing the email clears it' }),
   phoneBounced: Type.Boolean({ description: 'an SMS to the current phone number bounced for good; changing the number clears it' }),
+  directMessages: DirectMessages,
 });
 
 const SessionTokenFields = {
@@ -110,6 +116,11 @@ export const MeResponse = Type.Object({ user: MeUser });
 export const SearchResponse = Type.Object({ items: Type.Array(PublicUser) });
 export const FollowPageResponse = Type.Object({
   items: Type.Array(Type.Object({ ...PublicUser.properties, followedAt: Type.String({ format: 'date-time' }) })),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const BlockPageResponse = Type.Object({
+  items: Type.Array(Type.Object({ userId: Type.String({ format: 'uuid' }), createdAt: Type.String({ format: 'date-time' }) })),
   nextCursor: Type.Union([Type.String(), Type.Null()]),
 });
 

@@ -23,7 +23,7 @@ export function userRoutes(app: HttpApp, deps: UseCaseDeps, verifier: TokenVerif
       onRequest,
       schema: {
         tags: ['users'],
-        summary: 'Change your display name, email, phone, locale or time zone',
+        summary: 'Change your display name, email, phone, locale, time zone or whom you accept direct messages from',
         security: bearer,
         body: PatchMeBody,
         response: { 200: MeResponse, ...errors(400, 401, 404, 409) },

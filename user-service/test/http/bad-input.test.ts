@@ -8,7 +8,7 @@ import { bearer, signUp, startTestService, type TestService } from '../support/t
  */
 interface Case {
   name: string;
-  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string | ((ids: Ids) => string);
   body?: unknown;
   raw?: string;
@@ -66,6 +66,16 @@ const cases: Case[] = [
   { name: 'following yourself', method: 'POST', url: (ids) => `/api/v1/users/${ids.me}/follow`, status: 400, code: 'cannot_follow_self', field: 'id' },
   { name: 'following yourself in capitals', method: 'POST', url: (ids) => `/api/v1/users/${ids.me.toUpperCase()}/follow`, status: 400, code: 'cannot_follow_self', field: 'id' },
   { name: 'following an unknown user', method: 'POST', url: () => `/api/v1/users/${uuidv7()}/follow`, status: 404, code: 'not_found' },
+  { name: 'blocking yourself', method: 'PUT', url: (ids) => `/api/v1/users/${ids.me}/block`, status: 400, code: 'invalid_request', field: 'id' },
+  { name: 'unblocking yourself in capitals', method: 'DELETE', url: (ids) => `/api/v1/users/${ids.me.toUpperCase()}/block`, status: 400, code: 'invalid_request', field: 'id' },
+  { name: 'blocking an unknown user', method: 'PUT', url: () => `/api/v1/users/${uuidv7()}/block`, status: 404, code: 'not_found' },
+  { name: 'unblocking an unknown user', method: 'DELETE', url: () => `/api/v1/users/${uuidv7()}/block`, status: 404, code: 'not_found' },
+  { name: 'blocking an id that is no uuid', method: 'PUT', url: '/api/v1/users/not-a-uuid/block', status: 400, code: 'invalid_request', field: 'id' },
+  { name: 'blocking without a token', method: 'PUT', url: (ids) => `/api/v1/users/${ids.other}/block`, auth: 'none', status: 401, code: 'missing_token' },
+  { name: 'blocks page with a zero limit', url: '/api/v1/users/me/blocks?limit=0', status: 400, code: 'invalid_request', field: 'limit' },
+  { name: 'blocks page with a forged cursor', url: '/api/v1/users/me/blocks?cursor=ZTE6bm90LWEtdXVpZA', status: 400, code: 'invalid_request', field: 'cursor' },
+  { name: 'direct-message policy that is not one of the two', method: 'PATCH', url: '/api/v1/users/me', body: { directMessages: 'nobody' }, status: 400, code: 'invalid_request', field: 'directMessages' },
+  { name: 'direct-message policy as a boolean', method: 'PATCH', url: '/api/v1/users/me', body: { directMessages: false }, status: 400, code: 'invalid_request', field: 'directMessages' },
   { name: 'no token', url: '/api/v1/users/me', auth: 'none', status: 401, code: 'missing_token' },
   { name: 'forged token', url: '/api/v1/users/me', auth: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', status: 401, code: 'invalid_token' },
   { name: 'token checked before the body', method: 'PATCH', url: '/api/v1/users/me', body: { timezone: 1 }, auth: 'none', status: 401, code: 'missing_token' },

@@ -109,4 +109,27 @@ describe('online password guessing on Postgres', () => {
     expect(common.statusCode).toBe(400);
     expect(common.json().error.details.field).toBe('password');
   });
+
+  describe('with a reuse grace (REFRESH_REUSE_GRACE_SECONDS)', () => {
+    let g: TestService;
+    beforeAll(async () => {
+      g = await startTestService({ schema: 'users_grace', refreshReuseGraceSeconds: 1 });
+    });
+    afterAll(() => g?.close());
+    const refreshOn = (refreshToken: string) => g.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken } });
+
+    it('a spent token presented again within the grace gets a pair of the same session (two tabs); after it, reuse ends the session', async () => {
+      const di = (await signUp(g.app, { username: 'dia', email: 'di@example.com', password: 'di password!' })) as { refreshToken: string };
+      const [a, b] = await Promise.all([refreshOn(di.refreshToken), refreshOn(di.refreshToken)]);
+      expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+      expect(a.json().refreshToken).not.toBe(b.json().refreshToken);
+      // Both tabs carry on with their own successor.
+      expect((await refreshOn(a.json().refreshToken)).statusCode).toBe(200);
+      expect((await refreshOn(b.json().refreshToken)).statusCode).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      const late = await refreshOn(di.refreshToken);
+      expect(late.statusCode).toBe(401);
+      expect(late.json().error.code).toBe('refresh_token_reused');
+    });
+  });
 });

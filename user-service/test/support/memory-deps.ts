@@ -1,6 +1,6 @@
 import { TokenSigner, TokenVerifier, generateTokenKeys, uuidv7 } from '@herald/platform';
 import type { UseCaseDeps } from '../../src/app/deps.js';
-import { MemoryFollowRepository, MemoryLoginFailures, MemorySessionRepository, MemoryStore, MemoryUserRepository } from '../../src/adapters/memory-repositories.js';
+import { MemoryBlockRepository, MemoryFollowRepository, MemoryLoginFailures, MemorySessionRepository, MemoryStore, MemoryUserRepository } from '../../src/adapters/memory-repositories.js';
 import { ScryptPasswordHasher } from '../../src/adapters/scrypt-password-hasher.js';
 import { tokenIssuer } from '../../src/adapters/token-issuer.js';
 import type { RegisterInput } from '../../src/app/register.js';
@@ -19,11 +19,13 @@ export function memoryDeps(): { deps: UseCaseDeps; store: MemoryStore } {
   const deps: UseCaseDeps = {
     users: new MemoryUserRepository(store),
     follows: new MemoryFollowRepository(store),
+    blocks: new MemoryBlockRepository(store),
     hasher: cheapHasher(),
     tokens: tokenIssuer(testSigner),
     sessions: new MemorySessionRepository(store),
     loginFailures: store.loginFailures,
     refreshTokenTtlSeconds: 3600,
+    refreshReuseGraceSeconds: 0,
     clock: { now: () => new Date() },
     newId: uuidv7,
   };

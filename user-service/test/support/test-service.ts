@@ -31,7 +31,7 @@ export interface TestService {
  * The real service (Prisma, migrations, outbox relay) on a database of its own, driven through
  * app.inject(). The bus is in-memory unless the test is about the broker.
  */
-export async function startTestService(opts: { bus?: EventBus; schema?: string; bouncesQueue?: string } = {}): Promise<TestService> {
+export async function startTestService(opts: { bus?: EventBus; schema?: string; bouncesQueue?: string; refreshReuseGraceSeconds?: number } = {}): Promise<TestService> {
   const db = await createTestDatabase('user_service');
   const bouncesQueue = opts.bouncesQueue ?? `test.user-service.bounces.${randomBytes(6).toString('hex')}`;
   const pool = createPgPool(db.url, { max: 6, applicationName: 'user-service-test' });
@@ -47,6 +47,8 @@ export async function startTestService(opts: { bus?: EventBus; schema?: string; 
     verifier: testVerifier,
     signer: testSigner,
     listen: true,
+    // Reuse is tested as reuse; the grace has its own test (it passes a grace).
+    refreshReuseGraceSeconds: opts.refreshReuseGraceSeconds ?? 0,
     hasher: cheapHasher(),
     bouncesQueue,
   });

@@ -29,6 +29,7 @@ describe('user-service config', () => {
       jwtPublicKey: undefined,
       accessTokenTtlSeconds: 900,
       refreshTokenTtlSeconds: 2592000,
+      refreshReuseGraceSeconds: 10,
       retentionIntervalMs: 3_600_000,
       retentionBatchSize: 1000,
       retentionSessionsDays: 30,

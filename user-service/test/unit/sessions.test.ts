@@ -73,6 +73,17 @@ describe('refresh tokens', () => {
     expect(decideRotation({ ...row, expiresAt: now }, now)).toEqual({ kind: 'refused', why: 'expired' });
     expect(decideRotation(row, now)).toEqual({ kind: 'rotated', sessionId: 's', userId: 'u', username: 'ana' });
   });
+
+  it('exchanges a spent token again within the reuse grace (counted from its first use), and calls it reuse after', () => {
+    const now = new Date('2026-12-01T10:00:00Z');
+    const row = { sessionId: 's', userId: 'u', username: 'ana', usedAt: null, revokedAt: null, expiresAt: new Date('2026-12-02T00:00:00Z') };
+    const usedAt = new Date(now.getTime() - 10_000);
+    expect(decideRotation({ ...row, usedAt }, now, 10_000)).toEqual({ kind: 'rotated', sessionId: 's', userId: 'u', username: 'ana' });
+    expect(decideRotation({ ...row, usedAt }, new Date(now.getTime() + 1), 10_000)).toEqual({ kind: 'reused', sessionId: 's', userId: 'u' });
+    expect(decideRotation({ ...row, usedAt }, now)).toEqual({ kind: 'reused', sessionId: 's', userId: 'u' });
+    // A revoked session stays refused inside the grace too.
+    expect(decideRotation({ ...row, usedAt, revokedAt: now }, now, 10_000)).toEqual({ kind: 'refused', why: 'revoked' });
+  });
 });
 
 describe('logout', () => {

@@ -33,6 +33,13 @@ export class MemoryInbox implements LiveInbox {
     return (this.items.get(userId) ?? []).filter((n) => n.readAt === null).length;
   }
 
+  /** The stream head as hello reports it: the unread count and the highest `seq` added (0 without any). */
+  async streamHead(userId: string): Promise<{ unread: number; seq: number }> {
+    await this.pause();
+    const items = this.items.get(userId) ?? [];
+    return { unread: items.filter((n) => n.readAt === null).length, seq: Math.max(0, ...items.map((n) => n.seq ?? 0)) };
+  }
+
   async unreadCounts(userIds: readonly string[]): Promise<Map<string, number>> {
     await this.pause();
     return new Map(userIds.map((id) => [id, (this.items.get(id) ?? []).filter((n) => n.readAt === null).length]));

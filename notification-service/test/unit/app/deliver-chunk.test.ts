@@ -79,6 +79,19 @@ describe('deliverChunk: preferences route each channel', () => {
     expect((await w.inbox.list(bo.id, { limit: 10 })).items).toEqual([]);
     expect(await w.inbox.unreadCount(bo.id)).toBe(0);
     expect(w.live.frames).toEqual([]);
+    // Not in the stream either: it takes no number.
+    expect(created[0]!.notification.seq).toBeUndefined();
+    expect((await w.inbox.streamHead(bo.id)).seq).toBe(0);
+  });
+
+  it('numbers each recipient\'s items in their own stream, and the live frames carry the number', async () => {
+    const w = memoryWorld();
+    await deliverChunk(w.deps, { eventId: uuidv7(), draft: alert(), recipientIds: [bo.id] });
+    await deliverChunk(w.deps, { eventId: uuidv7(), draft: alert(), recipientIds: [bo.id, cy.id] });
+    expect(w.live.notificationsFor(bo.id).map((n) => n.seq)).toEqual([1, 2]);
+    expect(w.live.notificationsFor(cy.id).map((n) => n.seq)).toEqual([1]);
+    expect((await w.inbox.list(bo.id, { limit: 10 })).items.map((n) => n.seq)).toEqual([2, 1]);
+    expect(await w.inbox.streamHead(bo.id)).toEqual({ unread: 2, seq: 2 });
   });
 
   it('every channel off: nothing is stored at all', async () => {
@@ -137,6 +150,43 @@ describe('deliverChunk: mutes, presence and escalation', () => {
     expect(await statusOf(w, bo.id, created[0]!.notification.id)).toEqual({ in_app: 'delivered', email: 'scheduled' });
     expect(timerOf(w, created[0]!.notification.id)).toEqual({ at: FALLBACK_AT, reason: null });
     expect(await w.inbox.unreadCount(bo.id)).toBe(1);
+  });
+
+  it('unread counts unreadable after the commit: the items still go out, and the recipients\' counts are caught up', async () => {
+    const w = memoryWorld();
+    w.inbox.unreadCounts = async () => {
+      throw new Error('connection terminated');
+    };
+    const { created } = await deliverChunk(w.deps, { eventId: uuidv7(), draft: alert(), recipientIds: [bo.id, cy.id] });
+    expect(w.live.frames.map((f) => [f.userId, f.frame.type])).toEqual([[bo.id, 'notification'], [cy.id, 'notification']]);
+    expect(w.live.notificationsFor(bo.id).map((n) => n.id)).toEqual([created.find((c) => c.recipientId === bo.id)!.notification.id]);
+    expect(w.live.catchUps).toEqual([{ userIds: [bo.id, cy.id], after: undefined }]);
+  });
+
+  it('a failed push asks the recipients\' sockets to catch up from just before the oldest item', async () => {
+    const w = memoryWorld();
+    w.live.failing = true;
+    const { created } = await deliverChunk(w.deps, { eventId: uuidv7(), draft: alert(), recipientIds: [bo.id, cy.id] });
+    const oldest = created.map((c) => c.notification.id).sort()[0]!;
+    expect(w.live.catchUps).toHaveLength(1);
+    expect(w.live.catchUps[0]!.userIds).toEqual([bo.id, cy.id]);
+    expect(w.live.catchUps[0]!.after! < oldest).toBe(true);
+  });
+
+  it('a redelivered chunk writes nothing again, and asks the sockets of those already written to catch up from before them', async () => {
+    const w = memoryWorld();
+    const eventId = uuidv7();
+    const first = await deliverChunk(w.deps, { eventId, draft: alert(), recipientIds: [bo.id, cy.id] });
+    expect(w.live.catchUps).toEqual([]);
+    w.clock.advance(5_000);
+    // The instance died between the commit and the push; the broker hands the chunk (with one more recipient) to another.
+    const again = await deliverChunk(w.deps, { eventId, draft: alert(), recipientIds: [bo.id, cy.id, di.id] });
+    expect(again.created.map((c) => c.recipientId)).toEqual([di.id]);
+    expect(w.inbox.all()).toHaveLength(3);
+    expect(w.live.catchUps).toHaveLength(1);
+    expect(w.live.catchUps[0]!.userIds.sort()).toEqual([bo.id, cy.id].sort());
+    // Every item written the first time is after the catch-up's start.
+    for (const { notification } of first.created) expect(w.live.catchUps[0]!.after! < notification.id).toBe(true);
   });
 
   it('sends one notification frame and one unread_count frame per recipient, the count after the insert', async () => {

@@ -32,9 +32,16 @@ describe('handleEvent: who gets what', () => {
 
   it('tells the post author about a comment, and a mentioned post author only once', async () => {
     const w = memoryWorld();
-    await handleEvent(w.deps, commentCreated({ mentionedUserIds: [bo.id, cy.id] }));
+    const event = commentCreated({ mentionedUserIds: [bo.id, cy.id] });
+    await handleEvent(w.deps, event);
     expect((await listed(w, bo.id)).map((n) => n.type)).toEqual(['comment']);
     expect((await listed(w, cy.id)).map((n) => [n.type, n.title])).toEqual([['mention', 'Ana mentioned you in a comment']]);
+    // bo was in two targets of one event: the second finding the receipt claimed is no redelivery.
+    expect(w.live.catchUps).toEqual([]);
+    // A real redelivery of the same event: bo's and cy's sockets catch up instead of getting nothing.
+    await handleEvent(w.deps, event);
+    expect(w.live.catchUps.flatMap((c) => c.userIds).sort()).toEqual([bo.id, cy.id].sort());
+    expect(w.inbox.all()).toHaveLength(2);
   });
 
   it('tells the recipient about a message, and nobody about their own like', async () => {

@@ -88,6 +88,17 @@ describe('planEvent: likes, follows and messages', () => {
     expect(planEvent(e)).toEqual({ projections: [{ kind: 'follow.removed', followerId: ana.id, followeeId: bo.id, asOf: e.occurredAt }], targets: [] });
   });
 
+  it('turns user.blocked and user.unblocked into a block change of the pair at the event time, notifying nobody', () => {
+    const blocked = event('user.blocked', { blockerId: ana.id, blockedId: bo.id }, new Date('2024-05-04T09:00:00Z'));
+    expect(planEvent(blocked)).toEqual({ projections: [{ kind: 'block.added', blockerId: ana.id, blockedId: bo.id, asOf: '2024-05-04T09:00:00.000Z' }], targets: [] });
+    const unblocked = event('user.unblocked', { blockerId: ana.id, blockedId: bo.id }, new Date('2024-05-04T09:00:01Z'));
+    expect(planEvent(unblocked)).toEqual({ projections: [{ kind: 'block.removed', blockerId: ana.id, blockedId: bo.id, asOf: '2024-05-04T09:00:01.000Z' }], targets: [] });
+  });
+
+  it('plans nothing for a user.updated that only changes the direct-message policy (post-service’s business)', () => {
+    expect(planEvent(event('user.updated', { userId: cy.id, changes: { directMessages: 'following' } }))).toEqual({ projections: [], targets: [] });
+  });
+
   it('upserts the registered user, keeping what delivery needs (address, zone, language)', () => {
     const e = event('user.registered', {
       userId: cy.id, username: 'cy', displayName: 'Cy', email: 'cy@example.com', phone: null, locale: 'pt-PT', timezone: 'Europe/Lisbon',

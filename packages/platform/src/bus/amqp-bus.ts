@@ -16,6 +16,7 @@ export interface AmqpEventBusOptions {
   registry?: Registry;
   /** First reconnect delay; it doubles (with jitter) up to maxReconnectDelayMs. Default 1000. */
   reconnectDelayMs?: number;
+  /** The longest wait between reconnect attempts, so a broker that returns is found within it. Default 5000. */
   maxReconnectDelayMs?: number;
   /** A publish not confirmed within this rejects (the outbox retries it). Default 10000. */
   confirmTimeoutMs?: number;
@@ -71,7 +72,7 @@ export class AmqpEventBus implements EventBus {
       drainTimeoutMs: options.drainTimeoutMs ?? 5000,
       deliveryLimit: options.deliveryLimit ?? 20,
       reconnectDelayMs: options.reconnectDelayMs ?? 1000,
-      maxReconnectDelayMs: options.maxReconnectDelayMs ?? 30_000,
+      maxReconnectDelayMs: options.maxReconnectDelayMs ?? 5_000,
       currentConnection: () => this.connection,
       onCancelled: (subscription) => this.subscriptions.delete(subscription),
     };

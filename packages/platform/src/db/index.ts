@@ -1,4 +1,4 @@
-export { createPgPool, type PgPoolOptions } from './pool.js';
+export { checkPostgres, createPgPool, type PgPoolOptions } from './pool.js';
 export { HeldClient } from './held-client.js';
 export { classifyUnavailable, isDatabaseUnavailable, type Unavailability } from './unavailable.js';
 export {

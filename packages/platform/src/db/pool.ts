@@ -38,3 +38,32 @@ function ignoreHeldClientError(): void {}
 function warnIdleError(err: Error): void {
   process.emitWarning(`idle PostgreSQL client error: ${err.message}`, 'PgPoolWarning');
 }
+
+/**
+ * The `/readyz` check of PostgreSQL: answers whether the database is there, not whether this pool
+ * has a free connection. With every connection busy, `pool.query` would wait in line behind the
+ * requests, and an overloaded service would report its database as down (a load balancer then
+ * takes it out, which makes the overload worse). So a saturated pool is checked on a connection of
+ * its own, opened and closed for the check, with a short connect timeout. A one-connection pool
+ * (embedded mode) is always checked through the pool.
+ */
+export async function checkPostgres(pool: pg.Pool, connectTimeoutMs = 2_000): Promise<void> {
+  const options = (pool as unknown as { options: pg.PoolConfig & { max?: number } }).options;
+  const max = options.max ?? 10;
+  // A one-connection pool (embedded mode: PGlite serves exactly one) has nothing else to check with.
+  const saturated = max > 1 && pool.idleCount === 0 && pool.totalCount >= max;
+  if (!saturated) {
+    await pool.query('SELECT 1');
+    return;
+  }
+  // The pool's own client class (embedded mode may give it another), with the pool's settings.
+  const Client = (pool as unknown as { Client: typeof pg.Client }).Client ?? pg.Client;
+  const client = new Client({ ...options, connectionTimeoutMillis: connectTimeoutMs });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

@@ -12,8 +12,9 @@ export type Unavailability = 'database' | 'dependency';
 const SQLSTATES = /^(08...|57P0[1-3]|53300)$/;
 
 // Prisma: P1001 unreachable, P1002 timed out, P1008 operation timed out, P1017 server closed the
-// connection, P2024 timed out taking a connection from the pool.
-const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+// connection, P2024 timed out taking a connection from the pool, P2028 a transaction that could not
+// start within its wait (every connection busy) or ran past its timeout (rolled back, so a retry is safe).
+const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
 
 // The driver adapter's names for socket-level failures.
 const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);

@@ -59,7 +59,8 @@ export class OutboxRelay {
 
   /** Drains now; call after committing a transaction that wrote outbox rows. */
   wake(): void {
-    if (!this.running) return;
+    // While publishing fails the backoff timer retries: a commit must not turn into a retry (and a log line) each.
+    if (!this.running || this.failures > 0) return;
     if (this.draining) {
       this.again = true;
       return;
@@ -102,16 +103,18 @@ export class OutboxRelay {
     this.again = false;
     this.draining = this.drain()
       .then(() => {
+        if (this.failures > 0) this.opts.logger.info({ failures: this.failures }, 'outbox publishing again');
         this.failures = 0;
       })
       .catch((err) => {
         this.failures++;
-        this.opts.logger.warn({ err: err instanceof Error ? err.message : err, failures: this.failures }, 'outbox publish failed; will retry');
+        // The first failure and then every 8th: an outage is one line every few seconds, not one per commit.
+        if (this.failures % 8 === 1) this.opts.logger.warn({ err: err instanceof Error ? err.message : err, failures: this.failures }, 'outbox publish failed; will retry');
       });
     await this.draining;
     this.draining = undefined;
     await this.cleanup();
-    const backoff = this.failures ? Math.min(200 * 2 ** this.failures, 10_000) : undefined;
+    const backoff = this.failures ? Math.min(200 * 2 ** this.failures, 2_000) : undefined;
     this.schedule(backoff ?? (this.again ? 0 : this.opts.pollIntervalMs ?? 1000));
   }
 

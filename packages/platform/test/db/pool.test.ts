@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgPool } from '../../src/db/index.js';
+import { checkPostgres, createPgPool } from '../../src/db/index.js';
 import { createTestDatabase, type TestDatabase } from '../../src/testing.js';
 
 let db: TestDatabase;
@@ -45,6 +45,35 @@ describe('createPgPool', () => {
     const pool = createPgPool('postgresql://postgres@127.0.0.1:1/none');
     try {
       await expect(pool.query('SELECT 1')).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('checkPostgres: a saturated pool is checked on a connection of its own, not in the queue behind the work', async () => {
+    const pool = createPgPool(db.url, { max: 2 });
+    try {
+      await checkPostgres(pool);
+      const held = [await pool.connect(), await pool.connect()];
+      try {
+        // Both connections are busy: a pool.query waits for one; the check answers anyway.
+        const check = checkPostgres(pool);
+        const queued = pool.query('SELECT 1').then(() => 'queued answered');
+        expect(await Promise.race([check.then(() => 'check answered'), queued])).toBe('check answered');
+        expect(pool.waitingCount).toBe(1);
+      } finally {
+        for (const client of held) client.release();
+      }
+      await checkPostgres(pool);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('checkPostgres rejects when the server is not there, busy pool or not', async () => {
+    const pool = createPgPool('postgresql://postgres@127.0.0.1:1/nothing', { max: 1 });
+    try {
+      await expect(checkPostgres(pool)).rejects.toThrow();
     } finally {
       await pool.end();
     }
