@@ -1,4 +1,4 @@
-import type { Logger } from '@herald/platform';
+import { isDatabaseUnavailable, type Logger } from '@herald/platform';
 import type { ChannelStore, ClaimedDelivery } from '../domain/channel-ports.js';
 import { OUT_OF_BAND, SendFailure, type AttemptRecord, type ChannelSender, type OutboundMessage, type OutOfBandChannel } from '../domain/channels.js';
 import { afterFailure, type RetryPolicy } from '../domain/fallback-rules.js';
@@ -35,6 +35,8 @@ export type SendOutcome = 'sent' | 'retry' | 'failed' | 'bounced' | 'cancelled' 
  * backoff with full jitter (the timer is in PostgreSQL, the worker acks); or the end, with a dead
  * letter, an undeliverable address for a bounce, and an in-app notice. Only a crash between the
  * provider's answer and this record can send twice; the next claim counts it (ambiguous send).
+ * A database that drops right after the provider said yes does not: the record is retried while
+ * the claim still protects the send (recordAfterSend).
  */
 export async function sendDelivery(deps: SendDeps, notificationId: string, channel: OutOfBandChannel): Promise<SendOutcome> {
   const claim = await deps.store.claim(notificationId, channel, deps.leaseMs);
@@ -53,16 +55,10 @@ export async function sendDelivery(deps: SendDeps, notificationId: string, chann
     return 'failed';
   }
   const message = deps.render(delivery);
+  const claimedAt = deps.clock.now().getTime();
+  let sent: Awaited<ReturnType<ChannelSender['send']>>;
   try {
-    const sent = await sender.send(message);
-    for (const a of sent.attempts) deps.metrics.attempt(channel, a);
-    // Slack's 200 means the message is in the channel; email and SMS providers only accepted it.
-    const status = channel === 'slack' ? 'delivered' : 'sent';
-    // The message left Herald when the successful attempt began: a read after that cannot stop it.
-    const sentAt = new Date(deps.clock.now().getTime() - (sent.attempts.at(-1)?.latencyMs ?? 0));
-    await deps.store.recordSent(delivery, { provider: sent.provider, status, sentAt, ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}) }, sent.attempts);
-    deps.metrics.outcome(channel, 'sent');
-    return 'sent';
+    sent = await sender.send(message);
   } catch (err) {
     const failure = err instanceof SendFailure ? err : new SendFailure('transient', 'unexpected', err instanceof Error ? err.message : String(err), []);
     for (const a of failure.attempts) deps.metrics.attempt(channel, a);
@@ -77,6 +73,39 @@ export async function sendDelivery(deps: SendDeps, notificationId: string, chann
     }
     await end(deps, delivery, { status: next.status, reason: next.reason, lastError, ...(provider ? { provider } : {}) }, failure.attempts);
     return next.status;
+  }
+  for (const a of sent.attempts) deps.metrics.attempt(channel, a);
+  // Slack's 200 means the message is in the channel; email and SMS providers only accepted it.
+  const status = channel === 'slack' ? 'delivered' : 'sent';
+  // The message left Herald when the successful attempt began: a read after that cannot stop it.
+  const sentAt = new Date(deps.clock.now().getTime() - (sent.attempts.at(-1)?.latencyMs ?? 0));
+  const record = { provider: sent.provider, status, sentAt, ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}) } as const;
+  await recordAfterSend(deps, claimedAt, () => deps.store.recordSent(delivery, record, sent.attempts));
+  deps.metrics.outcome(channel, 'sent');
+  return 'sent';
+}
+
+/** Waits between attempts to record a send while the database is unreachable. */
+const RECORD_RETRY_MS = 500;
+
+/**
+ * The provider has the message; only the record is missing. Treating a failed record as a failed
+ * send would schedule a retry (and with the database gone, the redelivered message would send it
+ * again). So the record is tried again while the database is unreachable and the claim still
+ * protects the send (until 80% of the lease): a database that comes back within that time costs no
+ * second message. Past it, or for any other error, the error goes up and the next claim counts an
+ * ambiguous send.
+ */
+async function recordAfterSend(deps: SendDeps, claimedAt: number, record: () => Promise<void>): Promise<void> {
+  const deadline = claimedAt + deps.leaseMs * 0.8;
+  for (;;) {
+    try {
+      return await record();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || deps.clock.now().getTime() + RECORD_RETRY_MS > deadline) throw err;
+      deps.logger.warn({ err }, 'could not record a send (database unreachable); trying again while the claim holds');
+      await new Promise((resolve) => setTimeout(resolve, RECORD_RETRY_MS));
+    }
   }
 }
 

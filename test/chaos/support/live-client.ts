@@ -3,6 +3,8 @@ import WebSocket from 'ws';
 export interface Arrival {
   id: string;
   objectId: string | undefined;
+  /** Its number in the recipient's stream (docs/api.md "Seeing a gap"). */
+  seq: number | undefined;
   at: number;
   /** Which connection of this client (1 = first) it came on. */
   conn: number;
@@ -150,18 +152,18 @@ export class ChaosClient {
     ws.send(JSON.stringify({ type: 'resume', after: this.cursor }));
   }
 
-  private onFrame(n: { id: string; object?: { id: string } }, conn: number): void {
+  private onFrame(n: { id: string; seq?: number; object?: { id: string } }, conn: number): void {
     const at = Date.now();
     if (this.ids.has(n.id)) {
       this.duplicates++;
-      this.duplicateArrivals.push({ id: n.id, objectId: n.object?.id, at, conn });
+      this.duplicateArrivals.push({ id: n.id, objectId: n.object?.id, seq: n.seq, at, conn });
       return;
     }
     if (n.id < this.maxId) this.inversions++;
     else this.maxId = n.id;
     this.ids.add(n.id);
     if (n.id > this.cursor) this.cursor = n.id;
-    const arrival = { id: n.id, objectId: n.object?.id, at, conn };
+    const arrival = { id: n.id, objectId: n.object?.id, seq: n.seq, at, conn };
     this.arrivals.push(arrival);
     this.onNotification?.(arrival);
   }

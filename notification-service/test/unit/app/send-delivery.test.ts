@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger, uuidv7 } from '@herald/platform';
+import { sendDelivery, type SendDeps } from '../../../src/app/send-delivery.js';
+import type { ChannelStore, ClaimedDelivery } from '../../../src/domain/channel-ports.js';
+import type { ChannelSender } from '../../../src/domain/channels.js';
+
+// The provider accepted the message, then the database went away before the record: the send must
+// not be treated as failed (a retry would send it again once the database is back).
+function world(opts: { recordFailures: number; error: () => Error; leaseMs?: number }) {
+  let failures = opts.recordFailures;
+  const calls = { send: 0, recordSent: 0, recordRetry: 0 };
+  const delivery: ClaimedDelivery = {
+    notificationId: uuidv7(),
+    channel: 'email',
+    recipientId: uuidv7(),
+    address: 'ana@example.test',
+    attempts: 1,
+    urgent: false,
+    previousClaimLost: false,
+    notification: { id: uuidv7(), type: 'message', category: 'informational', priority: 'high', title: 'Hi', body: 'Lunch?', data: {}, createdAt: new Date().toISOString(), readAt: null },
+  };
+  const store = {
+    claim: async () => ({ kind: 'claimed', delivery }),
+    recordSent: async () => {
+      calls.recordSent++;
+      if (failures-- > 0) throw opts.error();
+    },
+    recordRetry: async () => {
+      calls.recordRetry++;
+    },
+  } as unknown as ChannelStore;
+  const sender = {
+    channel: 'email',
+    send: async () => {
+      calls.send++;
+      return { provider: 'smtp', attempts: [{ provider: 'smtp', ok: true, latencyMs: 3 }] };
+    },
+  } as unknown as ChannelSender;
+  const deps: SendDeps = {
+    store,
+    senders: new Map([['email', sender]]),
+    render: () => ({ channel: 'email', to: delivery.address, subject: 'Hi', text: 'Lunch?' }) as never,
+    retry: { maxAttempts: 6, baseMs: 1000, maxMs: 300_000 } as never,
+    leaseMs: opts.leaseMs ?? 10_000,
+    clock: { now: () => new Date() },
+    newId: (at) => uuidv7(at.getTime()),
+    metrics: { attempt: () => {}, outcome: () => {}, ambiguousSend: () => {} },
+    logger: createLogger('send-delivery-test', 'silent'),
+    notifyFailure: async () => {},
+  };
+  return { deps, delivery, calls };
+}
+
+const dropped = () => new Error('Connection terminated unexpectedly');
+
+describe('sendDelivery after the provider said yes', () => {
+  it('records the send again while the database is unreachable: sent once, never scheduled for a retry', async () => {
+    const { deps, delivery, calls } = world({ recordFailures: 2, error: dropped });
+    expect(await sendDelivery(deps, delivery.notificationId, 'email')).toBe('sent');
+    expect(calls).toEqual({ send: 1, recordSent: 3, recordRetry: 0 });
+  });
+
+  it('gives up once the claim would no longer protect the send, and leaves it to the next claim (ambiguous), not to a retry', async () => {
+    const { deps, delivery, calls } = world({ recordFailures: 100, error: dropped, leaseMs: 1_000 });
+    await expect(sendDelivery(deps, delivery.notificationId, 'email')).rejects.toThrow('Connection terminated');
+    expect(calls.send).toBe(1);
+    expect(calls.recordRetry).toBe(0);
+    expect(calls.recordSent).toBeGreaterThanOrEqual(1);
+  });
+
+  it('does not retry the record for an error that is not the database being away', async () => {
+    const { deps, delivery, calls } = world({ recordFailures: 1, error: () => new Error('check constraint violated') });
+    await expect(sendDelivery(deps, delivery.notificationId, 'email')).rejects.toThrow('check constraint');
+    expect(calls).toEqual({ send: 1, recordSent: 1, recordRetry: 0 });
+  });
+});
