@@ -455,8 +455,11 @@ const SCENARIOS: Scenario[] = [
       const mine = items.filter((i) => i.kind === 'dm' && i.to === pop.away.id).map((i) => i.objectId);
       const wanted = new Set(mine);
       const got = away.arrivals.filter((a) => a.objectId && wanted.has(a.objectId));
-      // A resume replays in stream order (seq), which is commit order; ids are only nearly so.
-      const seqs = got.map((a) => a.seq ?? -1);
+      // A resume replays in stream order (seq), which is commit order; ids are only nearly so. Only
+      // the replay is judged: live frames before the client left come through two instances and may
+      // cross by a few milliseconds (clients sort, and see a gap by seq).
+      const replayConn = Math.max(0, ...got.map((a) => a.conn));
+      const seqs = got.filter((a) => a.conn === replayConn).map((a) => a.seq ?? -1);
       const ascending = seqs.every((seq, i) => seq > 0 && (i === 0 || seqs[i - 1]! < seq));
       if (!ascending) {
         const bad = seqs.map((seq, i) => (seq <= 0 || (i > 0 && seqs[i - 1]! > seq) ? i : -1)).filter((i) => i >= 0);
