@@ -1,4 +1,3 @@
-import { streamScanFrom } from '../domain/notification-ids.js';
 import { CHANNELS, type Channel, type Notification } from '../domain/notification.js';
 import type { ChannelStatus, DeliveryRow, InboxStore, InboxUnitOfWork, SendRecord } from '../domain/ports.js';
 
@@ -73,21 +72,9 @@ export class MemoryInboxStore implements InboxStore {
   }
 
   async listAfter(userId: string, afterId: string, limit: number): Promise<Notification[]> {
-    const after = afterId.toLowerCase();
-    const anchor = this.own(after, userId)?.notification.seq;
-    const items = this.ofUser(userId, isOpen);
-    if (anchor === undefined) {
-      return items
-        .filter((i) => i.notification.id > after)
-        .sort((a, b) => (a.notification.id < b.notification.id ? -1 : 1))
-        .slice(0, limit)
-        .map((i) => copy(i.notification));
-    }
-    // Stream order, as the Prisma adapter (which bounds its scan by STREAM_ORDER_MARGIN_MS).
-    const from = streamScanFrom(after);
-    return items
-      .filter((i) => i.notification.id > from && (i.notification.seq === undefined ? i.notification.id > after : i.notification.seq > anchor))
-      .sort((a, b) => (a.notification.seq ?? 0) - (b.notification.seq ?? 0) || (a.notification.id < b.notification.id ? -1 : 1))
+    return this.ofUser(userId, isOpen)
+      .filter((i) => i.notification.id > afterId.toLowerCase())
+      .sort((a, b) => (a.notification.id < b.notification.id ? -1 : 1))
       .slice(0, limit)
       .map((i) => copy(i.notification));
   }

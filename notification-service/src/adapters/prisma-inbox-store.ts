@@ -5,7 +5,6 @@ import { tables, type NotificationPrisma, type Tables } from './prisma-client.js
 import { fromRow, LISTED, NOTIFICATION_COLUMNS, UNREAD, type NotificationRow } from './prisma-inbox-rows.js';
 import { prismaUnitOfWork } from './prisma-inbox-writes.js';
 import { uuidArray } from './pg-safe.js';
-import { streamScanFrom } from '../domain/notification-ids.js';
 
 // A read settles the item's deliveries: in_app becomes `read`; out-of-band ones not yet sent are
 // cancelled (reason `read`), and an email already sent shows `read` too (the person saw it).
@@ -52,23 +51,10 @@ export class PrismaInboxStore implements InboxStore {
   }
 
   async listAfter(userId: string, afterId: string, limit: number): Promise<Notification[]> {
-    const [anchor] = await this.prisma.$queryRaw<{ seq: bigint }[]>`
-      SELECT seq FROM ${this.t.notifications} WHERE id = ${afterId}::uuid AND recipient_id = ${userId}::uuid AND seq IS NOT NULL`;
-    if (!anchor) {
-      const rows = await this.prisma.$queryRaw<NotificationRow[]>`
-        SELECT ${NOTIFICATION_COLUMNS} FROM ${this.t.notifications}
-        WHERE recipient_id = ${userId}::uuid AND ${LISTED} AND id > ${afterId}::uuid
-        ORDER BY id ASC LIMIT ${limit}`;
-      return rows.map(fromRow);
-    }
-    // In stream order. Everything numbered after the anchor committed after it, and its id was made
-    // at most the length of a chunk before that commit: the inbox index is scanned from a bound that
-    // far before the anchor, not from the start of the inbox.
     const rows = await this.prisma.$queryRaw<NotificationRow[]>`
       SELECT ${NOTIFICATION_COLUMNS} FROM ${this.t.notifications}
-      WHERE recipient_id = ${userId}::uuid AND ${LISTED} AND id > ${streamScanFrom(afterId)}::uuid
-        AND (seq > ${anchor.seq} OR (seq IS NULL AND id > ${afterId}::uuid))
-      ORDER BY seq ASC NULLS FIRST, id ASC LIMIT ${limit}`;
+      WHERE recipient_id = ${userId}::uuid AND ${LISTED} AND id > ${afterId}::uuid
+      ORDER BY id ASC LIMIT ${limit}`;
     return rows.map(fromRow);
   }
 

@@ -33,18 +33,3 @@ export function maxId(a: string | undefined, b: string | undefined): string | un
 export function idTime(id: string): number {
   return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 }
-
-/**
- * How long before its commit a notification's id may have been made: the length of one chunk's
- * delivery (its lookups, then a transaction Prisma ends after 5 s), with room to spare.
- */
-export const STREAM_ORDER_MARGIN_MS = 60_000;
-
-/**
- * Where a scan for the items after `anchorId` in stream order may start: anything numbered after the
- * anchor committed after it, so its id was made no more than STREAM_ORDER_MARGIN_MS before the anchor's.
- */
-export function streamScanFrom(anchorId: string): string {
-  const ms = idTime(anchorId);
-  return Number.isFinite(ms) ? lowerBoundId(ms - STREAM_ORDER_MARGIN_MS) : lowerBoundId(0);
-}

@@ -116,12 +116,7 @@ export interface InboxStore {
     userId: string,
     page: { cursor?: string | null; limit: number; unreadOnly?: boolean },
   ): Promise<{ items: Notification[]; nextCursor: string | null }>;
-  /**
-   * The resume query: every listed item that came after `afterId`, oldest first. When `afterId` is
-   * one of the user's items with a stream number, "after" means a higher number (items are paged in
-   * stream order, so one whose id was made before `afterId`'s but committed after it is not
-   * skipped); otherwise it means a higher id.
-   */
+  /** Oldest first, ids strictly after `afterId`: the resume query. */
   listAfter(userId: string, afterId: string, limit: number): Promise<Notification[]>;
   unreadCount(userId: string): Promise<number>;
   /** For hello: the unread count and the newest number of the user's stream (0 before any), in one round trip. */
