@@ -25,6 +25,7 @@ collectDefaultMetrics({ register: registry });
 // Nothing unread, nothing to resume: the inbox is not what this process measures.
 const inbox: LiveInbox = {
   unreadCount: async () => 0,
+  streamHead: async () => ({ unread: 0, seq: 0 }),
   unreadCounts: async (ids) => new Map(ids.map((id) => [id, 0])),
   listAfter: async () => [],
   markRead: async () => [],

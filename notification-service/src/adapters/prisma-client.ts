@@ -36,6 +36,7 @@ export function tables(schema: string) {
     users: table('users'),
     follows: table('follows'),
     mutes: table('mutes'),
+    blocks: table('blocks'),
     sendRequests: table('send_requests'),
     attempts: table('delivery_attempts'),
     deadLetters: table('dead_letters'),

@@ -29,15 +29,12 @@ const newer = (field: ProfileField) =>
  */
 export class PrismaProjectionStore implements ProjectionStore {
   private readonly t: Tables;
-  private readonly blocks: Prisma.Sql;
 
   constructor(
     private readonly prisma: NotificationPrisma,
     schema: string,
   ) {
     this.t = tables(schema);
-    // tables() has checked the name.
-    this.blocks = Prisma.raw(`"${schema}"."blocks"`);
   }
 
   async applyChanges(changes: readonly ProjectionChange[]): Promise<void> {
@@ -75,7 +72,7 @@ export class PrismaProjectionStore implements ProjectionStore {
     const active = change.kind === 'block.added';
     const [blocker, blocked] = [Prisma.sql`${change.blockerId}::uuid`, Prisma.sql`${change.blockedId}::uuid`];
     const applied = await db.$queryRaw<{ active: boolean }[]>`
-      INSERT INTO ${this.blocks} AS cur (user_id, blocked_user_id, active, as_of)
+      INSERT INTO ${this.t.blocks} AS cur (user_id, blocked_user_id, active, as_of)
       SELECT ${blocker}, ${blocked}, ${active}, ${change.asOf}::timestamptz
       WHERE NOT EXISTS (SELECT 1 FROM ${this.t.users} WHERE id IN (${blocker}, ${blocked}) AND deleted_at IS NOT NULL)
       ON CONFLICT (user_id, blocked_user_id) DO UPDATE SET active = EXCLUDED.active, as_of = EXCLUDED.as_of
@@ -178,7 +175,7 @@ export class PrismaProjectionStore implements ProjectionStore {
   async unmute(userId: string, mutedUserId: string): Promise<void> {
     await this.prisma.$executeRaw`
       DELETE FROM ${this.t.mutes} m WHERE m.user_id = ${userId}::uuid AND m.muted_user_id = ${mutedUserId}::uuid
-        AND NOT EXISTS (SELECT 1 FROM ${this.blocks} b WHERE b.user_id = m.user_id AND b.blocked_user_id = m.muted_user_id AND b.active)`;
+        AND NOT EXISTS (SELECT 1 FROM ${this.t.blocks} b WHERE b.user_id = m.user_id AND b.blocked_user_id = m.muted_user_id AND b.active)`;
   }
 
   async mutes(userId: string): Promise<MuteEntry[]> {

@@ -17,7 +17,6 @@ const column = (field: (typeof PROFILE_FIELDS)[number]) => field.replace(/[A-Z]/
 export class PrismaUserErasure implements UserErasure {
   private readonly t: Tables;
   private readonly w: WebhookTables;
-  private readonly blocks: Prisma.Sql;
 
   constructor(
     private readonly prisma: NotificationPrisma,
@@ -25,8 +24,6 @@ export class PrismaUserErasure implements UserErasure {
   ) {
     this.t = tables(schema);
     this.w = webhookTables(schema);
-    // tables() has checked the name.
-    this.blocks = Prisma.raw(`"${schema}"."blocks"`);
   }
 
   async eraseUser(userId: string, deletedAt: Date): Promise<Record<string, number>> {
@@ -51,7 +48,7 @@ export class PrismaUserErasure implements UserErasure {
       const deadLetters = await tx.$executeRaw`DELETE FROM ${t.deadLetters} WHERE recipient_id = ${id}`;
       const preferences = await tx.$executeRaw`DELETE FROM ${t.preferences} WHERE user_id = ${id}`;
       const mutes = await tx.$executeRaw`DELETE FROM ${t.mutes} WHERE user_id = ${id} OR muted_user_id = ${id}`;
-      const blocks = await tx.$executeRaw`DELETE FROM ${this.blocks} WHERE user_id = ${id} OR blocked_user_id = ${id}`;
+      const blocks = await tx.$executeRaw`DELETE FROM ${this.t.blocks} WHERE user_id = ${id} OR blocked_user_id = ${id}`;
       const undeliverable = await tx.$executeRaw`DELETE FROM ${t.undeliverable} WHERE user_id = ${id}`;
       const follows = await tx.$executeRaw`DELETE FROM ${t.follows} WHERE followee_id = ${id} OR follower_id = ${id}`;
       // Endpoints registered with their token (owner = their id); webhook messages owed to them cascade.

@@ -174,7 +174,13 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
       return;
     }
     const byInstance = new Map<string, string[]>();
-    for (const [userId, instances] of remote) for (const instanceId of instances) byInstance.set(instanceId, [...(byInstance.get(instanceId) ?? []), userId]);
+    for (const [userId, instances] of remote) {
+      for (const instanceId of instances) {
+        const batch = byInstance.get(instanceId);
+        if (batch) batch.push(userId);
+        else byInstance.set(instanceId, [userId]);
+      }
+    }
     for (const [instanceId, batch] of byInstance) this.resync.owe(instanceId, batch, after);
   }
 
