@@ -14,6 +14,13 @@ import { CHANGED_COLUMNS, enqueueStatusWebhooks, webhookTables, type WebhookTabl
 const rank = (column: Prisma.Sql) => Prisma.sql`(CASE ${column}
   WHEN 'pending' THEN 0 WHEN 'scheduled' THEN 1 WHEN 'queued' THEN 2 WHEN 'sent' THEN 3 WHEN 'delivered' THEN 4
   WHEN 'opened' THEN 5 WHEN 'clicked' THEN 6 WHEN 'read' THEN 7 ELSE 9 END)`;
+/**
+ * How long a claimer waits, after finding a claim that ran out without an outcome, before sending
+ * again (capped by the lease): time enough for a worker that was only cut off from the database to
+ * record its send once the database is back (it retries every 500 ms).
+ */
+const CLAIM_LOST_GRACE_MS = 5_000;
+
 const FINAL = Prisma.sql`('read', 'failed', 'bounced', 'skipped', 'cancelled')`;
 
 /**
@@ -44,10 +51,12 @@ export class PrismaChannelStore implements ChannelStore {
 
   async claim(notificationId: string, channel: OutOfBandChannel, leaseMs: number): Promise<ClaimResult> {
     const t = this.t;
+    const graceMs = Math.min(leaseMs, CLAIM_LOST_GRACE_MS);
     return this.prisma.$transaction(async (tx) => {
-      const rows = await tx.$queryRaw<(NotificationRow & { d_recipient: string; address: string | null; attempts: number; urgent: boolean; claimed_at: Date | null; dispatched_at: Date | null; status: string; live_claim: boolean })[]>`
+      const rows = await tx.$queryRaw<(NotificationRow & { d_recipient: string; address: string | null; attempts: number; urgent: boolean; claimed_at: Date | null; dispatched_at: Date | null; status: string; live_claim: boolean; claim_lost_at: Date | null; grace_over: boolean })[]>`
         SELECT ${notificationColumnsOf('n')}, d.recipient_id AS d_recipient, d.address, d.attempts, d.urgent, d.claimed_at, d.dispatched_at, d.status,
-          (d.claimed_at IS NOT NULL AND d.claimed_at > now() - make_interval(secs => ${leaseMs / 1000})) AS live_claim
+          (d.claimed_at IS NOT NULL AND d.claimed_at > now() - make_interval(secs => ${leaseMs / 1000})) AS live_claim,
+          d.claim_lost_at, (d.claim_lost_at IS NOT NULL AND d.claim_lost_at <= now() - make_interval(secs => ${graceMs / 1000})) AS grace_over
         FROM ${t.deliveries} d JOIN ${t.notifications} n ON n.id = d.notification_id
         WHERE d.notification_id = ${notificationId}::uuid AND d.channel = ${channel}
         FOR UPDATE OF d`;
@@ -63,8 +72,19 @@ export class PrismaChannelStore implements ChannelStore {
           WHERE notification_id = ${notificationId}::uuid AND channel = ${channel}`;
         return { kind: 'busy' };
       }
+      if (row.claimed_at !== null && !row.grace_over) {
+        // The claim ran out without an outcome. Its worker may be dead, or alive and retrying the
+        // record of a send the provider accepted while the database was away (recordAfterSend): the
+        // database has only just come back to us, so it has only just come back to that worker too.
+        // Wait a grace for its record before sending again.
+        await tx.$executeRaw`
+          UPDATE ${t.deliveries} SET claim_lost_at = COALESCE(claim_lost_at, now()), dispatched_at = NULL,
+            next_attempt_at = COALESCE(claim_lost_at, now()) + make_interval(secs => ${graceMs / 1000})
+          WHERE notification_id = ${notificationId}::uuid AND channel = ${channel}`;
+        return { kind: 'busy' };
+      }
       await tx.$executeRaw`
-        UPDATE ${t.deliveries} SET claimed_at = now(), attempts = attempts + 1, dispatched_at = NULL, next_attempt_at = NULL, updated_at = now()
+        UPDATE ${t.deliveries} SET claimed_at = now(), claim_lost_at = NULL, attempts = attempts + 1, dispatched_at = NULL, next_attempt_at = NULL, updated_at = now()
         WHERE notification_id = ${notificationId}::uuid AND channel = ${channel}`;
       const delivery: ClaimedDelivery = {
         notificationId: row.id,

@@ -35,8 +35,8 @@ export type SendOutcome = 'sent' | 'retry' | 'failed' | 'bounced' | 'cancelled' 
  * backoff with full jitter (the timer is in PostgreSQL, the worker acks); or the end, with a dead
  * letter, an undeliverable address for a bounce, and an in-app notice. Only a crash between the
  * provider's answer and this record can send twice; the next claim counts it (ambiguous send).
- * A database that drops right after the provider said yes does not: the record is retried while
- * the claim still protects the send (recordAfterSend).
+ * A database that drops right after the provider said yes does not: the record is retried until
+ * the database is back (recordAfterSend).
  */
 export async function sendDelivery(deps: SendDeps, notificationId: string, channel: OutOfBandChannel): Promise<SendOutcome> {
   const claim = await deps.store.claim(notificationId, channel, deps.leaseMs);
@@ -55,7 +55,6 @@ export async function sendDelivery(deps: SendDeps, notificationId: string, chann
     return 'failed';
   }
   const message = deps.render(delivery);
-  const claimedAt = deps.clock.now().getTime();
   let sent: Awaited<ReturnType<ChannelSender['send']>>;
   try {
     sent = await sender.send(message);
@@ -80,30 +79,35 @@ export async function sendDelivery(deps: SendDeps, notificationId: string, chann
   // The message left Herald when the successful attempt began: a read after that cannot stop it.
   const sentAt = new Date(deps.clock.now().getTime() - (sent.attempts.at(-1)?.latencyMs ?? 0));
   const record = { provider: sent.provider, status, sentAt, ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}) } as const;
-  await recordAfterSend(deps, claimedAt, () => deps.store.recordSent(delivery, record, sent.attempts));
+  await recordAfterSend(deps, () => deps.store.recordSent(delivery, record, sent.attempts));
   deps.metrics.outcome(channel, 'sent');
   return 'sent';
 }
 
 /** Waits between attempts to record a send while the database is unreachable. */
 const RECORD_RETRY_MS = 500;
+/** Past this, a worker stops waiting for the database and lets the next claim count an ambiguous send. */
+const RECORD_GIVE_UP_MS = 10 * 60_000;
 
 /**
  * The provider has the message; only the record is missing. Treating a failed record as a failed
  * send would schedule a retry (and with the database gone, the redelivered message would send it
- * again). So the record is tried again while the database is unreachable and the claim still
- * protects the send (until 80% of the lease): a database that comes back within that time costs no
- * second message. Past it, or for any other error, the error goes up and the next claim counts an
- * ambiguous send.
+ * again). So the record is tried again for as long as the database is unreachable (up to
+ * RECORD_GIVE_UP_MS). Another worker cannot send it meanwhile: it cannot claim without the
+ * database, and once the database is back, a claimer that finds this claim run out waits a grace
+ * before sending (the channel store's claim), time enough for this record to land. Any other error
+ * goes up, and the next claim counts an ambiguous send.
  */
-async function recordAfterSend(deps: SendDeps, claimedAt: number, record: () => Promise<void>): Promise<void> {
-  const deadline = claimedAt + deps.leaseMs * 0.8;
+async function recordAfterSend(deps: SendDeps, record: () => Promise<void>): Promise<void> {
+  const deadline = deps.clock.now().getTime() + RECORD_GIVE_UP_MS;
+  let warned = false;
   for (;;) {
     try {
       return await record();
     } catch (err) {
       if (!isDatabaseUnavailable(err) || deps.clock.now().getTime() + RECORD_RETRY_MS > deadline) throw err;
-      deps.logger.warn({ err }, 'could not record a send (database unreachable); trying again while the claim holds');
+      if (!warned) deps.logger.warn({ err }, 'could not record a send (database unreachable); trying again until it is back');
+      warned = true;
       await new Promise((resolve) => setTimeout(resolve, RECORD_RETRY_MS));
     }
   }

@@ -6,7 +6,7 @@ import type { ChannelSender } from '../../../src/domain/channels.js';
 
 // The provider accepted the message, then the database went away before the record: the send must
 // not be treated as failed (a retry would send it again once the database is back).
-function world(opts: { recordFailures: number; error: () => Error; leaseMs?: number }) {
+function world(opts: { recordFailures: number; error: () => Error; leaseMs?: number; clock?: { now(): Date } }) {
   let failures = opts.recordFailures;
   const calls = { send: 0, recordSent: 0, recordRetry: 0 };
   const delivery: ClaimedDelivery = {
@@ -42,7 +42,7 @@ function world(opts: { recordFailures: number; error: () => Error; leaseMs?: num
     render: () => ({ channel: 'email', to: delivery.address, subject: 'Hi', text: 'Lunch?' }) as never,
     retry: { maxAttempts: 6, baseMs: 1000, maxMs: 300_000 } as never,
     leaseMs: opts.leaseMs ?? 10_000,
-    clock: { now: () => new Date() },
+    clock: opts.clock ?? { now: () => new Date() },
     newId: (at) => uuidv7(at.getTime()),
     metrics: { attempt: () => {}, outcome: () => {}, ambiguousSend: () => {} },
     logger: createLogger('send-delivery-test', 'silent'),
@@ -60,12 +60,21 @@ describe('sendDelivery after the provider said yes', () => {
     expect(calls).toEqual({ send: 1, recordSent: 3, recordRetry: 0 });
   });
 
-  it('gives up once the claim would no longer protect the send, and leaves it to the next claim (ambiguous), not to a retry', async () => {
-    const { deps, delivery, calls } = world({ recordFailures: 100, error: dropped, leaseMs: 1_000 });
+  it('keeps recording past the claim\'s lease while the database stays away (a claimer waits a grace for this record)', async () => {
+    const { deps, delivery, calls } = world({ recordFailures: 3, error: dropped, leaseMs: 500 });
+    expect(await sendDelivery(deps, delivery.notificationId, 'email')).toBe('sent');
+    expect(calls).toEqual({ send: 1, recordSent: 4, recordRetry: 0 });
+  });
+
+  it('gives up after ten minutes without a database, and leaves it to the next claim (ambiguous), not to a retry', async () => {
+    let t = Date.now();
+    const clock = { now: () => new Date((t += 4 * 60_000)) }; // each look at the clock is four minutes on
+    const { deps, delivery, calls } = world({ recordFailures: 100, error: dropped, clock });
     await expect(sendDelivery(deps, delivery.notificationId, 'email')).rejects.toThrow('Connection terminated');
     expect(calls.send).toBe(1);
     expect(calls.recordRetry).toBe(0);
-    expect(calls.recordSent).toBeGreaterThanOrEqual(1);
+    expect(calls.recordSent).toBeGreaterThanOrEqual(2);
+    expect(calls.recordSent).toBeLessThan(5);
   });
 
   it('does not retry the record for an error that is not the database being away', async () => {
