@@ -9,7 +9,7 @@
  * socket.io server and a bare ws server in the same run. Traffic stays on 127.0.0.0/8, every phase is
  * bounded, and everything started or created is removed at the end (or at --max-seconds).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AmqpEventBus } from '@herald/platform';
@@ -17,7 +17,8 @@ import { parseArgs } from './lib/args.js';
 import { runBaseline, type BaselineResult } from './lib/baseline.js';
 import { ClientWorker } from './lib/clients.js';
 import { connectHerald, heraldBurst, type HeraldBurst } from './lib/herald.js';
-import { render } from './lib/report.js';
+import { benchLatencyInput, latencySvg } from './lib/latency-svg.js';
+import { render, type Results } from './lib/report.js';
 import { makeUsers, seed } from './lib/seed.js';
 import { profiled } from './lib/proc.js';
 import { AMQP_URL, REDIS_URL, startStack } from './lib/stack.js';
@@ -130,7 +131,14 @@ async function main(): Promise<void> {
     log(`bare ws: ${ws.burst.received}/${ws.connected}, p99 ${ms(ws.burst.latency.p99)}, all ${ms(ws.burst.allMs)}`);
   }
 
-  console.log(`\n${render({ clients: n, posts: args.posts, connect, burst, bursts, sustained, steadyBus, steadyHttp, socketio, ws, hub, rate: args.rate, httpRate: args.httpRate })}\n`);
+  const results: Results = { clients: n, posts: args.posts, connect, burst, bursts, sustained, steadyBus, steadyHttp, socketio, ws, hub, rate: args.rate, httpRate: args.httpRate };
+  console.log(`\n${render(results)}\n`);
+  if (args.svg) {
+    const file = path.resolve(args.svg);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, latencySvg(benchLatencyInput(results, new Date())));
+    log(`latency CDFs: ${path.relative(process.cwd(), file) || file}`);
+  }
   console.log(`command: npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd());
 }
 

@@ -22,6 +22,8 @@ export interface BenchArgs {
   baselines: boolean;
   /** Write V8 CPU profiles of notification-service (burst, sustained, steady) into this folder. */
   profile?: string;
+  /** Where to write the latency CDF picture (SVG; relative to the current folder); undefined: none (--no-svg). */
+  svg?: string;
   /** The whole run is abandoned (and cleaned up) after this many seconds. */
   maxSeconds: number;
 }
@@ -38,6 +40,7 @@ const DEFAULTS: BenchArgs = {
   addresses: 4,
   viaGateway: false,
   baselines: true,
+  svg: 'docs/bench-latency.svg',
   maxSeconds: 900,
 };
 
@@ -69,7 +72,8 @@ const NAMES: Record<string, keyof BenchArgs> = {
 };
 
 export const USAGE = `usage: npm run bench -- [--clients N] [--rate EVENTS_PER_S] [--seconds S] [--http-rate N] [--http-seconds S]
-                       [--bursts R] [--posts P] [--chunk-size N] [--addresses K] [--via-gateway] [--no-baselines] [--profile DIR] [--max-seconds S]`;
+                       [--bursts R] [--posts P] [--chunk-size N] [--addresses K] [--via-gateway] [--no-baselines] [--profile DIR]
+                       [--svg PATH | --no-svg] [--max-seconds S]`;
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const out: BenchArgs = { ...DEFAULTS };
@@ -77,11 +81,17 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     const flag = argv[i]!;
     if (flag === '--via-gateway') out.viaGateway = true;
     else if (flag === '--no-baselines') out.baselines = false;
+    else if (flag === '--no-svg') out.svg = undefined;
     else if (flag === '--help' || flag === '-h') throw new Error(USAGE);
     else if (flag === '--profile' || flag.startsWith('--profile=')) {
       const dir = flag.includes('=') ? flag.slice('--profile='.length) : argv[++i];
       if (!dir) throw new Error(`--profile needs a folder\n${USAGE}`);
       out.profile = dir;
+    }
+    else if (flag === '--svg' || flag.startsWith('--svg=')) {
+      const file = flag.includes('=') ? flag.slice('--svg='.length) : argv[++i];
+      if (!file) throw new Error(`--svg needs a file\n${USAGE}`);
+      out.svg = file;
     }
     else {
       const [name, inline] = flag.split('=', 2) as [string, string | undefined];

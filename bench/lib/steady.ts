@@ -52,14 +52,10 @@ async function paced(rate: number, seconds: number, maxInFlight: number, send: (
 async function collect(worker: ClientWorker, sentAt: Map<string, number>, expected: number, timeoutMs: number): Promise<{ delays: number[] }> {
   const { ids, times } = await worker.call<{ ids: string[]; times: number[] }>({ cmd: 'drain', expect: expected, timeoutMs });
   const delays: number[] = [];
-  const t0 = Math.min(...sentAt.values());
-  const slow: string[] = [];
   ids.forEach((id, i) => {
     const at = sentAt.get(id);
     if (at !== undefined) delays.push(times[i]! - at);
-    if (at !== undefined && times[i]! - at > 30) slow.push(`${((at - t0) / 1000).toFixed(2)}s:${(times[i]! - at).toFixed(0)}`);
   });
-  console.log('SLOW', slow.join(' '));
   return { delays };
 }
 

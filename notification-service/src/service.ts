@@ -19,6 +19,8 @@ import {
   type TokenVerifier,
 } from '@herald/platform';
 import type { AppDeps } from './app/deps.js';
+import { ChunkBatcher, DEFAULT_BATCHING } from './app/chunk-batcher.js';
+import { deliverChunks } from './app/deliver-chunk.js';
 import type { Clock, Presence } from './domain/ports.js';
 import { busWorkQueue, queueNames, startConsumers } from './adapters/bus-consumers.js';
 import { MemoryLiveTransport } from './adapters/memory-live-transport.js';
@@ -30,7 +32,7 @@ import { PrismaProjectionStore } from './adapters/prisma-projection-store.js';
 import { PrismaUserErasure } from './adapters/prisma-user-erasure.js';
 import { notificationRetentionTasks } from './adapters/prisma-retention.js';
 import { RETENTION_DEFAULTS, type RetentionSettings } from './retention.js';
-import { promPipelineMetrics } from './adapters/prom-metrics.js';
+import { promBatchSizes, promPipelineMetrics } from './adapters/prom-metrics.js';
 import { parseApiKeys } from './http/api-keys.js';
 import { registerRoutes } from './http/routes.js';
 import { registerChannelRoutes } from './http/channel-routes.js';
@@ -177,6 +179,8 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     fallbackDelayMs: ch.fallbackDelayMs,
     escalateAfterMs: ch.escalateAfterMs,
   };
+  const batchDeps = appDeps;
+  appDeps.chunks = new ChunkBatcher((inputs) => deliverChunks(batchDeps, inputs), { ...DEFAULT_BATCHING, maxRecipients: appDeps.chunkSize }, promBatchSizes(registry));
 
   const channelStore = new PrismaChannelStore(prisma, schema);
   const channelRegistry = buildChannelRegistry(ch);

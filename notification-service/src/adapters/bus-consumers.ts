@@ -26,7 +26,8 @@ export function busWorkQueue(workBus: EventBus): WorkQueue {
 /**
  * The two consumers. Every domain event type is bound ('#'): unknown ones are counted and acked,
  * which is how a newer producer is noticed. A fan-out chunk writes up to CHUNK_SIZE rows, so fewer
- * run at once than events do.
+ * run at once than events do. Events have a prefetch of 64 so that, under load, the chunk batcher
+ * has enough in hand to write many one-to-one events in one pass (docs/adr/0013).
  */
 export async function startConsumers(opts: { bus: EventBus; workBus: EventBus; deps: AppDeps; queues: QueueNames; logger: Logger }): Promise<Subscription[]> {
   const { deps, logger } = opts;
@@ -38,7 +39,7 @@ export async function startConsumers(opts: { bus: EventBus; workBus: EventBus; d
   // would be dropped (unroutable), and the events consumer may publish chunks at once.
   const fanout = await opts.workBus.subscribe({ queue: opts.queues.fanout, bindings: [FANOUT_ROUTING_KEY], prefetch: 4 }, withLog(handleWorkChunk));
   try {
-    const events = await opts.bus.subscribe({ queue: opts.queues.events, bindings: ['#'], prefetch: 20 }, withLog(handleEvent));
+    const events = await opts.bus.subscribe({ queue: opts.queues.events, bindings: ['#'], prefetch: 64 }, withLog(handleEvent));
     return [fanout, events];
   } catch (err) {
     await fanout.cancel();

@@ -83,6 +83,10 @@ export class MemoryInboxStore implements InboxStore {
     return { unread: this.ofUser(userId, isUnread).length, seq: this.state.streams.get(userId.toLowerCase()) ?? 0 };
   }
 
+  async streamHeads(userIds: readonly string[]): Promise<Map<string, { unread: number; seq: number }>> {
+    return new Map(await Promise.all(userIds.map(async (id) => [id, await this.streamHead(id)] as const)));
+  }
+
   async unreadCount(userId: string): Promise<number> {
     return this.ofUser(userId, isUnread).length;
   }
@@ -235,19 +239,21 @@ function cancelPending(state: State, notificationIds: readonly string[], reason:
 
 function unitOfWork(state: State, now: () => number): InboxUnitOfWork {
   return {
-    async claimReceipts(eventId, recipientIds) {
-      const claimed: string[] = [];
-      for (const id of [...recipientIds].map((r) => r.toLowerCase()).sort()) {
-        const key = `${eventId.toLowerCase()}|${id}`;
-        if (state.receipts.has(key)) continue;
-        state.receipts.set(key, now());
-        claimed.push(id);
-      }
-      return claimed;
+    async claimReceipts(groups) {
+      return groups.map(({ eventId, recipientIds }) => {
+        const claimed: string[] = [];
+        for (const id of [...recipientIds].map((r) => r.toLowerCase()).sort()) {
+          const key = `${eventId.toLowerCase()}|${id}`;
+          if (state.receipts.has(key)) continue;
+          state.receipts.set(key, now());
+          claimed.push(id);
+        }
+        return claimed;
+      });
     },
     async nextSeqs(recipientIds) {
       const out = new Map<string, number>();
-      for (const id of new Set(recipientIds.map((r) => r.toLowerCase()))) {
+      for (const id of recipientIds.map((r) => r.toLowerCase())) {
         const seq = (state.streams.get(id) ?? 0) + 1;
         state.streams.set(id, seq);
         out.set(id, seq);
@@ -262,14 +268,16 @@ function unitOfWork(state: State, now: () => number): InboxUnitOfWork {
       }
       return earliest === undefined ? undefined : new Date(earliest);
     },
-    async openGroups(groupKey, recipientIds) {
-      const wanted = new Set(recipientIds.map((r) => r.toLowerCase()));
-      const heads = new Map<string, Notification>();
-      const open = [...state.items.values()]
-        .filter((i) => wanted.has(i.recipientId) && i.notification.groupKey === groupKey && isUnread(i))
-        .sort((a, b) => (a.notification.id < b.notification.id ? -1 : 1));
-      for (const item of open) heads.set(item.recipientId, copy(item.notification));
-      return heads;
+    async openGroups(groups) {
+      return groups.map(({ groupKey, recipientIds }) => {
+        const wanted = new Set(recipientIds.map((r) => r.toLowerCase()));
+        const heads = new Map<string, Notification>();
+        const open = [...state.items.values()]
+          .filter((i) => wanted.has(i.recipientId) && i.notification.groupKey === groupKey && isUnread(i))
+          .sort((a, b) => (a.notification.id < b.notification.id ? -1 : 1));
+        for (const item of open) heads.set(item.recipientId, copy(item.notification));
+        return heads;
+      });
     },
     async insertNotifications(items) {
       for (const item of items) {

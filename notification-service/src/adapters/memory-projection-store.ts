@@ -137,6 +137,10 @@ export class MemoryProjectionStore implements ProjectionStore {
     return new Set(ids.filter((id) => muted.has(id) || this.deleted.has(id)));
   }
 
+  async unreachableMany(groups: readonly { recipientIds: readonly string[]; actorId?: string }[]): Promise<Set<string>[]> {
+    return Promise.all(groups.map((g) => this.unreachable(g.recipientIds, g.actorId)));
+  }
+
   async mute(userId: string, mutedUserId: string, kind: MuteKind, at: Date): Promise<void> {
     const key = `${userId.toLowerCase()}|${mutedUserId.toLowerCase()}`;
     const current = this.muted.get(key);

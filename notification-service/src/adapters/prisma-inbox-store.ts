@@ -65,6 +65,18 @@ export class PrismaInboxStore implements InboxStore {
     return { unread: row?.unread ?? 0, seq: Number(row?.seq ?? 0) };
   }
 
+  async streamHeads(userIds: readonly string[]): Promise<Map<string, { unread: number; seq: number }>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await this.prisma.$queryRaw<{ id: string; unread: number; seq: bigint | null }[]>`
+      SELECT u.id,
+             (SELECT count(*)::int FROM ${this.t.notifications} n WHERE n.recipient_id = u.id AND ${UNREAD}) AS unread,
+             (SELECT s.seq FROM ${this.t.streams} s WHERE s.user_id = u.id) AS seq
+      FROM unnest(${uuidArray(new Set(userIds))}) AS u(id)`;
+    const heads = new Map(rows.map((r) => [r.id, { unread: r.unread, seq: Number(r.seq ?? 0) }]));
+    // Keyed as asked, like unreadCounts.
+    return new Map(userIds.map((id) => [id, heads.get(id.toLowerCase()) ?? { unread: 0, seq: 0 }]));
+  }
+
   async unreadCount(userId: string): Promise<number> {
     return (await this.unreadCounts([userId])).get(userId.toLowerCase()) ?? 0;
   }

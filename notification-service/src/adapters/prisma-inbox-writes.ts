@@ -1,7 +1,7 @@
-import type { InboxItem, InboxUnitOfWork } from '../domain/ports.js';
+import type { InboxItem, InboxUnitOfWork, ReceiptGroup } from '../domain/ports.js';
 import type { Notification } from '../domain/notification.js';
 import type { Db, Tables } from './prisma-client.js';
-import { fromRow, NOTIFICATION_COLUMNS, type NotificationRow } from './prisma-inbox-rows.js';
+import { fromRow, notificationColumnsOf, type NotificationRow } from './prisma-inbox-rows.js';
 import { pgArray, pgJson, pgText, uuidArray } from './pg-safe.js';
 
 /**
@@ -11,25 +11,31 @@ import { pgArray, pgJson, pgText, uuidArray } from './pg-safe.js';
  */
 export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
   return {
-    async claimReceipts(eventId, recipientIds) {
-      if (recipientIds.length === 0) return [];
+    async claimReceipts(groups) {
+      const events: string[] = [];
+      const recipients: string[] = [];
+      for (const g of groups) for (const r of g.recipientIds) events.push(g.eventId.toLowerCase()), recipients.push(r.toLowerCase());
+      if (recipients.length === 0) return groups.map(() => []);
       // Sorted, so two instances claiming the same chunk (a redelivery) queue on the same first key
       // instead of deadlocking on each other's.
-      const rows = await db.$queryRaw<{ recipient_id: string }[]>`
+      const rows = await db.$queryRaw<{ event_id: string; recipient_id: string }[]>`
         INSERT INTO ${t.receipts} (event_id, recipient_id)
-        SELECT ${eventId}::uuid, r FROM unnest(${uuidArray(recipientIds)}) AS r ORDER BY r
+        SELECT e, r FROM unnest(${uuidArray(events)}, ${uuidArray(recipients)}) AS u(e, r) ORDER BY e, r
         ON CONFLICT DO NOTHING
-        RETURNING recipient_id`;
-      return rows.map((r) => r.recipient_id);
+        RETURNING event_id, recipient_id`;
+      return splitByEvent(groups, rows);
     },
 
     async nextSeqs(recipientIds) {
       if (recipientIds.length === 0) return new Map();
+      const counts = new Map<string, number>();
+      for (const id of recipientIds) counts.set(id.toLowerCase(), (counts.get(id.toLowerCase()) ?? 0) + 1);
+      const ids = [...counts.keys()].sort();
       // Sorted: concurrent chunks lock the stream rows of shared recipients in the same order.
       const rows = await db.$queryRaw<{ user_id: string; seq: bigint }[]>`
         INSERT INTO ${t.streams} (user_id, seq)
-        SELECT r, 1 FROM unnest(${uuidArray(recipientIds)}) AS r ORDER BY r
-        ON CONFLICT (user_id) DO UPDATE SET seq = ${t.streams}.seq + 1
+        SELECT r, n FROM unnest(${uuidArray(ids)}, ${a(ids.map((id) => counts.get(id)!))}::int[]) WITH ORDINALITY AS u(r, n, o) ORDER BY o
+        ON CONFLICT (user_id) DO UPDATE SET seq = ${t.streams}.seq + EXCLUDED.seq
         RETURNING user_id, seq`;
       return new Map(rows.map((r) => [r.user_id, Number(r.seq)]));
     },
@@ -42,27 +48,37 @@ export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
       return row?.at ?? undefined;
     },
 
-    async openGroups(groupKey, recipientIds) {
-      if (recipientIds.length === 0) return new Map();
-      const ids = [...recipientIds].sort();
+    async openGroups(groups) {
+      // (recipient, key) pairs sorted the same way by every caller: locks are taken in one order.
+      const pairs = groups.flatMap((g) => g.recipientIds.map((r) => [r.toLowerCase(), g.groupKey] as const)).sort(([r1, k1], [r2, k2]) => (r1 < r2 ? -1 : r1 > r2 ? 1 : k1 < k2 ? -1 : k1 > k2 ? 1 : 0));
+      if (pairs.length === 0) return groups.map(() => new Map());
+      const rs = uuidArray(pairs.map(([r]) => r));
+      const ks = a(pairs.map(([, k]) => pgText(k)));
       // Row locks alone cannot serialise merges: a second like waiting on the head's lock would
       // find it superseded and miss the successor its snapshot cannot see. A transaction-scoped
       // lock per (recipient, group) taken first makes the SELECT below see the latest head.
       await db.$queryRaw`
         SELECT count(*) FROM (
-          SELECT pg_advisory_xact_lock(hashtextextended(r::text || '|' || ${groupKey}, 0))
-          FROM unnest(${uuidArray(ids)}) AS r ORDER BY r
+          SELECT pg_advisory_xact_lock(hashtextextended(k.r::text || '|' || k.g, 0))
+          FROM unnest(${rs}, ${ks}::text[]) WITH ORDINALITY AS k(r, g, o) ORDER BY k.o
         ) AS locked`;
       const rows = await db.$queryRaw<NotificationRow[]>`
-        SELECT ${NOTIFICATION_COLUMNS} FROM ${t.notifications}
-        WHERE recipient_id = ANY(${uuidArray(ids)}) AND group_key = ${groupKey}
-          AND read_at IS NULL AND superseded_by IS NULL AND in_inbox
-        ORDER BY recipient_id, id
-        FOR UPDATE`;
-      // Ascending ids: the last row per recipient is the newest open item.
+        SELECT ${notificationColumnsOf('n')} FROM ${t.notifications} n
+        JOIN unnest(${rs}, ${ks}::text[]) AS k(r, g) ON n.recipient_id = k.r AND n.group_key = k.g
+        WHERE n.read_at IS NULL AND n.superseded_by IS NULL AND n.in_inbox
+        ORDER BY n.recipient_id, n.id
+        FOR UPDATE OF n`;
+      // Ascending ids: the last row per (recipient, key) is the newest open item.
       const heads = new Map<string, Notification>();
-      for (const row of rows) heads.set(row.recipient_id, fromRow(row));
-      return heads;
+      for (const row of rows) heads.set(`${row.recipient_id}|${row.group_key}`, fromRow(row));
+      return groups.map((g) => {
+        const own = new Map<string, Notification>();
+        for (const r of g.recipientIds) {
+          const head = heads.get(`${r.toLowerCase()}|${pgText(g.groupKey)}`);
+          if (head) own.set(r.toLowerCase(), head);
+        }
+        return own;
+      });
     },
 
     async insertNotifications(items) {
@@ -123,6 +139,17 @@ export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
 }
 
 const a = pgArray;
+
+/** The claimed (event, recipient) rows back into the caller's groups, each sorted. */
+function splitByEvent(groups: readonly ReceiptGroup[], rows: readonly { event_id: string; recipient_id: string }[]): string[][] {
+  const byEvent = new Map<string, string[]>();
+  for (const row of rows) {
+    const own = byEvent.get(row.event_id);
+    if (own) own.push(row.recipient_id);
+    else byEvent.set(row.event_id, [row.recipient_id]);
+  }
+  return groups.map((g) => (byEvent.get(g.eventId.toLowerCase()) ?? []).sort());
+}
 
 function columns(items: readonly InboxItem[]) {
   const n = items.map((i) => i.notification);

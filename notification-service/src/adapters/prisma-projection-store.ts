@@ -2,7 +2,7 @@ import type { MuteEntry, MuteKind, ProjectedUser, ProjectionStore } from '../dom
 import { PROFILE_FIELDS, type ProjectionChange, type UserProfileChanges } from '../domain/plan.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { tables, type Db, type NotificationPrisma, type Tables } from './prisma-client.js';
-import { pgText, uuidArray } from './pg-safe.js';
+import { pgArray, pgText, uuidArray } from './pg-safe.js';
 
 type ProfileField = (typeof PROFILE_FIELDS)[number];
 
@@ -161,6 +161,27 @@ export class PrismaProjectionStore implements ProjectionStore {
       ${byActor}
       SELECT id FROM ${this.t.users} WHERE deleted_at IS NOT NULL AND id = ANY(${ids})`;
     return new Set(rows.map((r) => r.id));
+  }
+
+  async unreachableMany(groups: readonly { recipientIds: readonly string[]; actorId?: string }[]): Promise<Set<string>[]> {
+    if (groups.length === 1) return [await this.unreachable(groups[0]!.recipientIds, groups[0]!.actorId)];
+    const index: number[] = [];
+    const recipients: string[] = [];
+    const actors: (string | null)[] = [];
+    groups.forEach((g, i) => {
+      for (const r of g.recipientIds) index.push(i), recipients.push(r), actors.push(g.actorId ?? null);
+    });
+    const out = groups.map(() => new Set<string>());
+    if (recipients.length === 0) return out;
+    // One row per (group, recipient): the same three reasons as unreachable(), probed by key.
+    const rows = await this.prisma.$queryRaw<{ i: number; r: string }[]>`
+      SELECT p.i, p.r FROM unnest(${pgArray(index)}::int[], ${uuidArray(recipients)}, ${pgArray(actors)}::uuid[]) AS p(i, r, a)
+      WHERE EXISTS (SELECT 1 FROM ${this.t.users} u WHERE u.id = p.r AND u.deleted_at IS NOT NULL)
+        OR (p.a IS NOT NULL AND (
+          EXISTS (SELECT 1 FROM ${this.t.mutes} m WHERE m.user_id = p.r AND m.muted_user_id = p.a)
+          OR EXISTS (SELECT 1 FROM ${this.t.users} u WHERE u.id = p.a AND u.deleted_at IS NOT NULL)))`;
+    for (const row of rows) out[row.i]!.add(row.r);
+    return out;
   }
 
   async mute(userId: string, mutedUserId: string, kind: MuteKind, at: Date): Promise<void> {

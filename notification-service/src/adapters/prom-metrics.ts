@@ -24,3 +24,14 @@ export function promPipelineMetrics(registry: Registry): PipelineMetrics {
     stage: (stage, seconds) => stages.observe({ stage }, seconds),
   };
 }
+
+/** Chunks per pass of the pipeline (app/chunk-batcher.ts): how much batching the load allows. */
+export function promBatchSizes(registry: Registry): (chunks: number) => void {
+  const sizes = new Histogram({
+    name: 'notification_chunk_batch_size',
+    help: 'Chunks (events, or parts of a large audience) written in one transaction by the chunk batcher',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [registry],
+  });
+  return (chunks) => sizes.observe(chunks);
+}

@@ -40,76 +40,130 @@ export interface ChunkResult {
 }
 
 /**
- * Delivers one draft to one chunk of recipients (docs/architecture.md invariants 2 and 4):
- * 1. one query for everyone's preferences, one for who muted or blocked the actor (or is a deleted
- *    account, or everyone when the actor's account was deleted); decide per person;
- * 2. one transaction: claim the (event, recipient) receipts, lock the open groups of the newly
- *    claimed, number the listed items in their recipients' streams, insert new items or group
- *    successors (superseding the old), insert delivery rows;
- * 3. after commit: push notification and unread_count frames live; fallback deliveries of people
- *    who were online are skipped (`delivered_live`), except for critical alerts.
- * A redelivered event or chunk finds its receipts claimed and changes nothing, sends nothing.
+ * Delivers one draft to one chunk of recipients: through the chunk batcher when the service has
+ * one (deps.chunks), which puts chunks that arrive together through one pass of deliverChunks.
  */
-export async function deliverChunk(deps: AppDeps, input: ChunkInput): Promise<ChunkResult> {
-  const { draft } = input;
-  const actorId = draft.actor?.id.toLowerCase();
-  const recipients = [...new Set(input.recipientIds.map((id) => id.toLowerCase()))].filter((id) => id !== actorId);
-  const now = deps.clock.now();
-  const plans = recipients.length > 0 ? await timed(deps.metrics, 'decide', () => decideAll(deps, input, recipients, now)) : new Map<string, Decisions>();
-  if (plans.size === 0 && !input.within) return { created: [], online: new Set() };
-  // Presence before the transaction: someone online gets no fallback timer, so nothing has to be
-  // cleared after the push (issue 7's "no settle UPDATE"). Best effort: unknown counts as away.
-  const onlineBefore = plans.size > 0 ? await timed(deps.metrics, 'presence', () => deps.live.whoIsOnline([...plans.keys()]).catch(() => new Set<string>())) : new Set<string>();
+export function deliverChunk(deps: AppDeps, input: ChunkInput): Promise<ChunkResult> {
+  if (deps.chunks && !input.within) return deps.chunks.deliver(input);
+  return deliverChunks(deps, [input]).then(([result]) => result!);
+}
 
-  let redelivered: { userIds: string[]; since: Date } | undefined;
-  const created = await timed(deps.metrics, 'write', () => deps.inbox.transaction(async (uow) => {
-    const claimed = plans.size > 0 ? await uow.claimReceipts(input.eventId, [...plans.keys()]) : [];
-    redelivered = claimed.length < plans.size ? await alreadyClaimed(uow, input.eventId, plans, claimed, input.reachedBefore) : undefined;
-    const listed = claimed.filter((r) => inInbox(plans.get(r)!));
-    const heads = draft.groupKey && listed.length > 0 ? await uow.openGroups(draft.groupKey, listed) : new Map<string, Notification>();
-    const out: Created[] = [];
+/** One input's recipients and decisions, then what its part of the transaction wrote. */
+interface Pass {
+  input: ChunkInput;
+  plans: Map<string, Decisions>;
+  claimed: string[];
+  created: Created[];
+  redelivered?: { userIds: string[]; since: Date };
+}
+
+/**
+ * Delivers drafts to chunks of recipients, any number of chunks in ONE pass (docs/architecture.md
+ * invariants 2 and 4):
+ * 1. one query for everyone's preferences, one for who muted or blocked each actor (or is a deleted
+ *    account, or everyone when an actor's account was deleted); decide per person and chunk;
+ * 2. one presence lookup for everyone;
+ * 3. one transaction: claim the (event, recipient) receipts, lock the open groups of the newly
+ *    claimed, number the listed items in their recipients' streams, insert new items or group
+ *    successors (superseding the old), insert delivery rows: one statement each for all chunks;
+ * 4. after commit, one push of notification and unread_count frames; fallback deliveries of people
+ *    who were online are skipped (`delivered_live`), except for critical alerts.
+ * A redelivered event or chunk finds its receipts claimed and changes nothing, sends nothing; its
+ * recipients' sockets catch up from the inbox. The chunks of one call never share an event or an
+ * open group (the batcher's rule), and `within` is for a call of one chunk.
+ */
+export async function deliverChunks(deps: AppDeps, inputs: readonly ChunkInput[]): Promise<ChunkResult[]> {
+  const now = deps.clock.now();
+  const passes = await timed(deps.metrics, 'decide', () => decideAll(deps, inputs, now));
+  const planned = passes.filter((p) => p.plans.size > 0);
+  const within = inputs.length === 1 ? inputs[0]!.within : undefined;
+  if (planned.length === 0 && !within) return passes.map(() => ({ created: [], online: new Set<string>() }));
+  // Presence before the transaction: someone online gets no fallback timer, so nothing has to be
+  // cleared after the push (no settle UPDATE). Best effort: unknown counts as away.
+  const everyone = [...new Set(planned.flatMap((p) => [...p.plans.keys()]))];
+  const onlineBefore = everyone.length > 0 ? await timed(deps.metrics, 'presence', () => deps.live.whoIsOnline(everyone).catch(() => new Set<string>())) : new Set<string>();
+
+  await timed(deps.metrics, 'write', () => deps.inbox.transaction(async (uow) => {
+    const claims = planned.length > 0 ? await uow.claimReceipts(planned.map((p) => ({ eventId: p.input.eventId, recipientIds: [...p.plans.keys()] }))) : [];
+    planned.forEach((p, i) => (p.claimed = claims[i]!));
+    for (const p of planned) if (p.claimed.length < p.plans.size) p.redelivered = await alreadyClaimed(uow, p);
+    const grouped = planned.filter((p) => p.input.draft.groupKey && p.claimed.some((r) => inInbox(p.plans.get(r)!)));
+    const heads = grouped.length > 0 ? await uow.openGroups(grouped.map((p) => ({ groupKey: p.input.draft.groupKey!, recipientIds: p.claimed.filter((r) => inInbox(p.plans.get(r)!)) }))) : [];
     const items: InboxItem[] = [];
     const deliveries: DeliveryRow[] = [];
     const replacements: { recipientId: string; oldId: string; newId: string }[] = [];
-    for (const recipientId of claimed) {
-      const decisions = plans.get(recipientId)!;
-      const at = { id: deps.newId(now), createdAt: now };
-      const head = heads.get(recipientId);
-      let notification: Notification;
-      if (head && draft.actor) {
-        const merged = mergeIntoGroup(groupHeadOf(head), draft.actor, now, deps.groupWindowMs);
-        // The same person again (unlike, like): the item already says it, so nothing new to announce.
-        if (merged.merge && merged.repeat) continue;
-        notification = merged.merge ? groupSuccessor(head, draft, merged, at) : toNotification(draft, at);
-        if (merged.merge) replacements.push({ recipientId, oldId: head.id, newId: notification.id });
-      } else {
-        notification = toNotification(draft, at);
-      }
-      const listedHere = inInbox(decisions);
-      const { rows, fallback } = deliveryRows(notification.id, recipientId, decisions, now, deps.fallbackDelayMs);
-      const timer = fallback && listedHere && onlineBefore.has(recipientId) ? seenLive(fallback, notification, now, deps.escalateAfterMs) : fallback;
-      items.push({ recipientId, notification, inInbox: listedHere, fallback: timer, ...(input.senderId ? { senderId: input.senderId } : {}) });
-      for (const row of rows) deliveries.push(row);
-      out.push({ recipientId, notification, inInbox: listedHere, fallback: timer !== null && !onlineBefore.has(recipientId) });
+    for (const p of planned) {
+      const own = heads[grouped.indexOf(p)];
+      write(deps, p, own, now, onlineBefore, { items, deliveries, replacements });
     }
     if (items.length > 0) {
       // Numbered last, just before the inserts: the stream rows stay locked only until the commit.
-      const streamed = items.filter((i) => i.inInbox !== false);
-      const seqs = streamed.length > 0 ? await uow.nextSeqs(streamed.map((i) => i.recipientId)) : new Map<string, number>();
-      for (const item of streamed) item.notification.seq = seqs.get(item.recipientId);
+      await numberStreams(uow, items);
       await uow.insertNotifications(items);
       if (replacements.length > 0) await uow.supersede(replacements);
       await uow.insertDeliveries(deliveries);
     }
-    await input.within?.(uow, out);
-    return out;
+    await within?.(uow, passes[0]!.created);
   }));
+  const created = passes.flatMap((p) => p.created);
   deps.metrics.notificationsCreated(created.length);
 
   const online = await timed(deps.metrics, 'push', () => pushLive(deps, created.filter((c) => c.inInbox)));
   await timed(deps.metrics, 'settle', () => settleOnline(deps, created, online));
-  if (redelivered) await deps.live.catchUpUsers(redelivered.userIds, idBefore(lowerBoundId(redelivered.since.getTime() - CLAIM_MARGIN_MS)));
-  return { created, online };
+  for (const { redelivered } of passes) {
+    if (redelivered) await deps.live.catchUpUsers(redelivered.userIds, idBefore(lowerBoundId(redelivered.since.getTime() - CLAIM_MARGIN_MS)));
+  }
+  return passes.map((p) => ({ created: p.created, online }));
+}
+
+/** One chunk's items, delivery rows and group replacements, appended to the pass's lists. */
+function write(
+  deps: AppDeps,
+  p: Pass,
+  heads: Map<string, Notification> | undefined,
+  now: Date,
+  onlineBefore: Set<string>,
+  out: { items: InboxItem[]; deliveries: DeliveryRow[]; replacements: { recipientId: string; oldId: string; newId: string }[] },
+): void {
+  const { draft, senderId } = p.input;
+  for (const recipientId of p.claimed) {
+    const decisions = p.plans.get(recipientId)!;
+    const at = { id: deps.newId(now), createdAt: now };
+    const head = heads?.get(recipientId);
+    let notification: Notification;
+    if (head && draft.actor) {
+      const merged = mergeIntoGroup(groupHeadOf(head), draft.actor, now, deps.groupWindowMs);
+      // The same person again (unlike, like): the item already says it, so nothing new to announce.
+      if (merged.merge && merged.repeat) continue;
+      notification = merged.merge ? groupSuccessor(head, draft, merged, at) : toNotification(draft, at);
+      if (merged.merge) out.replacements.push({ recipientId, oldId: head.id, newId: notification.id });
+    } else {
+      notification = toNotification(draft, at);
+    }
+    const listedHere = inInbox(decisions);
+    const { rows, fallback } = deliveryRows(notification.id, recipientId, decisions, now, deps.fallbackDelayMs);
+    const online = onlineBefore.has(recipientId);
+    const timer = fallback && listedHere && online ? seenLive(fallback, notification, now, deps.escalateAfterMs) : fallback;
+    out.items.push({ recipientId, notification, inInbox: listedHere, fallback: timer, ...(senderId ? { senderId } : {}) });
+    for (const row of rows) out.deliveries.push(row);
+    p.created.push({ recipientId, notification, inInbox: listedHere, fallback: timer !== null && !online });
+  }
+}
+
+/** Numbers the listed items in their recipients' streams; a person with two items gets two numbers, in order. */
+async function numberStreams(uow: InboxUnitOfWork, items: readonly InboxItem[]): Promise<void> {
+  const streamed = items.filter((i) => i.inInbox !== false);
+  if (streamed.length === 0) return;
+  const highest = await uow.nextSeqs(streamed.map((i) => i.recipientId));
+  const taken = new Map<string, number>();
+  for (const i of streamed) taken.set(i.recipientId, (taken.get(i.recipientId) ?? 0) + 1);
+  const next = new Map<string, number>();
+  for (const [recipientId, count] of taken) next.set(recipientId, highest.get(recipientId)! - count + 1);
+  for (const item of streamed) {
+    const seq = next.get(item.recipientId)!;
+    item.notification.seq = seq;
+    next.set(item.recipientId, seq + 1);
+  }
 }
 
 /**
@@ -123,17 +177,11 @@ const CLAIM_MARGIN_MS = 30_000;
  * ack): the items are in the inbox, but whether their frames went out is unknown. The recipients'
  * sockets catch up from when the receipts were claimed instead of being pushed nothing.
  */
-async function alreadyClaimed(
-  uow: InboxUnitOfWork,
-  eventId: string,
-  plans: Map<string, Decisions>,
-  claimed: readonly string[],
-  reachedBefore: ReadonlySet<string> | undefined,
-): Promise<{ userIds: string[]; since: Date } | undefined> {
-  const fresh = new Set(claimed);
-  const userIds = [...plans].filter(([userId, decisions]) => !fresh.has(userId) && !reachedBefore?.has(userId) && inInbox(decisions)).map(([userId]) => userId);
+async function alreadyClaimed(uow: InboxUnitOfWork, p: Pass): Promise<Pass['redelivered']> {
+  const fresh = new Set(p.claimed);
+  const userIds = [...p.plans].filter(([userId, decisions]) => !fresh.has(userId) && !p.input.reachedBefore?.has(userId) && inInbox(decisions)).map(([userId]) => userId);
   if (userIds.length === 0) return undefined;
-  const since = await uow.claimedSince(eventId, userIds);
+  const since = await uow.claimedSince(p.input.eventId, userIds);
   return since ? { userIds, since } : undefined;
 }
 
@@ -143,18 +191,29 @@ function seenLive(fallback: FallbackPlan, notification: Notification, createdAt:
   return { at: null, channels: fallback.channels, reason: 'delivered_live' };
 }
 
-async function decideAll(deps: AppDeps, input: ChunkInput, recipients: string[], now: Date): Promise<Map<string, Decisions>> {
-  const actorId = input.draft.actor?.id;
+async function decideAll(deps: AppDeps, inputs: readonly ChunkInput[], now: Date): Promise<Pass[]> {
+  const chunks = inputs.map((input) => {
+    const actorId = input.draft.actor?.id.toLowerCase();
+    const recipients = [...new Set(input.recipientIds.map((id) => id.toLowerCase()))].filter((id) => id !== actorId);
+    return { input, recipients, ...(actorId ? { actorId } : {}) };
+  });
+  const everyone = [...new Set(chunks.flatMap((c) => c.recipients))];
+  if (everyone.length === 0) return inputs.map((input) => ({ input, plans: new Map(), claimed: [], created: [] }));
   // Muted or blocked the actor, or a deleted account on either side (docs/security.md "Data lifecycle").
-  const [preferences, muted] = await Promise.all([deps.preferences.getMany(recipients), deps.projections.unreachable(recipients, actorId)]);
-  const only = input.channels ? new Set(input.channels) : undefined;
-  const plans = new Map<string, Decisions>();
-  for (const recipientId of recipients) {
-    if (muted.has(recipientId)) continue;
-    const decisions = decide(preferences.get(recipientId) ?? DEFAULT_PREFERENCES, input.draft, now, only);
-    if (decisions) plans.set(recipientId, decisions);
-  }
-  return plans;
+  const [preferences, muted] = await Promise.all([
+    deps.preferences.getMany(everyone),
+    deps.projections.unreachableMany(chunks.map((c) => ({ recipientIds: c.recipients, ...(c.actorId ? { actorId: c.actorId } : {}) }))),
+  ]);
+  return chunks.map((c, i) => {
+    const only = c.input.channels ? new Set(c.input.channels) : undefined;
+    const plans = new Map<string, Decisions>();
+    for (const recipientId of c.recipients) {
+      if (muted[i]!.has(recipientId)) continue;
+      const decisions = decide(preferences.get(recipientId) ?? DEFAULT_PREFERENCES, c.input.draft, now, only);
+      if (decisions) plans.set(recipientId, decisions);
+    }
+    return { input: c.input, plans, claimed: [], created: [] };
+  });
 }
 
 // Someone who saw it live does not need the email too; a critical alert escalates if left unread.

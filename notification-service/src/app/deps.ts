@@ -1,5 +1,6 @@
 import type { Logger } from '@herald/platform';
 import type { Clock, InboxStore, LiveDelivery, PreferenceStore, ProjectionStore, UserErasure } from '../domain/ports.js';
+import type { ChunkInput, ChunkResult } from './deliver-chunk.js';
 import type { WorkQueue } from './work-message.js';
 
 /** Counters of the event pipeline (prom-client in src/adapters/prom-metrics.ts; plain counts in tests). */
@@ -54,6 +55,8 @@ export interface AppDeps {
   fallbackDelayMs: number;
   /** A critical item still unread this long after creation goes out of band even if they were online (ESCALATE_AFTER_MS). */
   escalateAfterMs: number;
+  /** Chunks that arrive together go through one pass (app/chunk-batcher.ts); without it, each alone. */
+  chunks?: { deliver(input: ChunkInput): Promise<ChunkResult> };
 }
 
 export const DEFAULT_PAGE_SIZE = 20;

@@ -79,14 +79,27 @@ export interface MuteEntry {
   createdAt: string;
 }
 
-/** The writes of one chunk, inside one transaction. */
+/** The receipts of one event's recipients (claimReceipts). */
+export interface ReceiptGroup {
+  eventId: string;
+  recipientIds: readonly string[];
+}
+
+/** One group key's open items among these recipients (openGroups). */
+export interface OpenGroupQuery {
+  groupKey: string;
+  recipientIds: readonly string[];
+}
+
+/** The writes of one or more chunks, inside one transaction. */
 export interface InboxUnitOfWork {
   /**
-   * Claims the (eventId, recipient) receipts and returns the recipients claimed by this call; those
-   * already claimed (a redelivered event) are left out and must get nothing. The send API passes
-   * its idempotency key as the eventId.
+   * Claims the (eventId, recipient) receipts of each group (one statement for all) and returns, per
+   * group and sorted, the recipients claimed by this call; those already claimed (a redelivered
+   * event) are left out and must get nothing. The send API passes its idempotency key as the
+   * eventId. The groups of one call never share an eventId (the chunk batcher keeps them apart).
    */
-  claimReceipts(eventId: string, recipientIds: readonly string[]): Promise<string[]>;
+  claimReceipts(groups: readonly ReceiptGroup[]): Promise<string[][]>;
   /**
    * When the earliest of these (eventId, recipient) receipts was claimed; undefined when none was.
    * A redelivered chunk asks it of the recipients it found claimed: their items were written then,
@@ -94,12 +107,16 @@ export interface InboxUnitOfWork {
    */
   claimedSince(eventId: string, recipientIds: readonly string[]): Promise<Date | undefined>;
   /**
-   * Takes the next number of each recipient's stream (creating the stream at 1) and returns it; the
-   * rows stay locked until commit, so a person's numbers commit in order.
+   * Takes the next number of each recipient's stream (creating the stream at 1), one number per
+   * occurrence (a person listed twice takes two), and returns each recipient's highest number taken;
+   * the rows stay locked until commit, so a person's numbers commit in order.
    */
   nextSeqs(recipientIds: readonly string[]): Promise<Map<string, number>>;
-  /** Per recipient, the newest unread, unsuperseded item with this group key, locked until commit. */
-  openGroups(groupKey: string, recipientIds: readonly string[]): Promise<Map<string, Notification>>;
+  /**
+   * Per group and recipient, the newest unread, unsuperseded item with the group's key, locked until
+   * commit (one statement for every group). Groups of one call never share a (recipient, key) pair.
+   */
+  openGroups(groups: readonly OpenGroupQuery[]): Promise<Map<string, Notification>[]>;
   insertNotifications(items: readonly InboxItem[]): Promise<void>;
   /** Superseded items are never listed or counted again; reading one reads its successor. */
   supersede(replacements: readonly { recipientId: string; oldId: string; newId: string }[]): Promise<void>;
@@ -121,6 +138,8 @@ export interface InboxStore {
   unreadCount(userId: string): Promise<number>;
   /** For hello: the unread count and the newest number of the user's stream (0 before any), in one round trip. */
   streamHead(userId: string): Promise<{ unread: number; seq: number }>;
+  /** streamHead for a batch of hellos in one query; every requested id is present, keyed as asked. */
+  streamHeads(userIds: readonly string[]): Promise<Map<string, { unread: number; seq: number }>>;
   /** One query for a whole chunk's unread_count frames; every requested id is present. */
   unreadCounts(userIds: readonly string[]): Promise<Map<string, number>>;
   /**
@@ -185,6 +204,8 @@ export interface ProjectionStore {
    * API), deleted accounts only.
    */
   unreachable(recipientIds: readonly string[], actorId?: string): Promise<Set<string>>;
+  /** `unreachable` for several (recipients, actor) groups in one query: one set per group, in order. */
+  unreachableMany(groups: readonly { recipientIds: readonly string[]; actorId?: string }[]): Promise<Set<string>[]>;
   /** Mutes (or blocks) `mutedUserId` for `userId`; repeating it changes the kind only. */
   mute(userId: string, mutedUserId: string, kind: MuteKind, at: Date): Promise<void>;
   /**

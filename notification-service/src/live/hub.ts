@@ -9,12 +9,14 @@ import type { SessionRevocation } from '../domain/plan.js';
 import { lowerBoundId } from './catch-up.js';
 import { SessionCatchUps } from './catch-ups.js';
 import { handleClientFrame } from './client-frames.js';
+import { Heartbeat } from './heartbeat.js';
+import { HelloBatcher } from './hello-batcher.js';
 import type { HubContext, LiveInbox } from './hub-context.js';
 import { LocalSessions } from './local-sessions.js';
 import { liveMetrics, type LiveMetrics, type ResyncReason } from './metrics.js';
 import { resolveLiveOptions, type LiveOptions } from './options.js';
 import { PresenceKeeper, within } from './presence-keeper.js';
-import { CLOSE, encodeHello, encodeLive } from './protocol.js';
+import { CLOSE, encodeLive } from './protocol.js';
 import { Resync, type ResyncHost } from './resync.js';
 import { registerWsRoute, type AnyFastify, type WsRouteHost } from './routes.js';
 import { Session, type SessionHost } from './session.js';
@@ -84,6 +86,8 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
   private readonly presence: PresenceKeeper;
   private readonly resync: Resync;
   private readonly catchUps: SessionCatchUps;
+  private readonly hellos: HelloBatcher;
+  private readonly heartbeat: Heartbeat;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => Promise<void>) | undefined;
   private closing = false;
@@ -95,9 +99,17 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
     this.logger = deps.logger.child({ component: 'live', instanceId: deps.instanceId });
     this.clock = deps.clock ?? { now: () => new Date() };
     this.verifier = deps.verifier;
-    this.presence = new PresenceKeeper(deps.presence, deps.instanceId, this.logger);
+    this.presence = new PresenceKeeper(deps.presence, deps.instanceId, this.logger, (userId) => this.sessions.countFor(userId));
     this.resync = new Resync(this);
     this.catchUps = new SessionCatchUps(this, this.options.resyncConcurrency);
+    this.heartbeat = new Heartbeat(this.sessions, this.metrics);
+    this.hellos = new HelloBatcher({
+      presence: this.presence,
+      inbox: this.inbox,
+      logger: this.logger,
+      countFor: (userId) => this.sessions.countFor(userId),
+      greeted: (session) => (session.hasPending ? this.catchUps.enqueue(session) : session.goLive()),
+    });
   }
 
   get instanceId(): string {
@@ -121,7 +133,7 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
       revoke: (revocation) => this.closeRevoked(revocation),
     });
     this.timers.push(
-      setInterval(() => this.heartbeat(), this.options.heartbeatMs).unref(),
+      setInterval(() => this.heartbeat.beat(), Heartbeat.intervalMs(this.options.heartbeatMs)).unref(),
       setInterval(() => void this.refreshPresence(), this.options.presenceRefreshMs).unref(),
     );
   }
@@ -260,26 +272,11 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
       return;
     }
     const first = this.sessions.add(session);
-    this.presence.recordCount(claims.userId, this.sessions.countFor(claims.userId));
+    this.heartbeat.assign(session);
     if (claims.expiresAt !== undefined) this.closeAtExpiry(session, claims.expiresAt);
     if (this.resync.inTrouble) session.markGap();
-    session.opening = this.open(session, first).finally(() => (session.opening = undefined));
-  }
-
-  /** Presence is registered before hello, so a resume's query never runs before frames can reach us. */
-  private async open(session: Session, first: boolean): Promise<void> {
-    try {
-      await this.presence.ensure(session.userId, first);
-      const head = await this.inbox.streamHead(session.userId);
-      if (session.state === 'closed') return;
-      session.send(encodeHello(session.id, head.unread, head.seq));
-      if (session.state !== 'opening') return;
-      if (session.hasPending) this.catchUps.enqueue(session);
-      else session.goLive();
-    } catch (err) {
-      this.logger.warn({ err, sessionId: session.id, userId: session.userId }, 'could not open live session');
-      session.close(CLOSE.INTERNAL, 'inbox unavailable: reconnect later');
-    }
+    // Presence (and the socket count) is registered and hello sent with the other sockets opening now.
+    this.hellos.add(session, first);
   }
 
   /** A token must not outlive its expiry on an open socket: at `exp` the socket closes with 4401. */
@@ -297,9 +294,9 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
   detach(session: Session): void {
     clearTimeout(session.expiry);
     session.expiry = undefined;
-    const { last } = this.sessions.remove(session);
-    if (!this.closing) this.presence.recordCount(session.userId, this.sessions.countFor(session.userId));
-    if (last && !this.closing) this.presence.release(session.userId);
+    const { removed } = this.sessions.remove(session);
+    // Its count, and its release once the user has no socket left here, go out on the next turn.
+    if (removed && !this.closing) this.presence.noteCount(session.userId);
   }
 
   onFrame(session: Session, data: RawData, isBinary: boolean): void {
@@ -379,24 +376,12 @@ class Hub implements LiveHub, SessionHost, HubContext, WsRouteHost, ResyncHost {
    */
   private async refreshPresence(spreadMs = this.options.presenceRefreshMs / 2): Promise<void> {
     const since = this.clock.now().getTime() - 2 * this.options.presenceRefreshMs;
-    const lost = await this.presence.refresh(this.sessions.userIds(), spreadMs, (userId) => this.sessions.countFor(userId));
+    const found = await this.presence.refresh(this.sessions.userIds(), spreadMs);
+    // Users whose sockets all wait for hello are not lost: their batch registers them before reading the head.
+    const lost = found.filter((userId) => [...(this.sessions.of(userId) ?? [])].some((s) => s.state !== 'opening'));
     if (lost.length === 0 || this.closing) return;
     this.logger.warn({ users: lost.length }, 'presence entries had vanished; those users\' sockets catch up from the inbox');
     this.metrics.resyncs.inc({ reason: 'presence_lost' });
     this.catchUp('presence_lost', { users: lost, after: lowerBoundId(since) });
-  }
-
-  private heartbeat(): void {
-    const now = Date.now();
-    for (const session of this.sessions.all()) {
-      if (!session.alive) {
-        this.metrics.heartbeatTerminations.inc();
-        session.terminate();
-        continue;
-      }
-      session.alive = false;
-      session.socket.ping();
-      session.expireSeen(now);
-    }
   }
 }

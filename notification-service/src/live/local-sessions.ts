@@ -45,6 +45,11 @@ export class LocalSessions {
     return [...this.byUser.keys()];
   }
 
+  /** Walks every session without a copy; `visit` must not add or remove any. */
+  forEach(visit: (session: Session) => void): void {
+    for (const set of this.byUser.values()) for (const session of set) visit(session);
+  }
+
   /** A snapshot, so callers may close sessions while walking it. */
   all(): Session[] {
     const out: Session[] = [];

@@ -18,10 +18,14 @@ export const WAIT_MS = 2_000;
  * This instance's entries in the shared presence registry: registered when a user's first socket
  * opens, refreshed periodically in batches, removed when the last one closes. Failures are logged and
  * never break a socket: entries expire by themselves and the next refresh restores what was lost.
+ * `countOf` is this instance's socket count of a user (0: none left here).
  */
 export class PresenceKeeper {
   /** First-socket registrations in flight: a second socket of the user waits for the same one. */
   private readonly registering = new Map<string, Promise<void>>();
+  /** Users whose sockets here opened or closed since the counts were last written (noteCount). */
+  private readonly changed = new Set<string>();
+  private countsScheduled = false;
   private refreshing = false;
   private stopped = false;
 
@@ -29,24 +33,67 @@ export class PresenceKeeper {
     private readonly presence: Presence,
     private readonly instanceId: string,
     private readonly logger: Logger,
+    private readonly countOf: (userId: string) => number = () => 1,
   ) {}
 
-  /** Resolves once the user is registered here (or the attempt failed), so a resume query may run. */
-  ensure(userId: string, first: boolean): Promise<void> {
-    const pending = this.registering.get(userId);
-    if (pending || !first) return pending ?? Promise.resolve();
-    const registration = within(this.presence.register(this.instanceId, [userId]), 'presence register')
-      .then(() => undefined, (err: unknown) => this.logger.warn({ err, userId }, 'presence register failed; the next refresh retries'))
-      .finally(() => this.registering.delete(userId));
-    this.registering.set(userId, registration);
+  /**
+   * The presence work of a batch of opening sockets (hello-batcher.ts), resolving once their users are
+   * registered here (or the attempt failed), so a resume query may run: `first` (users whose first
+   * socket here is in the batch) in one pipeline; for the rest a registration still in flight from an
+   * earlier batch is awaited. Their socket counts go out first, with any other counts noted.
+   */
+  async registerOpening(first: readonly string[], users: readonly string[]): Promise<void> {
+    if (this.stopped) return;
+    const waits = new Set<Promise<void>>();
+    for (const userId of users) {
+      const pending = this.registering.get(userId);
+      if (pending) waits.add(pending);
+      this.changed.add(userId);
+    }
+    this.writeCounts();
+    if (first.length > 0) waits.add(this.register(first));
+    await Promise.all(waits);
+  }
+
+  private register(userIds: readonly string[]): Promise<void> {
+    const registration: Promise<void> = within(this.presence.register(this.instanceId, userIds), 'presence register')
+      .then(() => undefined, (err: unknown) => this.logger.warn({ err, users: userIds.length }, 'presence register failed; the next refresh retries'))
+      .finally(() => {
+        for (const userId of userIds) if (this.registering.get(userId) === registration) this.registering.delete(userId);
+      });
+    for (const userId of userIds) this.registering.set(userId, registration);
     return registration;
   }
 
-  /** This instance's socket count of a user, for the global per-user cap (0 forgets it). Best effort. */
-  recordCount(userId: string, count: number): void {
-    within(this.presence.setSessionCounts(this.instanceId, new Map([[userId, count]])), 'session count').catch((err) =>
-      this.logger.warn({ err, userId }, 'session count not recorded; the next refresh records it'),
-    );
+  /**
+   * A socket of the user opened or closed here. The counts (for the global per-user cap) of every user
+   * noted in this turn of the event loop are written together on the next, and users left with no
+   * socket are released in one more pipeline: a storm of closes costs a few round trips, not two
+   * each. Both read `countOf` when they run, so whatever happened last to a user is what Redis keeps.
+   */
+  noteCount(userId: string): void {
+    this.changed.add(userId);
+    if (this.countsScheduled) return;
+    this.countsScheduled = true;
+    setImmediate(() => {
+      this.countsScheduled = false;
+      this.writeCounts();
+    });
+  }
+
+  private writeCounts(): void {
+    // Once stopped, releaseAll() takes the users still noted.
+    if (this.stopped || this.changed.size === 0) return;
+    const users = [...this.changed];
+    this.changed.clear();
+    for (let i = 0; i < users.length; i += BATCH) {
+      const counts = new Map(users.slice(i, i + BATCH).map((userId) => [userId, this.countOf(userId)]));
+      const gone = [...counts.keys()].filter((userId) => counts.get(userId) === 0);
+      within(this.presence.setSessionCounts(this.instanceId, counts), 'session count').catch((err) =>
+        this.logger.warn({ err, users: counts.size }, 'session counts not recorded; the next refresh records them'),
+      );
+      if (gone.length > 0) this.release(gone);
+    }
   }
 
   /** Sockets of the user on other instances; 0 when it cannot be read (the local cap still holds). */
@@ -59,14 +106,17 @@ export class PresenceKeeper {
     }
   }
 
-  release(userId: string): void {
+  private release(userIds: readonly string[]): void {
     this.presence
-      .unregister(this.instanceId, [userId])
-      .catch((err) => this.logger.warn({ err, userId }, 'presence unregister failed; the entry will expire'));
+      .unregister(this.instanceId, userIds)
+      .catch((err) => this.logger.warn({ err, users: userIds.length }, 'presence unregister failed; the entries will expire'));
   }
 
+  /** On close, after stop(): every user given, and those whose last socket closed but were not yet released. */
   async releaseAll(userIds: readonly string[]): Promise<void> {
-    await this.batches(userIds, async (batch) => {
+    const all = [...new Set([...userIds, ...this.changed])];
+    this.changed.clear();
+    await this.batches(all, async (batch) => {
       await this.presence.unregister(this.instanceId, batch);
       await this.presence.setSessionCounts(this.instanceId, new Map(batch.map((u) => [u, 0])));
     }).catch((err) =>
@@ -85,7 +135,7 @@ export class PresenceKeeper {
    * that they expired): other instances found nobody to send their frames to since the previous
    * refresh, so those users' sockets must catch up.
    */
-  async refresh(userIds: readonly string[], spreadMs = 0, countOf: (userId: string) => number = () => 1): Promise<string[]> {
+  async refresh(userIds: readonly string[], spreadMs = 0, countOf: (userId: string) => number = this.countOf): Promise<string[]> {
     const lost: string[] = [];
     if (this.refreshing || this.stopped) return lost;
     this.refreshing = true;

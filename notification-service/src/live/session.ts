@@ -47,6 +47,8 @@ export class Session {
   state: SessionState = 'opening';
   /** Cleared by each heartbeat ping, set by the pong (or a client ping). */
   alive = true;
+  /** Which tick of the heartbeat period pings this socket (heartbeat.ts). */
+  heartbeatSlice = 0;
   badFrames = 0;
   /** Inbound work left to spend (frame-budget.ts); refilled with time. */
   readonly budget: BudgetState;

@@ -33,7 +33,7 @@ export function erasureContract(name: string, make: MakeStores): void {
       await s.inbox.transaction(async (uow) => {
         await uow.insertNotifications([{ recipientId: gone, notification: successor }]);
         await uow.supersede([{ recipientId: gone, oldId: head!.id, newId: successor.id }]);
-        await uow.claimReceipts(uuidv7(), [gone, friend]);
+        await uow.claimReceipts([{ eventId: uuidv7(), recipientIds: [gone, friend] }]);
       });
       const [friends] = await seed(s.inbox, friend, [{ actor: { id: gone, username: 'gone', displayName: 'Gone' } }]);
       await s.preferences.put(gone, { ...(await s.preferences.get(gone)), frequency: 'weekly' });
@@ -109,6 +109,14 @@ export function erasureContract(name: string, make: MakeStores): void {
       await s.erasure.eraseUser(gone, new Date());
       const stranger = newUser();
       expect(await s.projections.unreachable([muter, plain, stranger], gone)).toEqual(new Set([muter, plain, stranger]));
+      // Several chunks at once (the chunk batcher): each group answered as unreachable() would.
+      expect(await s.projections.unreachableMany([
+        { recipientIds: [muter, deleted, plain], actorId: actor },
+        { recipientIds: [muter, deleted, plain] },
+        { recipientIds: [], actorId: actor },
+        { recipientIds: [muter, plain, stranger], actorId: gone },
+        { recipientIds: [actor, muter], actorId: plain },
+      ])).toEqual([new Set([muter, deleted]), new Set([deleted]), new Set(), new Set([muter, plain, stranger]), new Set()]);
     });
   });
 }

@@ -17,16 +17,24 @@ export function inboxStoreContract(name: string, make: MakeStores): void {
     it('claims each (event, recipient) once and returns only the newly claimed', async () => {
       const [a, b, c] = [newUser(), newUser(), newUser()].sort();
       const event = uuidv7();
-      expect(await inbox.transaction((uow) => uow.claimReceipts(event, [b!, a!]))).toEqual([a, b]);
-      expect(await inbox.transaction((uow) => uow.claimReceipts(event, [b!, c!]))).toEqual([c]);
-      expect(await inbox.transaction((uow) => uow.claimReceipts(uuidv7(), [a!]))).toEqual([a]);
+      expect(await inbox.transaction((uow) => uow.claimReceipts([{ eventId: event, recipientIds: [b!, a!] }]).then(([own]) => own))).toEqual([a, b]);
+      expect(await inbox.transaction((uow) => uow.claimReceipts([{ eventId: event, recipientIds: [b!, c!] }]).then(([own]) => own))).toEqual([c]);
+      expect(await inbox.transaction((uow) => uow.claimReceipts([{ eventId: uuidv7(), recipientIds: [a!] }]).then(([own]) => own))).toEqual([a]);
+    });
+
+    it('claims the receipts of several events in one call, each group on its own', async () => {
+      const [a, b] = [newUser(), newUser()].sort();
+      const [e1, e2] = [uuidv7(), uuidv7()];
+      await inbox.transaction((uow) => uow.claimReceipts([{ eventId: e1, recipientIds: [a!] }]));
+      const claims = await inbox.transaction((uow) => uow.claimReceipts([{ eventId: e1, recipientIds: [b!, a!] }, { eventId: e2, recipientIds: [a!] }, { eventId: uuidv7(), recipientIds: [] }]));
+      expect(claims).toEqual([[b], [a], []]);
     });
 
     it('says when the earliest of some receipts was claimed, and nothing for receipts never claimed', async () => {
       const [a, b] = [newUser(), newUser()];
       const event = uuidv7();
       const before = Date.now();
-      await inbox.transaction((uow) => uow.claimReceipts(event, [a]));
+      await inbox.transaction((uow) => uow.claimReceipts([{ eventId: event, recipientIds: [a] }]).then(([own]) => own));
       const since = await inbox.transaction((uow) => uow.claimedSince(event, [a, b]));
       expect(since).toBeInstanceOf(Date);
       // The database's clock, not this process's: only a sanity bound (a minute), not a timing.
@@ -48,11 +56,28 @@ export function inboxStoreContract(name: string, make: MakeStores): void {
       expect((await inbox.streamHead(a)).seq).toBe(3);
     });
 
+    it('a person listed twice takes two numbers; the highest is returned', async () => {
+      const [a, b] = [newUser(), newUser()];
+      expect(await inbox.transaction((uow) => uow.nextSeqs([a, b, a]))).toEqual(new Map([[a, 2], [b, 1]]));
+      expect(await inbox.transaction((uow) => uow.nextSeqs([a, a, a]))).toEqual(new Map([[a, 5]]));
+      expect((await inbox.streamHead(a)).seq).toBe(5);
+    });
+
     it('concurrent chunks for the same person get distinct, gap-free numbers', async () => {
       const user = newUser();
       const others = Array.from({ length: 5 }, newUser);
       const got = await Promise.all(Array.from({ length: 8 }, (_, i) => inbox.transaction((uow) => uow.nextSeqs([others[i % 5]!, user]))));
       expect(got.map((m) => m.get(user)).sort((x, y) => x! - y!)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    });
+
+    it('reads many people\'s stream heads in one call (a batch of hellos): keyed as asked, nobody left out', async () => {
+      const [a, b, nobody] = [newUser(), newUser(), newUser()];
+      await inbox.transaction((uow) => uow.nextSeqs([a]));
+      await inbox.transaction((uow) => uow.nextSeqs([a]));
+      await inbox.transaction((uow) => uow.insertNotifications([{ recipientId: b, notification: item() }, { recipientId: b, notification: item() }]));
+      const heads = await inbox.streamHeads([a, b.toUpperCase(), nobody]);
+      expect(heads).toEqual(new Map([[a, { unread: 0, seq: 2 }], [b.toUpperCase(), { unread: 2, seq: 0 }], [nobody, { unread: 0, seq: 0 }]]));
+      expect(await inbox.streamHeads([])).toEqual(new Map());
     });
 
     it('keeps each item\'s number: pages and the resume query carry it', async () => {
@@ -72,12 +97,12 @@ export function inboxStoreContract(name: string, make: MakeStores): void {
       const event = uuidv7();
       const n = item();
       const failed = inbox.transaction(async (uow) => {
-        await uow.claimReceipts(event, [user]);
+        await uow.claimReceipts([{ eventId: event, recipientIds: [user] }]).then(([own]) => own);
         await uow.insertNotifications([{ recipientId: user, notification: n }]);
         throw new Error('boom');
       });
       await expect(failed).rejects.toThrow('boom');
-      expect(await inbox.transaction((uow) => uow.claimReceipts(event, [user]))).toEqual([user]);
+      expect(await inbox.transaction((uow) => uow.claimReceipts([{ eventId: event, recipientIds: [user] }]).then(([own]) => own))).toEqual([user]);
       expect((await inbox.list(user, { limit: 10 })).items).toEqual([]);
     });
 
@@ -165,7 +190,7 @@ export function inboxStoreContract(name: string, make: MakeStores): void {
       await seed(inbox, user, [{ groupKey: 'like:post:other', count: 1 }]);
       await seed(inbox, user, [{ groupKey: key, count: 1 }], { inInbox: false });
       const [othersHead] = await seed(inbox, other, [{ groupKey: key, count: 1 }]);
-      const open = await inbox.transaction((uow) => uow.openGroups(key, [user, other, newUser()]));
+      const open = await inbox.transaction((uow) => uow.openGroups([{ groupKey: key, recipientIds: [user, other, newUser()] }]).then(([own]) => own!));
       expect([...open.keys()].sort()).toEqual([user, other].sort());
       expect(open.get(user)!.id).toBe(head!.id);
       expect(open.get(other)!.id).toBe(othersHead!.id);
@@ -181,7 +206,7 @@ export function inboxStoreContract(name: string, make: MakeStores): void {
       expect(await channelsOf(head!.id, user)).toEqual(['in_app:delivered', 'email:cancelled:superseded', 'sms:cancelled:superseded', 'slack:sent']);
       expect(await inbox.settleOnline([head!.id], 300_000)).toBe(0);
       expect(await inbox.unreadCount(user)).toBe(2);
-      expect((await inbox.transaction((uow) => uow.openGroups(key, [user]))).get(user)!.id).toBe(successor.id);
+      expect((await inbox.transaction((uow) => uow.openGroups([{ groupKey: key, recipientIds: [user] }]).then(([own]) => own!))).get(user)!.id).toBe(successor.id);
       expect(await inbox.markRead([head!.id], user, new Date())).toEqual([successor.id]);
       expect(await inbox.ownedBy([head!.id, othersHead!.id, uuidv7()], user)).toEqual(new Set([head!.id]));
     });
@@ -245,7 +270,7 @@ export function inboxStoreContract(name: string, make: MakeStores): void {
     it('claims a receipt exactly once among concurrent transactions', async () => {
       const user = newUser();
       const event = uuidv7();
-      const claims = await Promise.all(Array.from({ length: 6 }, () => inbox.transaction((uow) => uow.claimReceipts(event, [user]))));
+      const claims = await Promise.all(Array.from({ length: 6 }, () => inbox.transaction((uow) => uow.claimReceipts([{ eventId: event, recipientIds: [user] }]).then(([own]) => own))));
       expect(claims.flat()).toEqual([user]);
     });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '@herald/platform';
 import { handleEvent } from '../../src/app/handle-event.js';
-import { ana, bo, cy, di, event, postCreated, postLiked, userFollowed } from '../unit/domain/mother.js';
+import { ana, bo, cy, di, event, messageSent, postCreated, postLiked, userFollowed } from '../unit/domain/mother.js';
 import { count, SCHEMA, startHarness, waitFor, type Harness } from '../support/harness.js';
 
 /** The event pipeline on PostgreSQL through the Prisma adapters, fed by the events queue. */
@@ -70,6 +70,26 @@ describe('event pipeline on PostgreSQL', () => {
     const listed = (await h.service.deps.inbox.list(owner, { limit: 10 })).items;
     expect(listed.map((n) => n.count)).toEqual([8]);
     expect(await rowsOf(owner)).toBe(8);
+  });
+
+  it('forty messages at once go through a few batched passes: every stream numbered 1..n, each actor\'s mutes applied', async () => {
+    const recipients = Array.from({ length: 5 }, () => uuidv7());
+    const senders = Array.from({ length: 8 }, (_, i) => ({ id: uuidv7(), username: `m${i}`, displayName: `M ${i}` }));
+    await h.service.deps.projections.mute(recipients[0]!, senders[0]!.id, 'mute', new Date());
+    const batches = async () => (await h.instances[0]!.registry.getSingleMetric('notification_chunk_batch_size')!.get()).values.find((v) => v.metricName === 'notification_chunk_batch_size_count')?.value ?? 0;
+    const before = await batches();
+    const messages = senders.flatMap((sender) => recipients.map((recipientId) => messageSent({ sender, recipientId, messageId: uuidv7() })));
+    await Promise.all(messages.map((m) => handleEvent(h.service.deps, m)));
+    const passes = (await batches()) - before;
+    expect(passes).toBeGreaterThan(0);
+    expect(passes).toBeLessThan(messages.length);
+    for (const [i, recipient] of recipients.entries()) {
+      const { rows } = await h.pool.query(`SELECT seq FROM ${SCHEMA}.notifications WHERE recipient_id = $1 ORDER BY seq`, [recipient]);
+      const expected = i === 0 ? 7 : 8;
+      expect(rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: expected }, (_, k) => k + 1));
+      expect(h.live.notificationsFor(recipient).map((n) => n.seq).sort((a, b) => a! - b!)).toEqual(rows.map((r) => Number(r.seq)));
+    }
+    expect(h.live.notificationsFor(recipients[0]!).some((n) => n.actor?.id === senders[0]!.id)).toBe(false);
   });
 
   it('routes by preferences, drops muted actors and clears the email timer of those who saw it live', async () => {

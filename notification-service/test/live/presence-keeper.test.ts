@@ -21,8 +21,7 @@ describe('PresenceKeeper.refresh', () => {
     const presence = new MemoryPresence({ ttlMs: 1_000, now: () => now });
     const keeper = new PresenceKeeper(presence, 'a', logger);
     const [kept, expired] = [newUserId(), newUserId()];
-    await keeper.ensure(kept, true);
-    await keeper.ensure(expired, true);
+    await keeper.registerOpening([kept, expired], [kept, expired]);
     expect(await keeper.refresh([kept, expired])).toEqual([]);
     now += 500;
     expect(await keeper.refresh([kept])).toEqual([]);

@@ -20,8 +20,12 @@ export function uuidv7Floor(ms: number): string {
  * A client as the web demo or a phone behaves: keeps the newest notification id it has shown, and on
  * every (re)connect sends `resume` with it; reconnects with backoff after any close it did not ask
  * for (1012, 1011, 1013, 4001, 1006 ...), to its own gateway first and the other one if that fails
- * (a load balancer's other target); sends `resume` again when told `resume_failed`. It records every
- * frame so a scenario can check what arrived: each id once, nothing missing, and when.
+ * (a load balancer's other target); sends `resume` again when told `resume_failed`. Like the web
+ * demo, it watches the `seq` numbers of its stream (docs/api.md "Seeing a gap"): a number missing
+ * for 2 s behind a later one is a gap, repaired by one `resume` after the item below the hole, with a
+ * `ping` behind it (the pong marks the end of the replay; repeats inside the replay are expected and
+ * not counted as duplicates). It records every frame so a scenario can check what arrived: each id
+ * once, nothing missing, and when.
  */
 export class ChaosClient {
   readonly arrivals: Arrival[] = [];
@@ -48,6 +52,19 @@ export class ChaosClient {
   private timer: NodeJS.Timeout | undefined;
   private maxId = '';
   onNotification?: (a: Arrival) => void;
+  /** When each gap repair was sent (a resume after the item below a missing seq). */
+  readonly gapRepairs: number[] = [];
+  /** Ids repeated inside a gap repair's replay: expected, so not duplicates. */
+  replayRepeats = 0;
+  /** seq -> id of what arrived; every seq up to `contiguous` has arrived or is settled. */
+  private readonly seqIds = new Map<number, string>();
+  private contiguous: number | undefined;
+  private maxSeq = 0;
+  /** The contiguous seq a gap has stood at, and since when. */
+  private gapSince: { at: number; seq: number } | undefined;
+  /** A gap repair in flight: the highest seq known when it was sent (holes below it close at its pong). */
+  private repairing: { upTo: number } | undefined;
+  private gapTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly userId: string,
@@ -97,6 +114,7 @@ export class ChaosClient {
   stop(): void {
     this.wanted = false;
     clearTimeout(this.timer);
+    clearInterval(this.gapTimer);
     this.open = false;
     this.ws?.terminate();
   }
@@ -119,9 +137,17 @@ export class ChaosClient {
         helloed = true;
         this.open = true;
         this.backoff = 100;
+        // First connection: everything up to the stream's head is history, not expected here.
+        if (this.contiguous === undefined && Number.isInteger(frame.seq)) this.contiguous = frame.seq;
+        this.repairing = undefined;
+        this.gapTimer ??= setInterval(() => this.checkGap(), 250);
         this.resume(ws);
       } else if (frame.type === 'notification') {
         this.onFrame(frame.notification, conn);
+      } else if (frame.type === 'pong' && this.repairing) {
+        // The replay has ended: a hole it did not fill was left by an item superseded for good.
+        this.advance(Math.max(this.contiguous ?? 0, this.repairing.upTo));
+        this.repairing = undefined;
       } else if (frame.type === 'error' && frame.code === 'resume_failed') {
         this.resumeFailedFrames++;
         setTimeout(() => ws.readyState === WebSocket.OPEN && this.resume(ws), 1000);
@@ -152,9 +178,48 @@ export class ChaosClient {
     ws.send(JSON.stringify({ type: 'resume', after: this.cursor }));
   }
 
+  /** A seq missing for 2 s behind a later one: resume after the item below the hole, then ping. */
+  private checkGap(): void {
+    const ws = this.ws;
+    if (!this.open || !ws || ws.readyState !== WebSocket.OPEN || this.repairing || this.contiguous === undefined || this.contiguous >= this.maxSeq) {
+      this.gapSince = undefined;
+      return;
+    }
+    const now = Date.now();
+    if (!this.gapSince || this.gapSince.seq !== this.contiguous) {
+      this.gapSince = { at: now, seq: this.contiguous };
+      return;
+    }
+    if (now - this.gapSince.at < 2000) return;
+    let below = this.contiguous;
+    while (below > 0 && !this.seqIds.has(below)) below--;
+    const after = this.seqIds.get(below) ?? uuidv7Floor(now - 600_000);
+    this.gapRepairs.push(now);
+    this.repairing = { upTo: this.maxSeq };
+    this.gapSince = undefined;
+    this.resumeLog.push({ at: now, cursor: after });
+    ws.send(JSON.stringify({ type: 'resume', after }));
+    ws.send(JSON.stringify({ type: 'ping' }));
+  }
+
+  private advance(from: number): void {
+    let seq = from;
+    while (this.seqIds.has(seq + 1)) seq++;
+    this.contiguous = seq;
+  }
+
   private onFrame(n: { id: string; seq?: number; object?: { id: string } }, conn: number): void {
     const at = Date.now();
+    if (typeof n.seq === 'number') {
+      this.seqIds.set(n.seq, n.id);
+      if (n.seq > this.maxSeq) this.maxSeq = n.seq;
+      if (this.contiguous !== undefined) this.advance(this.contiguous);
+    }
     if (this.ids.has(n.id)) {
+      if (this.repairing) {
+        this.replayRepeats++;
+        return;
+      }
       this.duplicates++;
       this.duplicateArrivals.push({ id: n.id, objectId: n.object?.id, seq: n.seq, at, conn });
       return;

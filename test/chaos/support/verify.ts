@@ -24,6 +24,8 @@ export interface ClientCheck {
   exact: number;
   /** Clients that reconnected and resumed during the window. */
   resumedClients: number;
+  /** Gap repairs the clients sent (a `seq` missing for 2 s: resume after the item below it). */
+  gapRepairs: number;
   /** Missing ids that were older than the cursor the client had when it last resumed (the documented "id minted before a later-committed one" limit). */
   missingOlderThanCursor: number;
   /** Frames that arrived after a frame with a higher id (live frames from two instances interleave; a replay must not). Information only. */
@@ -102,7 +104,7 @@ export class Verifier {
   async clients(clients: ChaosClient[], objectIds: string[], windowStart: number, connectionsAtStart: Map<ChaosClient, number>): Promise<ClientCheck> {
     const objects = new Set(objectIds);
     const inbox = await this.inboxIds(clients.map((c) => c.userId), objectIds);
-    const check: ClientCheck = { clients: clients.length, expectedFrames: 0, receivedFrames: 0, missingFrames: 0, duplicateFrames: 0, exact: 0, resumedClients: 0, missingOlderThanCursor: 0, outOfOrder: 0, sampleMissing: [], debug: [] };
+    const check: ClientCheck = { clients: clients.length, expectedFrames: 0, receivedFrames: 0, missingFrames: 0, duplicateFrames: 0, exact: 0, resumedClients: 0, gapRepairs: 0, missingOlderThanCursor: 0, outOfOrder: 0, sampleMissing: [], debug: [] };
     for (const c of clients) {
       const want = inbox.get(c.userId) ?? [];
       const got = c.arrivals.filter((a) => a.objectId && objects.has(a.objectId));
@@ -121,6 +123,7 @@ export class Verifier {
       check.duplicateFrames += dup;
       if (missing.length === 0 && dup === 0 && extra === 0) check.exact++;
       if (c.connections > (connectionsAtStart.get(c) ?? 0)) check.resumedClients++;
+      check.gapRepairs += c.gapRepairs.filter((at) => at >= windowStart).length;
       const cursors = c.resumeLog.filter((r) => r.at >= windowStart).map((r) => r.cursor);
       check.missingOlderThanCursor += missing.filter((m) => cursors.some((cur) => m.id < cur)).length;
       for (const m of missing.slice(0, 3)) if (check.sampleMissing.length < 10) check.sampleMissing.push({ userId: c.userId, ...m });

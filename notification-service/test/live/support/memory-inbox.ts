@@ -11,6 +11,10 @@ export class MemoryInbox implements LiveInbox {
   /** Set to make the next queries fail, as an unreachable database would. */
   failing = false;
   readonly listAfterCalls: { userId: string; afterId: string; limit: number }[] = [];
+  /** The users of each streamHeads call (one per batch of hellos). */
+  readonly streamHeadsCalls: string[][] = [];
+  /** While set, streamHeads waits for it: a test holds batches of hellos in flight. */
+  gate: Promise<unknown> | undefined;
 
   add(userId: string, notification: Notification): Notification {
     const list = this.items.get(userId) ?? [];
@@ -36,8 +40,19 @@ export class MemoryInbox implements LiveInbox {
   /** The stream head as hello reports it: the unread count and the highest `seq` added (0 without any). */
   async streamHead(userId: string): Promise<{ unread: number; seq: number }> {
     await this.pause();
+    return this.headOf(userId);
+  }
+
+  private headOf(userId: string): { unread: number; seq: number } {
     const items = this.items.get(userId) ?? [];
     return { unread: items.filter((n) => n.readAt === null).length, seq: Math.max(0, ...items.map((n) => n.seq ?? 0)) };
+  }
+
+  async streamHeads(userIds: readonly string[]): Promise<Map<string, { unread: number; seq: number }>> {
+    this.streamHeadsCalls.push([...userIds]);
+    await this.gate;
+    await this.pause();
+    return new Map(userIds.map((id) => [id, this.headOf(id)]));
   }
 
   async unreadCounts(userIds: readonly string[]): Promise<Map<string, number>> {
