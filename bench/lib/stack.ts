@@ -135,7 +135,8 @@ async function waitQuiet(url: string, queues: string[], timeoutMs: number): Prom
   }
 }
 
-async function deleteBrokerObjects(exchanges: string[], queues: string[]): Promise<void> {
+/** Deletes the run's queues (with their retry and dead-letter queues) and exchanges; a missing one is fine. */
+export async function deleteBrokerObjects(exchanges: string[], queues: string[]): Promise<void> {
   const connection = await amqp.connect(AMQP_URL);
   // A failed delete closes its channel, so each one gets its own: one missing queue stops nothing.
   const onChannel = async (run: (channel: amqp.Channel) => Promise<unknown>) => {

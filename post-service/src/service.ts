@@ -55,7 +55,7 @@ export async function createPostService(deps: PostServiceDeps): Promise<PostServ
   const prisma = createPrismaClient(pool, schema);
   const relay = new OutboxRelay({ pool, schema, bus, logger, listen: deps.listen, pollIntervalMs: deps.outboxPollMs });
   const appDeps: AppDeps = {
-    store: new PrismaContentStore(prisma, schema),
+    store: new PrismaContentStore(prisma, schema, pool),
     clock: deps.clock ?? { now: () => new Date() },
     newId: (at) => uuidv7(at.getTime()),
     afterCommit: () => relay.wake(),

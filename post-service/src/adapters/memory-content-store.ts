@@ -1,6 +1,15 @@
 import type { DirectMessagePolicy, DomainEvent } from '@herald/contracts';
 import type { CommentView, Mention, MessageView, NewComment, NewPost, PostView, UserSummary } from '../domain/model.js';
-import { UsernameTakenError, type ContentStore, type ContentTransaction, type ErasedContent, type UserChanges, type UserProjection } from '../domain/ports.js';
+import {
+  UsernameTakenError,
+  type CommentContext,
+  type CommentWrite,
+  type ContentStore,
+  type ContentTransaction,
+  type ErasedContent,
+  type UserChanges,
+  type UserProjection,
+} from '../domain/ports.js';
 
 type PostRow = NewPost & { likeCount: number; commentCount: number };
 
@@ -175,6 +184,33 @@ export class MemoryContentStore implements ContentStore, UserProjection {
     });
     this.queue = run.catch(() => {});
     return run;
+  }
+
+  async readCommentContext(postId: string, writerId: string, names: readonly string[]): Promise<CommentContext> {
+    const s = this.state;
+    const post = s.posts.get(postId.toLowerCase());
+    const writer = writerId.toLowerCase();
+    const known = s.users.get(writer);
+    const named = [...s.users.values()].filter((u) => !s.deleted.has(u.id) && names.includes(u.username.toLowerCase()));
+    const active = (from: string, to: string) => s.blocks.get(`${from}|${to}`)?.active === true;
+    return {
+      post: post ? { id: post.id, authorId: post.authorId } : null,
+      writer: s.deleted.has(writer) ? 'deleted' : known ? { ...known } : null,
+      named: named.map((u) => ({ ...u })),
+      blockedWithWriter: new Set(named.filter((u) => active(writer, u.id) || active(u.id, writer)).map((u) => u.id)),
+    };
+  }
+
+  /** As the Prisma adapter's single statement: nothing unless the post is there and the writer unchanged. */
+  writeComment(comment: NewComment, writer: UserSummary, event: DomainEvent): Promise<CommentWrite> {
+    return this.transaction(async (tx) => {
+      if (!(await tx.findPostRef(comment.postId))) return 'no_post';
+      const current = await tx.findUser(comment.authorId);
+      if (!current || current.username !== writer.username || current.displayName !== writer.displayName) return 'writer_changed';
+      await tx.insertComment({ ...comment, postId: comment.postId.toLowerCase() });
+      await tx.enqueue(event);
+      return 'written';
+    });
   }
 
   async findPost(id: string, viewerId: string): Promise<PostView | null> {

@@ -1,6 +1,8 @@
+import type pg from 'pg';
+import type { DomainEvent } from '@herald/contracts';
 import { outboxRow } from '@herald/platform';
-import type { CommentView, PostView } from '../domain/model.js';
-import type { ContentStore, ContentTransaction } from '../domain/ports.js';
+import type { CommentView, NewComment, PostView, UserSummary } from '../domain/model.js';
+import type { CommentContext, CommentWrite, ContentStore, ContentTransaction } from '../domain/ports.js';
 import type { MessagingRelation } from '../domain/reach.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { PostPrisma } from './prisma-client.js';
@@ -15,14 +17,53 @@ type Tx = Prisma.TransactionClient;
  */
 export class PrismaContentStore implements ContentStore {
   private readonly tables: Tables;
+  private readonly commentSql: CommentSql;
 
+  /**
+   * `pool` is the one Prisma runs on: the two statements of adding a comment (the service's hottest
+   * write) go to it directly, named prepared statements without Prisma's per-query work, and
+   * without an interactive transaction's BEGIN, COMMIT and a round trip per step.
+   */
   constructor(
     private readonly prisma: PostPrisma,
-    schema = 'posts',
+    schema: string,
+    private readonly pool: pg.Pool,
   ) {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name "${schema}"`);
     const table = (name: string) => Prisma.raw(`"${schema}"."${name}"`);
     this.tables = { users: table('users'), blocks: table('blocks'), follows: table('follows') };
+    this.commentSql = commentSql(schema);
+  }
+
+  async readCommentContext(postId: string, writerId: string, names: readonly string[]): Promise<CommentContext> {
+    const { rows } = await this.pool.query<{ kind: ContextRowKind; id: string; username: string | null; display_name: string | null }>({
+      name: this.commentSql.contextName,
+      text: this.commentSql.context,
+      values: [postId, writerId, names],
+    });
+    const context: CommentContext = { post: null, writer: null, named: [], blockedWithWriter: new Set() };
+    for (const row of rows) {
+      if (row.kind === 'post') context.post = { id: row.id, authorId: row.username! };
+      else if (row.kind === 'writer') context.writer = { id: row.id, username: row.username!, displayName: row.display_name! };
+      else if (row.kind === 'deleted') context.writer = 'deleted';
+      else if (row.kind === 'named') context.named.push({ id: row.id, username: row.username!, displayName: row.display_name! });
+      else context.blockedWithWriter.add(row.id);
+    }
+    return context;
+  }
+
+  async writeComment(comment: NewComment, writer: UserSummary, event: DomainEvent): Promise<CommentWrite> {
+    const row = outboxRow(event);
+    const { rows } = await this.pool.query<{ post: boolean; written: boolean }>({
+      name: this.commentSql.writeName,
+      text: this.commentSql.write,
+      values: [
+        comment.id, comment.postId, comment.authorId, comment.text, comment.createdAt, comment.mentionIds,
+        writer.username, writer.displayName, row.id, row.routingKey, JSON.stringify(row.payload),
+      ],
+    });
+    const result = rows[0]!;
+    return result.written ? 'written' : result.post ? 'writer_changed' : 'no_post';
   }
 
   transaction<T>(work: (tx: ContentTransaction) => Promise<T>): Promise<T> {
@@ -60,6 +101,66 @@ export class PrismaContentStore implements ContentStore {
 }
 
 const userSummary = { id: true, username: true, displayName: true } as const;
+
+type ContextRowKind = 'post' | 'writer' | 'deleted' | 'named' | 'blocked';
+
+interface CommentSql {
+  contextName: string;
+  context: string;
+  writeName: string;
+  write: string;
+}
+
+/**
+ * The statements of adding a comment, for one schema. `context` ($1 post, $2 writer, $3 lowercased
+ * names): one row per fact, `kind` saying which (a post row carries its author id in `username`).
+ * `write` ($1-$6 the comment and its mention ids, $7-$8 the writer's names as read, $9-$11 the outbox
+ * row) is one statement, so all or nothing. Locks in the order of the transactional path: the writer
+ * FOR SHARE first (as findUser; the post's condition on it makes that an init plan, run before the
+ * posts scan, so an account deletion in flight is waited for without holding the post), then the
+ * post FOR KEY SHARE (what the comment's foreign key takes anyway: a post deletion in flight is waited
+ * for and then seen, not turned into a foreign-key error). The inserts and the counter follow only
+ * when both were found. `post` (unlocked) tells a missing post from a changed writer. The outbox
+ * trigger NOTIFYs the relays on commit.
+ */
+function commentSql(schema: string): CommentSql {
+  const t = (name: string) => `"${schema}"."${name}"`;
+  const named = `SELECT id FROM ${t('users')} WHERE username_lower = ANY($3::text[]) AND deleted_at IS NULL`;
+  return {
+    contextName: `${schema}.comment_context`,
+    context: `
+      SELECT 'post' AS kind, id::text AS id, author_id::text AS username, NULL::text AS display_name FROM ${t('posts')} WHERE id = $1::uuid
+      UNION ALL
+      SELECT CASE WHEN deleted_at IS NULL THEN 'writer' ELSE 'deleted' END, id::text, username, display_name FROM ${t('users')} WHERE id = $2::uuid
+      UNION ALL
+      SELECT 'named', id::text, username, display_name FROM ${t('users')} WHERE username_lower = ANY($3::text[]) AND deleted_at IS NULL
+      UNION ALL
+      SELECT 'blocked', other::text, NULL, NULL FROM (
+        SELECT blocked_id AS other FROM ${t('blocks')} WHERE active AND blocker_id = $2::uuid AND blocked_id IN (${named})
+        UNION
+        SELECT blocker_id FROM ${t('blocks')} WHERE active AND blocked_id = $2::uuid AND blocker_id IN (${named})
+      ) b`,
+    writeName: `${schema}.comment_write`,
+    write: `
+      WITH writer AS (
+        SELECT id FROM ${t('users')} WHERE id = $3::uuid AND deleted_at IS NULL AND username = $7::text AND display_name = $8::text FOR SHARE
+      ), post AS (
+        SELECT id FROM ${t('posts')} WHERE id = $2::uuid AND EXISTS (SELECT 1 FROM writer) FOR KEY SHARE
+      ), comment AS (
+        INSERT INTO ${t('comments')} (id, post_id, author_id, text, created_at)
+        SELECT $1::uuid, post.id, writer.id, $4::text, $5::timestamptz FROM post, writer
+        RETURNING id, post_id
+      ), mentions AS (
+        INSERT INTO ${t('comment_mentions')} (comment_id, user_id, position)
+        SELECT comment.id, m.user_id, (m.n - 1)::smallint FROM comment, unnest($6::uuid[]) WITH ORDINALITY AS m(user_id, n)
+      ), counted AS (
+        UPDATE ${t('posts')} p SET comment_count = p.comment_count + 1 FROM comment WHERE p.id = comment.post_id
+      ), event AS (
+        INSERT INTO ${t('outbox')} (id, routing_key, payload) SELECT $9::uuid, $10::text, $11::jsonb FROM comment
+      )
+      SELECT EXISTS (SELECT 1 FROM ${t('posts')} WHERE id = $2::uuid) AS post, EXISTS (SELECT 1 FROM comment) AS written`,
+  };
+}
 
 /** The tables the raw statements name (Prisma qualifies only its own queries with the schema). */
 interface Tables {

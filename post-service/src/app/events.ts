@@ -13,7 +13,7 @@ export function postCreated(post: PostView): EventOf<'post.created'> {
   );
 }
 
-export function commentCreated(comment: CommentView, post: PostRef): EventOf<'comment.created'> {
+export function commentCreated(comment: CommentView, post: Pick<PostRef, 'id' | 'authorId'>): EventOf<'comment.created'> {
   return createEvent(
     'comment.created',
     {

@@ -1,5 +1,5 @@
 import { parseMentions } from '../domain/mentions.js';
-import type { Mention } from '../domain/model.js';
+import type { Mention, UserSummary } from '../domain/model.js';
 import type { ContentTransaction } from '../domain/ports.js';
 import { mentionsThatStand } from '../domain/reach.js';
 
@@ -12,13 +12,25 @@ import { mentionsThatStand } from '../domain/reach.js';
 export async function resolveMentions(tx: ContentTransaction, text: string, writerId: string): Promise<Mention[]> {
   const names = parseMentions(text);
   if (names.length === 0) return [];
-  const byName = new Map((await tx.findUsersByUsernames(names)).map((u) => [u.username.toLowerCase(), u]));
-  const resolved = names.flatMap((name) => {
+  const resolved = resolveNames(names, await tx.findUsersByUsernames(names));
+  const others = resolved.map((m) => m.userId).filter((id) => id !== writerId);
+  return mentionsThatStand(resolved, await tx.blockedWith(writerId, others));
+}
+
+/** The same from what was read already: `named` the live accounts among `names`, `blocked` those with a block either way with the writer. */
+export function standingMentions(names: readonly string[], named: readonly UserSummary[], blocked: ReadonlySet<string>, writerId: string): Mention[] {
+  const resolved = resolveNames(names, named);
+  // The writer may mention themselves whatever the blocks table says (resolveMentions never asks about them).
+  return mentionsThatStand(resolved, blocked.has(writerId) ? new Set([...blocked].filter((id) => id !== writerId)) : blocked);
+}
+
+/** Known names, in the order of `names` (lowercased); unknown ones drop out. */
+function resolveNames(names: readonly string[], users: readonly UserSummary[]): Mention[] {
+  const byName = new Map(users.map((u) => [u.username.toLowerCase(), u]));
+  return names.flatMap((name) => {
     const user = byName.get(name);
     return user ? [{ userId: user.id, username: user.username }] : [];
   });
-  const others = resolved.map((m) => m.userId).filter((id) => id !== writerId);
-  return mentionsThatStand(resolved, await tx.blockedWith(writerId, others));
 }
 
 /** Who should be told they were mentioned: everyone named except the writer. */

@@ -45,8 +45,35 @@ export interface ContentTransaction {
   enqueue(event: DomainEvent): Promise<void>;
 }
 
+/**
+ * What adding a comment needs to know, read in one round trip, without locks (as the reads of the
+ * transactional path, which take none but the writer's FOR SHARE; writeComment takes that one).
+ */
+export interface CommentContext {
+  /** The post and its author; null when there is no such post. */
+  post: Pick<PostRef, 'id' | 'authorId'> | null;
+  /** The writer as the projection has them; 'deleted' for a tombstone, null when not projected. */
+  writer: UserSummary | 'deleted' | null;
+  /** The live accounts among the lowercased `names` asked for, in any order. */
+  named: UserSummary[];
+  /** Of `named`, the ids with a block either way with the writer. */
+  blockedWithWriter: Set<string>;
+}
+
+/** How writeComment ended: nothing is written unless 'written'. */
+export type CommentWrite = 'written' | 'no_post' | 'writer_changed';
+
 export interface ContentStore extends ContentReader {
   transaction<T>(work: (tx: ContentTransaction) => Promise<T>): Promise<T>;
+  /** The reads of adding a comment in one go (the post, the writer, the mentioned names and the blocks among them). */
+  readCommentContext(postId: string, writerId: string, names: readonly string[]): Promise<CommentContext>;
+  /**
+   * The comment, its mention rows, the post's counter and the outbox row of `event`, all or nothing,
+   * only while the post exists and `writer` is still a live account with exactly these names (held
+   * FOR SHARE until commit, like ContentTransaction.findUser, so an account deletion either waits
+   * for this write and erases it too, or is seen by it). One statement on PostgreSQL.
+   */
+  writeComment(comment: NewComment, writer: UserSummary, event: DomainEvent): Promise<CommentWrite>;
 }
 
 /** A partial change of a projected user (user.updated): only the fields given change. */
