@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import {
   ConfigError,
@@ -29,6 +30,12 @@ export interface HeraldOptions {
   /** The gateway's bind address; else HOST from `env`, else 127.0.0.1. */
   host?: string;
   logger?: Logger;
+  /**
+   * Where the empty cluster copied into a new data directory is kept (instead of running initdb,
+   * 3-5 s, at each first start); false: initdb every time. Default: node_modules/.cache/herald of
+   * the checkout this code is in, none if there is no node_modules above it.
+   */
+  clusterCacheDir?: string | false;
   /**
    * Settings as environment variables: ACCESS_TOKEN_TTL_SECONDS, SEND_API_KEYS, HOST, the
    * retention ones (RETENTION_*), and the channel and gateway ones (rate limits, CORS). A bad value
@@ -90,7 +97,8 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
     for (const c of closers.splice(0).reverse()) await c().catch((err) => logger.warn({ err }, 'error while closing'));
   };
   try {
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg') });
+    const clusterCacheDir = opts.clusterCacheDir === false ? undefined : (opts.clusterCacheDir ?? defaultCacheDir());
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), clusterCacheDir, logger });
     closers.push(() => pg.close());
     const bus = new MemoryEventBus({ exchange: 'herald.events', logger });
     const workBus = new MemoryEventBus({ exchange: 'herald.notification.work', logger });
@@ -173,6 +181,14 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
   } catch (err) {
     await close();
     throw err;
+  }
+}
+
+/** node_modules/.cache/herald of the nearest node_modules above this file (embedded/ or embedded/dist/). */
+function defaultCacheDir(): string | undefined {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'node_modules'))) return path.join(dir, 'node_modules', '.cache', 'herald');
+    if (path.dirname(dir) === dir) return undefined;
   }
 }
 

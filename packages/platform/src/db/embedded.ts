@@ -2,13 +2,24 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type pg from 'pg';
+import { CLUSTER_OPTIONS, hasCluster, seedFromTemplate } from './cluster-template.js';
 import { lockDataDir, restrictToOwner } from './data-dir-lock.js';
 import { keepConnectionOnQueryError } from './keep-connection.js';
 import { createPgPool } from './pool.js';
 
 export interface EmbeddedPostgresOptions {
-  /** PGlite's data directory; created (initdb, 3-5 s) if missing, reopened (under 1 s) if not. */
+  /**
+   * PGlite's data directory; reopened (under 1 s) if it holds a cluster, else made one: copied
+   * from the template in `clusterCacheDir` (0.2 s), or by initdb (3-5 s).
+   */
   dataDir: string;
+  /**
+   * Where an empty cluster made by initdb is kept, to copy into a new `dataDir` instead of running
+   * initdb each time (see cluster-template.ts); built there on first use. Unset: initdb every time.
+   */
+  clusterCacheDir?: string;
+  /** Told when the template cannot be used (the cluster is then made by initdb). */
+  logger?: { warn(obj: object, msg: string): void };
   /** 0 (the default) picks a free port; the one in use is reported in the result. */
   port?: number;
   host?: string;
@@ -46,7 +57,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const unlock = await lockDataDir(opts.dataDir);
   let db: PGlite | undefined;
   try {
-    db = await PGlite.create(opts.dataDir);
+    if (opts.clusterCacheDir && !hasCluster(opts.dataDir)) {
+      await seedFromTemplate(opts.dataDir, opts.clusterCacheDir).catch((err: Error) => {
+        opts.logger?.warn({ err: err.message, clusterCacheDir: opts.clusterCacheDir }, 'cannot copy the cached empty cluster; running initdb');
+      });
+    }
+    db = await PGlite.create(opts.dataDir, CLUSTER_OPTIONS);
     // initdb's files come out 0666 whatever the umask; they hold every row and the WAL.
     restrictToOwner(opts.dataDir);
     const server = new PGLiteSocketServer({ db, host, port: opts.port ?? 0, maxConnections: 1 });
