@@ -28,7 +28,7 @@ const CFG = {
   // The 200/s does not fit on 2 shared cores next to the fan-out (see docs/reliability.md).
   dmRate: num('CHAOS_DM_RATE', 25),
   awayMessages: num('CHAOS_AWAY_MESSAGES', 500),
-  awayMs: num('CHAOS_AWAY_MS', 45_000),
+  awayMs: num('CHAOS_AWAY_MS', 120_000),
   outageMs: num('CHAOS_OUTAGE_MS', 20_000),
   dbOutageMs: num('CHAOS_DB_OUTAGE_MS', 10_000),
   restartAfterMs: num('CHAOS_RESTART_AFTER_MS', 10_000),
