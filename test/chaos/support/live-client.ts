@@ -10,6 +10,9 @@ export interface Arrival {
   conn: number;
 }
 
+/** The creation time (ms) in a UUIDv7's first 48 bits. */
+export const idTime = (id: string): number => parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+
 /** A UUIDv7 lower bound of a moment: its ms timestamp, every other bit zero (the server's own "opened at" cursor). */
 export function uuidv7Floor(ms: number): string {
   const hex = ms.toString(16).padStart(12, '0');
@@ -22,8 +25,8 @@ export function uuidv7Floor(ms: number): string {
  * for (1012, 1011, 1013, 4001, 1006 ...), to its own gateway first and the other one if that fails
  * (a load balancer's other target); sends `resume` again when told `resume_failed`. Like the web
  * demo, it watches the `seq` numbers of its stream (docs/api.md "Seeing a gap"): a number missing
- * for 2 s behind a later one is a gap, repaired by one `resume` after the item below the hole, with a
- * `ping` behind it (the pong marks the end of the replay; repeats inside the replay are expected and
+ * for 2 s behind a later one is a gap, repaired by one `resume` from 30 s before the item below the
+ * hole (ids are made before their numbers, so the missing one may be older), with a `ping` behind it (the pong marks the end of the replay; repeats inside the replay are expected and
  * not counted as duplicates). It records every frame so a scenario can check what arrived: each id
  * once, nothing missing, and when.
  */
@@ -193,7 +196,11 @@ export class ChaosClient {
     if (now - this.gapSince.at < 2000) return;
     let below = this.contiguous;
     while (below > 0 && !this.seqIds.has(below)) below--;
-    const after = this.seqIds.get(below) ?? uuidv7Floor(now - 600_000);
+    // Ids are made before the transaction that numbers them, so the missing item's id may be older
+    // than the id of the item below the hole: resume from 30 s before that one (repeats inside the
+    // replay are expected and dropped).
+    const belowId = this.seqIds.get(below);
+    const after = uuidv7Floor((belowId ? idTime(belowId) : now) - 30_000);
     this.gapRepairs.push(now);
     this.repairing = { upTo: this.maxSeq };
     this.gapSince = undefined;
