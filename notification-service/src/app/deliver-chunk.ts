@@ -88,13 +88,13 @@ export async function deliverChunks(deps: AppDeps, inputs: readonly ChunkInput[]
     planned.forEach((p, i) => (p.claimed = claims[i]!));
     for (const p of planned) if (p.claimed.length < p.plans.size) p.redelivered = await alreadyClaimed(uow, p);
     const grouped = planned.filter((p) => p.input.draft.groupKey && p.claimed.some((r) => inInbox(p.plans.get(r)!)));
-    const heads = grouped.length > 0 ? await uow.openGroups(grouped.map((p) => ({ groupKey: p.input.draft.groupKey!, recipientIds: p.claimed.filter((r) => inInbox(p.plans.get(r)!)) }))) : [];
+    const found = grouped.length > 0 ? await uow.openGroups(grouped.map((p) => ({ groupKey: p.input.draft.groupKey!, recipientIds: p.claimed.filter((r) => inInbox(p.plans.get(r)!)) }))) : [];
+    const heads = new Map(grouped.map((p, i) => [p, found[i]!]));
     const items: InboxItem[] = [];
     const deliveries: DeliveryRow[] = [];
     const replacements: { recipientId: string; oldId: string; newId: string }[] = [];
     for (const p of planned) {
-      const own = heads[grouped.indexOf(p)];
-      write(deps, p, own, now, onlineBefore, { items, deliveries, replacements });
+      write(deps, p, heads.get(p), now, onlineBefore, { items, deliveries, replacements });
     }
     if (items.length > 0) {
       // Numbered last, just before the inserts: the stream rows stay locked only until the commit.
