@@ -22,6 +22,21 @@ export function seqOf(n) {
  * different lengths would not, so those compare by length first.
  * @returns {number} <0, 0 or >0
  */
+/** How far before the item below a hole a gap repair resumes (docs/api.md, "Seeing a gap"). */
+export const GAP_LOOKBACK_MS = 30_000;
+const UUIDV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/**
+ * A resume cursor `ms` before the UUIDv7 `id`: that moment's timestamp with every other bit zero
+ * (`7000-8000-000000000000`). An id that is not a UUIDv7 carries no time: it is its own cursor.
+ */
+export function earlierCursor(id, ms) {
+  if (!UUIDV7.test(id)) return id;
+  const at = Math.max(0, parseInt(id.slice(0, 8) + id.slice(9, 13), 16) - ms);
+  const hex = at.toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
+}
+
 export function compareIds(a, b) {
   if (a === b) return 0;
   if (/^\d+$/.test(a) && /^\d+$/.test(b) && a.length !== b.length) return a.length - b.length;
@@ -380,13 +395,18 @@ export class LiveClient {
     this.gapTimerAt = null;
   }
 
-  /** The grace is over and numbers are still missing: resume after the last item before the hole. */
+  /**
+   * The grace is over and numbers are still missing: resume from 30 s before the last item below the
+   * hole. Ids are made just before the transaction that numbers them, so the missing item's id can be
+   * a little older than that item's (docs/api.md, "Seeing a gap"); what comes again is dropped by id.
+   */
   fillGap() {
     const c = this.contiguousSeq;
     if (c === null || c >= this.maxSeq) return;
     // A running catch-up settles the hole when it ends; a closed socket resumes when it reconnects.
     if (this.catchUp || !this.ws || this.ws.readyState !== OPEN) return;
-    const after = this.idAtOrBefore(c) ?? this.newestId;
+    const below = this.idAtOrBefore(c) ?? this.newestId;
+    const after = below && earlierCursor(below, GAP_LOOKBACK_MS);
     if (!after || !this.send({ type: 'resume', after })) return;
     this.beginCatchUp(true);
     this.setState('catching_up');

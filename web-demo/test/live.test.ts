@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LiveClient, backoffDelay, compareIds } from '../public/live.js';
+import { GAP_LOOKBACK_MS, LiveClient, backoffDelay, compareIds, earlierCursor } from '../public/live.js';
 import { FakeWebSocket } from './fake-websocket.js';
 
 type Status = { state: string; attempt: number; retryInMs?: number };
@@ -358,6 +358,36 @@ describe('LiveClient gap detection (seq)', () => {
     vi.advanceTimersByTime(20_000);
     expect(ws.framesOfType('resume')).toHaveLength(1);
     expect(gaps).toHaveLength(1);
+  });
+
+  it('with UUIDv7 ids, resumes from 30 s before the item below the hole: the missing id may be older', () => {
+    const { ws, gaps, received } = connected(0);
+    // Minted at t and t+5 ms, numbered in the other order: 2's transaction committed first.
+    const t = Date.UTC(2026, 11, 6, 9, 0, 0);
+    const v7 = (ms: number, tail: string) => {
+      const hex = ms.toString(16).padStart(12, '0');
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7abc-9def-${tail}`;
+    };
+    const older = v7(t, '000000000001');
+    const below = v7(t + 5, '000000000002');
+    ws.serverSend({ type: 'notification', notification: note(below, { seq: 1 }) });
+    ws.serverSend({ type: 'notification', notification: note(v7(t + 9, '000000000003'), { seq: 3 }) });
+    vi.advanceTimersByTime(2000);
+    const cursor = earlierCursor(below, GAP_LOOKBACK_MS);
+    expect(ws.framesOfType('resume')).toEqual([{ type: 'resume', after: cursor }]);
+    expect(cursor).toBe(v7(t + 5 - 30_000, '000000000000').replace('7abc-9def', '7000-8000'));
+    expect(compareIds(cursor, older)).toBeLessThan(0);
+    expect(gaps).toEqual([{ from: 2, to: 2 }]);
+    // The replay from the cursor: the item below comes again (dropped), the missing one arrives.
+    ws.serverSend({ type: 'notification', notification: note(below, { seq: 1 }) });
+    ws.serverSend({ type: 'notification', notification: note(older, { seq: 2 }) });
+    ws.serverSend({ type: 'pong' });
+    expect(received.map((r) => r.notification.seq)).toEqual([1, 3, 2]);
+  });
+
+  it('earlierCursor leaves an id that is not a UUIDv7 as it is', () => {
+    expect(earlierCursor('01A', GAP_LOOKBACK_MS)).toBe('01A');
+    expect(earlierCursor('0190a1b2-c3d4-4e5f-8a6b-7c8d9e0f1a2b', GAP_LOOKBACK_MS)).toBe('0190a1b2-c3d4-4e5f-8a6b-7c8d9e0f1a2b');
   });
 
   it('closes a hole a group successor leaves after the resume: no second resume, no loop', () => {
