@@ -26,6 +26,7 @@ collectDefaultMetrics({ register: registry });
 const inbox: LiveInbox = {
   unreadCount: async () => 0,
   streamHead: async () => ({ unread: 0, seq: 0 }),
+  streamHeads: async (ids) => new Map(ids.map((id) => [id, { unread: 0, seq: 0 }])),
   unreadCounts: async (ids) => new Map(ids.map((id) => [id, 0])),
   listAfter: async () => [],
   markRead: async () => [],

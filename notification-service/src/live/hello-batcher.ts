@@ -116,10 +116,8 @@ export class HelloBatcher {
     }
   }
 
-  private async heads(users: readonly string[]): Promise<Map<string, StreamHead>> {
-    const { inbox } = this.host;
-    if (inbox.streamHeads) return inbox.streamHeads(users);
-    return new Map(await Promise.all(users.map(async (userId) => [userId, await inbox.streamHead(userId)] as const)));
+  private heads(users: readonly string[]): Promise<Map<string, StreamHead>> {
+    return this.host.inbox.streamHeads(users);
   }
 }
 

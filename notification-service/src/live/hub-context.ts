@@ -4,12 +4,10 @@ import type { LiveMetrics } from './metrics.js';
 import type { LiveOptions } from './options.js';
 
 /**
- * The part of the inbox the live layer reads: the resume query, counts, the stream head for hello, and
- * marking read. `streamHeads` answers a whole batch of hellos in one query; an inbox without it (a
- * stand-in) is asked user by user.
+ * The part of the inbox the live layer reads: the resume query, counts, the stream heads for hello
+ * (a whole batch of hellos in one query), and marking read.
  */
-export type LiveInbox = Pick<InboxStore, 'listAfter' | 'unreadCount' | 'markRead' | 'unreadCounts' | 'streamHead'> &
-  Partial<Pick<InboxStore, 'streamHeads'>>;
+export type LiveInbox = Pick<InboxStore, 'listAfter' | 'unreadCount' | 'markRead' | 'unreadCounts' | 'streamHead' | 'streamHeads'>;
 
 /** What the client-frame handlers use from the hub. */
 export interface HubContext {
