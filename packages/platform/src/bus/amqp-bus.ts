@@ -6,7 +6,7 @@ import { errorMessage, silentLogger, type BusLogger } from './logger.js';
 import { AmqpSubscription, type AmqpSubscriptionContext } from './amqp-subscription.js';
 import { backoffDelay } from './backoff.js';
 import { settleWithin, withTimeout } from './settle.js';
-import { encodeBody, resolveSubscribeOptions } from './delivery-policy.js';
+import { encodeBody, resolveSubscribeOptions } from './redelivery-policy.js';
 
 export interface AmqpEventBusOptions {
   url: string;

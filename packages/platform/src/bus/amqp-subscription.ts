@@ -6,7 +6,7 @@ import { ConfirmedPublisher } from './amqp-confirm.js';
 import { assertSubscriptionTopology, deadLetterQueueName, retryQueueName } from './amqp-topology.js';
 import { backoffDelay } from './backoff.js';
 import { settleWithin } from './settle.js';
-import { decide, readAttempt, readRoutingKey, type ResolvedSubscribeOptions } from './delivery-policy.js';
+import { decide, readAttempt, readRoutingKey, type ResolvedSubscribeOptions } from './redelivery-policy.js';
 
 export interface AmqpSubscriptionContext {
   exchange: string;

@@ -1,5 +1,5 @@
 import type { Channel } from 'amqplib';
-import type { ResolvedSubscribeOptions } from './delivery-policy.js';
+import type { ResolvedSubscribeOptions } from './redelivery-policy.js';
 
 export const retryQueueName = (queue: string, delayMs: number): string => `${queue}.retry.${delayMs}`;
 export const deadLetterQueueName = (queue: string): string => `${queue}.dlq`;

@@ -1,5 +1,5 @@
 import { Counter, Registry } from 'prom-client';
-import { DEAD_LETTER_REASONS, type DeadLetterReason } from './delivery-policy.js';
+import { DEAD_LETTER_REASONS, type DeadLetterReason } from './redelivery-policy.js';
 
 /** The bus counters. Reused when already in the registry, so several buses can report into one. */
 export class BusMetrics {

@@ -11,7 +11,7 @@ export {
   DEFAULT_PREFETCH,
   DEFAULT_RETRY_DELAYS_MS,
   type DeadLetterReason,
-} from './delivery-policy.js';
+} from './redelivery-policy.js';
 export { MemoryEventBus, type MemoryEventBusOptions, type DeadLetter } from './memory-bus.js';
 export { AmqpEventBus, type AmqpEventBusOptions } from './amqp-bus.js';
 export { deadLetterQueueName, retryQueueName } from './amqp-topology.js';

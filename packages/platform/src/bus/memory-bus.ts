@@ -11,7 +11,7 @@ import {
   readRoutingKey,
   type ResolvedSubscribeOptions,
   resolveSubscribeOptions,
-} from './delivery-policy.js';
+} from './redelivery-policy.js';
 
 export interface MemoryEventBusOptions {
   exchange?: string;

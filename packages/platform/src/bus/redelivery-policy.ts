@@ -1,3 +1,4 @@
+/** The bus's redelivery rules (retry delays, attempts, dead letters), shared by the AMQP and in-memory buses. Not to be confused with notification-service's channel rules. */
 import { isPermanentError, type SubscribeOptions } from './types.js';
 import { errorMessage } from './logger.js';
 
