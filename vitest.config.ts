@@ -12,6 +12,7 @@ export default defineConfig({
     projects: [
       'packages/contracts',
       'packages/platform',
+      'packages/client',
       'user-service',
       'post-service',
       'notification-service',
@@ -21,7 +22,7 @@ export default defineConfig({
     ].map((dir) => ({
       ...shared,
       ssr: { resolve: { conditions: ['development'], externalConditions: ['development'] } },
-      test: { name: dir.split('/').pop(), root: dir, include: dir === 'test' ? ['e2e/**/*.test.ts', 'browser/**/*.test.ts', 'deploy/**/*.test.ts', 'fuzz/**/*.test.ts'] : ['test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
+      test: { name: dir.split('/').pop(), root: dir, include: dir === 'test' ? ['e2e/**/*.test.ts', 'browser/**/*.test.ts', 'deploy/**/*.test.ts', 'fuzz/**/*.test.ts', 'tooling/**/*.test.ts'] : ['test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
     })),
   },
 });

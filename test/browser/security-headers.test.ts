@@ -83,9 +83,12 @@ describe('security headers in a real browser', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await user?.close();
-    await herald?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    try {
+      await user?.close();
+      await herald?.close();
+    } finally {
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   const violations = (page: Page) => page.evaluate(() => ((window as any).__csp ?? []) as unknown[]);

@@ -28,9 +28,12 @@ describe('web demo: silent token refresh', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await ana?.close();
-    await herald?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    try {
+      await ana?.close();
+      await herald?.close();
+    } finally {
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   const tokens = (page: Page) =>

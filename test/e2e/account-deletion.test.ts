@@ -25,9 +25,12 @@ describe('account deletion through the gateway (embedded)', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const socket of sockets) socket.close();
-    await herald?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    try {
+      for (const socket of sockets) socket.close();
+      await herald?.close();
+    } finally {
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   const seen = (type: string, match: (data: any) => boolean) =>

@@ -23,9 +23,12 @@ describe('sessions through the gateway (embedded)', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const socket of sockets) socket.close();
-    await herald?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    try {
+      for (const socket of sockets) socket.close();
+      await herald?.close();
+    } finally {
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   const live = async (token: string) => {

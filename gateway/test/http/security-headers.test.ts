@@ -63,9 +63,12 @@ describe('security headers at the gateway', () => {
     });
   });
   afterAll(async () => {
-    await gateway?.close();
-    await upstream?.close();
-    rmSync(webDir, { recursive: true, force: true });
+    try {
+      await gateway?.close();
+      await upstream?.close();
+    } finally {
+      if (webDir) rmSync(webDir, { recursive: true, force: true });
+    }
   });
 
   const get = (url: string, headers: Record<string, string> = {}) => gateway.app.inject({ method: 'GET', url, headers });

@@ -60,9 +60,12 @@ describe('notification-service channel routes through the gateway', () => {
     gateway = await buildGateway({ USER_SERVICE_URL: users.url, POST_SERVICE_URL: users.url, NOTIFICATION_SERVICE_URL: notifications.url, WEB_DEMO_DIR: webDir });
   });
   afterAll(async () => {
-    await gateway?.close();
-    await Promise.all([users?.close(), notifications?.close()]);
-    if (webDir) rmSync(webDir, { recursive: true, force: true });
+    try {
+      await gateway?.close();
+      await Promise.all([users?.close(), notifications?.close()]);
+    } finally {
+      if (webDir) rmSync(webDir, { recursive: true, force: true });
+    }
   });
 
   const hitsOf = () => notifications.hits.length;

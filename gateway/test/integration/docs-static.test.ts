@@ -107,8 +107,11 @@ describe('web-demo at /', () => {
     gateway = await buildGateway({ WEB_DEMO_DIR: dir, NOTIFICATION_SERVICE_URL: await deadUrl() });
   });
   afterAll(async () => {
-    await gateway?.close();
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      await gateway?.close();
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   const get = (url: string, accept = '*/*') => gateway.app.inject({ method: 'GET', url, headers: { accept } });

@@ -76,8 +76,11 @@ export async function launchUser(name: string): Promise<BrowserUser> {
       page,
       errors,
       async close() {
-        await ctx.close().catch(() => {});
-        rmSync(dir, { recursive: true, force: true });
+        try {
+          await ctx.close().catch(() => {});
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
       },
     };
   } catch (err) {

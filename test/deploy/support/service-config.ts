@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '@herald/platform';
@@ -22,7 +22,12 @@ export const LOADERS: Record<ServiceName, (env: Env) => Record<string, unknown>>
     const config = readGatewayConfig(env);
     // Without JWT_PUBLIC_KEY the gateway falls back to a key under HERALD_DATA_DIR, which a
     // container never has: resolve it against an empty folder so that fallback cannot pass.
-    publicKeyOf({ ...config, dataDir: mkdtempSync(path.join(tmpdir(), 'herald-no-keys-')) });
+    const empty = mkdtempSync(path.join(tmpdir(), 'herald-no-keys-'));
+    try {
+      publicKeyOf({ ...config, dataDir: empty });
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
     return config;
   },
 };

@@ -72,13 +72,19 @@ export async function startFuzzHerald(prefix: string, env: Record<string, string
       if (level >= 50) process.stderr.write(`[herald] ${line}`);
     },
   };
-  const herald = await startHerald({
-    dataDir,
-    port: 0,
-    host: '127.0.0.1',
-    logger: pino({ level: 'warn' }, stream),
-    env: { ...FUZZ_ENV, ...env },
-  });
+  let herald: Herald;
+  try {
+    herald = await startHerald({
+      dataDir,
+      port: 0,
+      host: '127.0.0.1',
+      logger: pino({ level: 'warn' }, stream),
+      env: { ...FUZZ_ENV, ...env },
+    });
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     herald,
     url: herald.url,
@@ -92,8 +98,11 @@ export async function startFuzzHerald(prefix: string, env: Record<string, string
     },
     errorLines: () => [...errors],
     async close() {
-      await herald.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      try {
+        await herald.close();
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }

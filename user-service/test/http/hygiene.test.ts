@@ -88,7 +88,7 @@ describe('on the embedded database (one connection for everyone)', () => {
   const bus = new MemoryEventBus();
 
   beforeAll(async () => {
-    tmp = await mkdtemp(path.join(os.tmpdir(), 'user-hygiene-'));
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'herald-user-hygiene-'));
     pg = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg') });
     service = await createUserService({
       logger: createLogger('user-service', process.env.TEST_LOG_LEVEL ?? 'silent'),
@@ -105,10 +105,13 @@ describe('on the embedded database (one connection for everyone)', () => {
     await signUp(service.app, { username: 'embedded_bob', email: 'bob@example.com', password: 'bob-password' });
   });
   afterAll(async () => {
-    await service?.close();
-    await bus.close();
-    await pg?.close();
-    if (tmp) await rm(tmp, { recursive: true, force: true });
+    try {
+      await service?.close();
+      await bus.close();
+      await pg?.close();
+    } finally {
+      if (tmp) await rm(tmp, { recursive: true, force: true });
+    }
   });
 
   it('a NUL login is a 400, and everyone else logging in around it gets in', async () => {

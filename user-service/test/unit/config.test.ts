@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -58,10 +58,15 @@ describe('user-service config', () => {
 
   it('reads keys inline or from a file', () => {
     const keys = generateTokenKeys();
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'user-service-keys-')), 'public.pem');
-    writeFileSync(file, keys.publicKey);
-    const config = loadUserServiceConfig({ JWT_PRIVATE_KEY: keys.privateKey.replaceAll('\n', '\\n'), JWT_PUBLIC_KEY: file });
-    expect(config.jwtPrivateKey).toBe(keys.privateKey);
-    expect(config.jwtPublicKey).toBe(keys.publicKey);
+    const dir = mkdtempSync(path.join(tmpdir(), 'herald-user-service-keys-'));
+    try {
+      const file = path.join(dir, 'public.pem');
+      writeFileSync(file, keys.publicKey);
+      const config = loadUserServiceConfig({ JWT_PRIVATE_KEY: keys.privateKey.replaceAll('\n', '\\n'), JWT_PUBLIC_KEY: file });
+      expect(config.jwtPrivateKey).toBe(keys.privateKey);
+      expect(config.jwtPublicKey).toBe(keys.publicKey);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

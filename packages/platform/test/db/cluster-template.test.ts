@@ -8,10 +8,10 @@ import { fixtureMigrationsDir } from './fixture/migration-dirs.js';
 
 let tmp: string;
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'platform-template-'));
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'herald-platform-template-'));
 });
 afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
+  if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
 /** Every entry under `dir` that is not 0700 (directories) or 0600 (files). */

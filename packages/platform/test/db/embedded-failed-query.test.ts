@@ -15,13 +15,16 @@ let tmp: string;
 let embedded: EmbeddedPostgres;
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'platform-failed-query-'));
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'herald-platform-failed-query-'));
   embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg') });
   await embedded.pool.query('CREATE TABLE notes (id int PRIMARY KEY, body text)');
 });
 afterAll(async () => {
-  await embedded?.close();
-  await rm(tmp, { recursive: true, force: true });
+  try {
+    await embedded?.close();
+  } finally {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  }
 });
 
 const failing: Array<[string, string, unknown[], RegExp]> = [

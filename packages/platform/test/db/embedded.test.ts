@@ -20,14 +20,17 @@ let dataDir: string;
 let embedded: EmbeddedPostgres;
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'platform-embedded-'));
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'herald-platform-embedded-'));
   // Two levels that do not exist yet: start-up must create them.
   dataDir = path.join(tmp, 'state', 'postgres');
   embedded = await startEmbeddedPostgres({ dataDir });
 });
 afterAll(async () => {
-  await embedded?.close();
-  await rm(tmp, { recursive: true, force: true });
+  try {
+    await embedded?.close();
+  } finally {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  }
 });
 
 describe('startEmbeddedPostgres', () => {

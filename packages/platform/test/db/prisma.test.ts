@@ -92,13 +92,22 @@ prismaOver('a test database on the real server', async () => {
 });
 
 prismaOver('embedded PGlite', async () => {
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'platform-prisma-'));
-  const embedded: EmbeddedPostgres = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg') });
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'herald-platform-prisma-'));
+  let embedded: EmbeddedPostgres;
+  try {
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg') });
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
   return {
     pool: embedded.pool,
     close: async () => {
-      await embedded.close();
-      await rm(tmp, { recursive: true, force: true });
+      try {
+        await embedded.close();
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
     },
   };
 });
