@@ -3,10 +3,7 @@ import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createLogger, TokenVerifier } from '@herald/platform';
-import { RedisLiveTransport } from '../../notification-service/src/adapters/redis-live-transport.js';
-import { RedisPresence } from '../../notification-service/src/adapters/redis-presence.js';
-import type { AddressedFrame } from '../../notification-service/src/domain/ports.js';
-import { createLiveHub, type LiveInbox } from '../../notification-service/src/live/index.js';
+import { createLiveHub, RedisLiveTransport, RedisPresence, type AddressedFrame, type LiveInbox } from '@herald/notification-service/bench';
 import { nowMs } from './clock.js';
 
 /**

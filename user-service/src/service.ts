@@ -32,6 +32,7 @@ import { ScryptPasswordHasher } from './adapters/scrypt-password-hasher.js';
 import { tokenIssuer } from './adapters/token-issuer.js';
 import { authRoutes } from './http/auth-routes.js';
 import { blockRoutes } from './http/block-routes.js';
+import { DOMAIN_ERROR_STATUSES } from './http/error-statuses.js';
 import { followRoutes } from './http/follow-routes.js';
 import { userRoutes } from './http/user-routes.js';
 
@@ -127,6 +128,7 @@ export async function createUserService(deps: UserServiceDeps): Promise<UserServ
     registry: deps.registry,
     readiness: { postgres: () => checkPostgres(pool), broker: () => bus.check() },
     openapi: { title: 'Herald user-service', description: 'Accounts, profiles, the follow graph and blocks' },
+    domainErrorStatuses: DOMAIN_ERROR_STATUSES,
   });
   authRoutes(app, useCases, deps.verifier);
   userRoutes(app, useCases, deps.verifier);

@@ -1,6 +1,8 @@
 /**
- * Errors a use case may raise, each mapped to one status and a stable snake_case code by the HTTP
- * error handler. Anything else is an internal error and its message is never shown.
+ * Errors a use case or an HTTP handler may raise, each with its status and a stable snake_case
+ * code, answered as such by the HTTP error handler. Domain code raises DomainError instead (a code
+ * without a status, mapped to one by the HTTP layer). Anything else is an internal error and its
+ * message is never shown.
  */
 export class AppError extends Error {
   override name = 'AppError';

@@ -7,9 +7,10 @@ import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { AppError, InvalidInputError } from './errors.js';
+import { DomainError } from './domain-error.js';
 import { classifyUnavailable } from './db/unavailable.js';
 import { findInputProblem } from './input-hygiene.js';
-import { httpDurationHistogram } from './metrics.js';
+import { dependencyUpGauge, httpDurationHistogram } from './metrics.js';
 import { schemaCompilers } from './validation.js';
 
 export type ReadinessCheck = () => Promise<unknown>;
@@ -24,7 +25,23 @@ export interface HttpAppOptions {
   /** Describes the public routes this service serves, for the gateway's merged OpenAPI document. */
   openapi?: { title: string; description?: string };
   trustProxy?: boolean;
+  /**
+   * The HTTP status of each code this service's domain errors (DomainError) carry, on top of
+   * SHARED_DOMAIN_ERROR_STATUSES. A DomainError whose code has no status is a bug: answered 500.
+   */
+  domainErrorStatuses?: DomainErrorStatuses;
 }
+
+/** Domain error code → HTTP status. */
+export type DomainErrorStatuses = Readonly<Record<string, number>>;
+
+/** The codes any domain may use, with the status every Herald service answers them with. */
+export const SHARED_DOMAIN_ERROR_STATUSES: DomainErrorStatuses = Object.freeze({
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+});
 
 export type HttpApp = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>;
 
@@ -32,6 +49,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Fastify with Herald's conventions: request ids, one error shape, health, readiness and metrics. */
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
+  const onError = errorHandlerFor(options.domainErrorStatuses);
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
@@ -44,7 +62,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     logController: new LogController({ disableRequestLogging: process.env.LOG_REQUESTS !== 'true' }),
     clientErrorHandler,
     // A URL the router cannot decode (bad percent-encoding) gets the error shape too.
-    frameworkErrors: (err, req, reply) => errorHandler(err, req, reply.header('x-request-id', req.id)),
+    frameworkErrors: (err, req, reply) => onError(err, req, reply.header('x-request-id', req.id)),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(schemaCompilers());
 
@@ -71,12 +89,13 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   });
 
   const histogram = httpDurationHistogram(options.registry);
+  dependencyUpGauge(options.registry, Object.keys(options.readiness ?? {}), () => failingChecks(options.readiness ?? {}));
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     histogram.observe({ method: req.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(onError);
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: { code: 'route_not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } }),
   );
@@ -164,7 +183,21 @@ function validationBody(err: FastifyError) {
   return { error: { code: 'invalid_request', message, details: { field: name, location } } };
 }
 
+/**
+ * Herald's error handler, with `domainErrorStatuses` (on top of SHARED_DOMAIN_ERROR_STATUSES)
+ * giving the status of each domain error code.
+ */
+export function errorHandlerFor(domainErrorStatuses: DomainErrorStatuses = {}) {
+  const statuses: DomainErrorStatuses = { ...SHARED_DOMAIN_ERROR_STATUSES, ...domainErrorStatuses };
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => handleError(err, req, reply, statuses);
+}
+
+/** Herald's error handler for an app whose domain errors use only the shared codes. */
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  return handleError(err, req, reply, SHARED_DOMAIN_ERROR_STATUSES);
+}
+
+function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply, domainErrorStatuses: DomainErrorStatuses) {
   // The client hung up first (a proxied answer's stream is torn down with it): no one to answer,
   // and not a fault of ours.
   if (clientGone(err, req)) {
@@ -172,11 +205,12 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
     return reply.raw.destroyed ? undefined : reply.code(499).send();
   }
   if (err.validation) return reply.code(400).send(validationBody(err));
-  if (err instanceof AppError) {
-    // A refusal that ends by itself (a lockout, a backoff) says when, as 429s do everywhere in Herald.
-    const retryAfter = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
-    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-    return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, details: err.details } });
+  if (err instanceof AppError) return sendError(reply, err.statusCode, err);
+  if (err instanceof DomainError) {
+    const status = Object.hasOwn(domainErrorStatuses, err.code) ? domainErrorStatuses[err.code] : undefined;
+    if (status !== undefined) return sendError(reply, status, err);
+    req.log.error({ err }, `domain error code ${err.code} has no HTTP status`);
+    return reply.code(500).send({ error: { code: 'internal_error', message: 'something went wrong on our side' } });
   }
   const status = err.statusCode ?? 500;
   if (status === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -210,6 +244,14 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   }
   req.log.error({ err }, 'unhandled error');
   return reply.code(500).send({ error: { code: 'internal_error', message: 'something went wrong on our side' } });
+}
+
+/** `{error: {code, message, details}}` with the given status. */
+function sendError(reply: FastifyReply, status: number, err: { code: string; message: string; details?: unknown }) {
+  // A refusal that ends by itself (a lockout, a backoff) says when, as 429s do everywhere in Herald.
+  const retryAfter = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+  return reply.code(status).send({ error: { code: err.code, message: err.message, details: err.details } });
 }
 
 function clientGone(err: FastifyError, req: FastifyRequest): boolean {

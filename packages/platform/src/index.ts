@@ -1,6 +1,7 @@
 export * from './config.js';
 export * from './logger.js';
 export * from './errors.js';
+export * from './domain-error.js';
 export * from './ids.js';
 export * from './metrics.js';
 export * from './http.js';

@@ -1,4 +1,5 @@
 import type { DirectMessagePolicy, DomainEvent } from '@herald/contracts';
+import { DomainError } from '@herald/platform/domain-error';
 import type { CommentView, MessageView, NewComment, NewPost, PostRef, PostView, UserSummary } from './model.js';
 import type { MessagingRelation } from './reach.js';
 
@@ -124,10 +125,14 @@ export interface ErasedContent {
   relations: number;
 }
 
-export class UsernameTakenError extends Error {
+/**
+ * A projected user's username already belongs to another user in the projection. The user
+ * projection raises it; the user-event consumer refuses the event (not retried).
+ */
+export class UsernameTakenError extends DomainError {
   override name = 'UsernameTakenError';
   constructor(readonly username: string) {
-    super(`username ${username} already belongs to another user in the projection`);
+    super('username_taken', `username ${username} already belongs to another user in the projection`);
   }
 }
 

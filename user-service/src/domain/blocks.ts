@@ -1,5 +1,7 @@
 import type { DirectMessagePolicy } from '@herald/contracts';
-import type { FollowEdge } from './ports.js';
+import type { FollowEdge, PairState } from './ports.js';
+
+export type { PairState };
 
 /**
  * Blocks and the direct-message policy (docs/api.md "Blocks", docs/adr/0012). Pure rules: what a
@@ -11,16 +13,6 @@ export const DIRECT_MESSAGE_POLICIES = ['everyone', 'following'] as const satisf
 
 /** What an account starts with (and every account had before the setting existed): see ADR 0012. */
 export const DEFAULT_DIRECT_MESSAGES: DirectMessagePolicy = 'everyone';
-
-/** A pair of people as the repository found it, both user rows locked. */
-export interface PairState {
-  /** The blocker already blocks the other person. */
-  blocked: boolean;
-  /** occurredAt of the blocker's newest block or unblock event; null when there was none. */
-  lastChangeAt: Date | null;
-  /** The follow edges between the two, in both directions. */
-  edges: FollowEdge[];
-}
 
 /**
  * The time of the blocker's next block or unblock: now, or just after the previous one when this

@@ -1,18 +1,46 @@
-import { AppError, BadRequestError, ConflictError, NotFoundError } from '@herald/platform';
+import { DomainError } from '@herald/platform/domain-error';
 
-/** Input that passed the HTTP schema (or came from elsewhere) but breaks a domain rule. */
-export class InvalidFieldError extends BadRequestError {
-  override name = 'InvalidFieldError';
+/**
+ * Every code user-service's domain errors carry (docs/api.md "Error codes"). The HTTP status of
+ * each is given in one place, src/http/error-statuses.ts; the domain knows none.
+ */
+export type UserErrorCode =
+  | 'invalid_request'
+  | 'cannot_follow_self'
+  | 'invalid_credentials'
+  | 'invalid_refresh_token'
+  | 'refresh_token_reused'
+  | 'blocked'
+  | 'wrong_password'
+  | 'not_found'
+  | 'username_taken'
+  | 'email_taken'
+  | 'login_locked';
+
+/** A user-service domain error: one of UserErrorCode, a message fit to show, optional details. */
+export abstract class UserDomainError extends DomainError {
+  override name = 'UserDomainError';
+  constructor(code: UserErrorCode, message: string, details?: unknown) {
+    super(code, message, details);
+  }
 }
 
-export class UsernameTakenError extends ConflictError {
+/** Input that passed the HTTP schema (or came from elsewhere) but breaks a domain rule. */
+export class InvalidFieldError extends UserDomainError {
+  override name = 'InvalidFieldError';
+  constructor(field: string, message: string) {
+    super('invalid_request', `${field}: ${message}`, { field });
+  }
+}
+
+export class UsernameTakenError extends UserDomainError {
   override name = 'UsernameTakenError';
   constructor() {
     super('username_taken', 'that username is already taken', { field: 'username' });
   }
 }
 
-export class EmailTakenError extends ConflictError {
+export class EmailTakenError extends UserDomainError {
   override name = 'EmailTakenError';
   constructor() {
     super('email_taken', 'an account with that email already exists', { field: 'email' });
@@ -20,17 +48,17 @@ export class EmailTakenError extends ConflictError {
 }
 
 /** One message whether the login is unknown or the password wrong, so accounts cannot be probed. */
-export class InvalidCredentialsError extends AppError {
+export class InvalidCredentialsError extends UserDomainError {
   override name = 'InvalidCredentialsError';
   constructor() {
-    super(401, 'invalid_credentials', 'login or password is incorrect');
+    super('invalid_credentials', 'login or password is incorrect');
   }
 }
 
-export class CannotFollowSelfError extends AppError {
+export class CannotFollowSelfError extends UserDomainError {
   override name = 'CannotFollowSelfError';
   constructor() {
-    super(400, 'cannot_follow_self', 'id: you cannot follow or unfollow yourself', { field: 'id' });
+    super('cannot_follow_self', 'id: you cannot follow or unfollow yourself', { field: 'id' });
   }
 }
 
@@ -38,48 +66,48 @@ export class CannotFollowSelfError extends AppError {
  * A follow refused because of a block between the two people. The same code either way; only the
  * blocker is told that the block is theirs (the other learns nothing they could not guess).
  */
-export class BlockedError extends AppError {
+export class BlockedError extends UserDomainError {
   override name = 'BlockedError';
   constructor(why: 'you_blocked' | 'blocked_you') {
-    super(403, 'blocked', why === 'you_blocked' ? 'id: you blocked this user; unblock them first' : 'id: you cannot follow this user', { field: 'id' });
+    super('blocked', why === 'you_blocked' ? 'id: you blocked this user; unblock them first' : 'id: you cannot follow this user', { field: 'id' });
   }
 }
 
-export class UserNotFoundError extends NotFoundError {
+export class UserNotFoundError extends UserDomainError {
   override name = 'UserNotFoundError';
   constructor() {
-    super('user');
+    super('not_found', 'user not found');
   }
 }
 
 /** Unknown, expired, or of a session that ended: log in again. */
-export class InvalidRefreshTokenError extends AppError {
+export class InvalidRefreshTokenError extends UserDomainError {
   override name = 'InvalidRefreshTokenError';
   constructor(message = 'refresh token is invalid, expired or revoked: log in again') {
-    super(401, 'invalid_refresh_token', message);
+    super('invalid_refresh_token', message);
   }
 }
 
 /** A refresh token that was already used: its session has been ended, on every device. */
-export class RefreshTokenReusedError extends AppError {
+export class RefreshTokenReusedError extends UserDomainError {
   override name = 'RefreshTokenReusedError';
   constructor() {
-    super(401, 'refresh_token_reused', 'this refresh token was already used, so its session has been ended: log in again');
+    super('refresh_token_reused', 'this refresh token was already used, so its session has been ended: log in again');
   }
 }
 
 /** The password given to confirm a change (currentPassword) or an account deletion (password) is wrong. */
-export class WrongPasswordError extends AppError {
+export class WrongPasswordError extends UserDomainError {
   override name = 'WrongPasswordError';
   constructor(field: 'currentPassword' | 'password' = 'currentPassword') {
-    super(403, 'wrong_password', `${field}: does not match`, { field });
+    super('wrong_password', `${field}: does not match`, { field });
   }
 }
 
 /** Too many failed logins for this name in a row: wait (docs/security.md "Password guessing"). */
-export class LoginLockedError extends AppError {
+export class LoginLockedError extends UserDomainError {
   override name = 'LoginLockedError';
   constructor(readonly retryAfterSeconds: number) {
-    super(429, 'login_locked', `too many failed logins for this account: try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+    super('login_locked', `too many failed logins for this account: try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
   }
 }

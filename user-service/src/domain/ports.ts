@@ -1,5 +1,4 @@
 import type { DirectMessagePolicy, DomainEvent } from '@herald/contracts';
-import type { PairState } from './blocks.js';
 import type { User } from './user.js';
 import type { RotationOutcome, SessionEndReason, StoredRefreshToken } from './sessions.js';
 
@@ -80,6 +79,16 @@ export interface FollowEdge {
   followerId: string;
   followeeId: string;
   createdAt: Date;
+}
+
+/** A pair of people as the block repository found it, both user rows locked (see blocks.ts). */
+export interface PairState {
+  /** The blocker already blocks the other person. */
+  blocked: boolean;
+  /** occurredAt of the blocker's newest block or unblock event; null when there was none. */
+  lastChangeAt: Date | null;
+  /** The follow edges between the two, in both directions. */
+  edges: FollowEdge[];
 }
 
 export type FollowDirection = 'followers' | 'following';

@@ -76,8 +76,8 @@ describe('blocking (memory repositories)', () => {
     const byBlocker = await followUser(deps, ana, bob).catch((e: unknown) => e);
     expect(byBlocked).toBeInstanceOf(BlockedError);
     expect(byBlocker).toBeInstanceOf(BlockedError);
-    expect(byBlocked).toMatchObject({ statusCode: 403, code: 'blocked', message: 'id: you cannot follow this user', details: { field: 'id' } });
-    expect(byBlocker).toMatchObject({ statusCode: 403, code: 'blocked', message: 'id: you blocked this user; unblock them first' });
+    expect(byBlocked).toMatchObject({ code: 'blocked', message: 'id: you cannot follow this user', details: { field: 'id' } });
+    expect(byBlocker).toMatchObject({ code: 'blocked', message: 'id: you blocked this user; unblock them first' });
     expect(store.events).toEqual([]);
     // Unfollowing is no follow: still fine (and a no-op).
     expect(await unfollowUser(deps, bob, ana)).toBe(false);
@@ -128,7 +128,7 @@ describe('blocking (memory repositories)', () => {
     for (const call of [blockUser, unblockUser]) {
       const self = await call(deps, me, me).catch((e: unknown) => e);
       expect(self).toBeInstanceOf(InvalidFieldError);
-      expect(self).toMatchObject({ statusCode: 400, details: { field: 'id' } });
+      expect(self).toMatchObject({ code: 'invalid_request', details: { field: 'id' } });
       await expect(call(deps, me, uuidv7())).rejects.toBeInstanceOf(UserNotFoundError);
     }
     expect(store.events).toEqual([]);
@@ -177,6 +177,6 @@ describe('direct-message policy', () => {
 
   it('refuses any other value, naming the field', async () => {
     const { deps, ids } = await world(1);
-    await expect(updateProfile(deps, ids[0], { directMessages: 'nobody' as never })).rejects.toMatchObject({ statusCode: 400, details: { field: 'directMessages' } });
+    await expect(updateProfile(deps, ids[0], { directMessages: 'nobody' as never })).rejects.toMatchObject({ code: 'invalid_request', details: { field: 'directMessages' } });
   });
 });

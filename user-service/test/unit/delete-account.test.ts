@@ -24,7 +24,7 @@ describe('deleteAccount', () => {
     const { deps, store, ana, claims } = await setUp();
     const refused = await deleteAccount(deps, claims, { password: 'not it' }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(WrongPasswordError);
-    expect(refused).toMatchObject({ statusCode: 403, code: 'wrong_password', details: { field: 'password' } });
+    expect(refused).toMatchObject({ code: 'wrong_password', details: { field: 'password' } });
     expect(store.users.has(ana.user.id)).toBe(true);
     expect(store.events.filter((e) => e.type === 'user.deleted')).toEqual([]);
   });
@@ -55,7 +55,7 @@ describe('deleteAccount', () => {
     for (let i = 0; i < FREE_FAILURES; i++) await expect(deleteAccount(deps, claims, { password: `guess ${i}` })).rejects.toBeInstanceOf(WrongPasswordError);
     const locked = await deleteAccount(deps, claims, { password: 'ana password!' }).catch((e: unknown) => e);
     expect(locked).toBeInstanceOf(LoginLockedError);
-    expect(locked).toMatchObject({ statusCode: 429, retryAfterSeconds: 1 });
+    expect(locked).toMatchObject({ code: 'login_locked', retryAfterSeconds: 1, details: { retryAfterSeconds: 1 } });
     expect(store.users.has(ana.user.id)).toBe(true);
     // The lock is the account's own: logging in is not affected by it.
     await expect(loginUser(deps, { login: ana.user.username, password: 'ana password!' })).resolves.toBeDefined();

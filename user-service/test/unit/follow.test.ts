@@ -79,7 +79,7 @@ describe('follower pages', () => {
   it('refuses a cursor it did not make and pages of unknown users', async () => {
     const { deps, users } = await world(1);
     for (const cursor of ['nope', encodeCursor('not-a-uuid'), Buffer.from('e1:').toString('base64url'), '%%%']) {
-      await expect(listFollows(deps, users[0]!.id, 'followers', { cursor })).rejects.toMatchObject({ statusCode: 400, details: { field: 'cursor' } });
+      await expect(listFollows(deps, users[0]!.id, 'followers', { cursor })).rejects.toMatchObject({ code: 'invalid_request', details: { field: 'cursor' } });
     }
     await expect(listFollows(deps, uuidv7(), 'following', {})).rejects.toBeInstanceOf(UserNotFoundError);
   });
