@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTokenKeys, TokenSigner, TokenVerifier } from '@herald/platform';
-import { queueNames } from '@herald/notification-service';
+import { channelQueueNames, queueNames } from '@herald/notification-service';
 import { USERS_QUEUE } from '@herald/post-service';
 import { parseDockerfile } from './support/dockerfile.js';
 import { type Compose, composeEnvironment, composeVolumeFor, loadKustomization, readYaml, ROOT, SERVICES, yamlFilesIn } from './support/manifests.js';
@@ -138,18 +138,25 @@ describe('docker-compose.yml', () => {
 });
 
 describe('k8s', () => {
-  const variants = ['k8s/base', 'k8s/keda'].map(loadKustomization);
+  // Each variant as shipped, and with the monitoring component (k8s/monitoring) in an overlay.
+  const variants = [
+    loadKustomization('k8s/base'),
+    loadKustomization('k8s/keda'),
+    loadKustomization('k8s/base', ['k8s/monitoring']),
+    loadKustomization('k8s/keda', ['k8s/monitoring']),
+  ];
+  const usesKeda = (variant: { dir: string }) => variant.dir.startsWith('k8s/keda');
   const validate = kubernetesValidator();
   const keys = generateTokenKeys();
   /** Secrets created outside the manifests (see docs/deployment.md), with the keys they must hold. */
   const external: Record<string, Record<string, string>> = { 'herald-jwt': { 'jwt-private.pem': keys.privateKey, 'jwt-public.pem': keys.publicKey } };
 
-  it.each(['k8s/base', 'k8s/keda'])('%s lists every YAML file beside its kustomization.yaml', (dir) => {
+  it.each(['k8s/base', 'k8s/keda', 'k8s/monitoring'])('%s lists every YAML file beside its kustomization.yaml', (dir) => {
     const listed = (readYaml(`${dir}/kustomization.yaml`) as { resources: string[] }).resources.filter((r) => r.endsWith('.yaml'));
     expect(listed.sort()).toEqual(yamlFilesIn(dir).sort());
   });
 
-  it.each(variants.map((v) => [v.dir, v] as const))('%s: every document is valid against the Kubernetes 1.27 / KEDA schemas (strict)', (_dir, variant) => {
+  it.each(variants.map((v) => [v.dir, v] as const))('%s: every document is valid against the Kubernetes 1.27 / KEDA / prometheus-operator schemas (strict)', (_dir, variant) => {
     const problems = variant.objects.flatMap(({ file, ...document }) => validate(document).map((p) => `${file} ${document.kind}/${document.metadata.name}: ${p}`));
     expect(problems).toEqual([]);
   });
@@ -210,7 +217,7 @@ describe('k8s', () => {
       for (const { target } of targets) expect(variant.objects.some((o) => o.kind === 'Deployment' && o.metadata.name === target)).toBe(true);
       const byTarget = (name: string) => targets.filter((t) => t.target === name);
       expect(byTarget('gateway')).toEqual([{ kind: 'HorizontalPodAutoscaler', target: 'gateway' }]);
-      expect(byTarget('notification-service')).toEqual([{ kind: variant.dir === 'k8s/keda' ? 'ScaledObject' : 'HorizontalPodAutoscaler', target: 'notification-service' }]);
+      expect(byTarget('notification-service')).toEqual([{ kind: usesKeda(variant) ? 'ScaledObject' : 'HorizontalPodAutoscaler', target: 'notification-service' }]);
     });
 
     it('exposes only the gateway, through an Ingress with WebSocket-length timeouts', () => {
@@ -229,7 +236,7 @@ describe('k8s', () => {
     const scaled = keda.objects.find((o) => o.kind === 'ScaledObject')!;
     const prefix = keda.objects.find((o) => o.kind === 'ConfigMap')!.data!.AMQP_QUEUE_PREFIX ?? '';
     const queues = scaled.spec.triggers.filter((t: { type: string }) => t.type === 'rabbitmq').map((t: { metadata: { queueName: string } }) => t.metadata.queueName);
-    expect(queues.sort()).toEqual(Object.values(queueNames(prefix)).sort());
+    expect(queues.sort()).toEqual([...Object.values(queueNames(prefix)), ...channelQueueNames(prefix)].sort());
     expect(queues).not.toContain(`${prefix}${USERS_QUEUE}`);
     for (const trigger of scaled.spec.triggers.filter((t: { type: string }) => t.type === 'rabbitmq')) {
       const auth = keda.objects.find((o) => o.kind === 'TriggerAuthentication' && o.metadata.name === trigger.authenticationRef.name)!;

@@ -13,6 +13,10 @@ import { ENABLED_OUT_OF_BAND_CHANNELS, isOutOfBandChannel, type OutOfBandChannel
  */
 export const channelRoutingKey = (due: Pick<DueDelivery, 'channel' | 'urgent'>) => (due.urgent ? 'channel.urgent' : `channel.${due.channel}`);
 const queueName = (prefix: string, lane: string) => `${prefix}notification-service.channel.${lane}`;
+/** Every channel lane this service consumes: each enabled channel, then the urgent lane. */
+const lanes = () => [...ENABLED_OUT_OF_BAND_CHANNELS.map((c) => ({ lane: c, key: `channel.${c}` })), { lane: 'urgent', key: 'channel.urgent' }];
+/** The channel queues' names with AMQP_QUEUE_PREFIX (deployments scale on their depth). */
+export const channelQueueNames = (prefix = ''): string[] => lanes().map(({ lane }) => queueName(prefix, lane));
 
 export interface ChannelRuntimeOptions {
   workBus: EventBus;
@@ -82,8 +86,7 @@ export function createChannelRuntime(opts: ChannelRuntimeOptions): ChannelRuntim
       await sweepTimers({ ...opts.fire, publish }, 500);
     },
     async start() {
-      const lanes = [...ENABLED_OUT_OF_BAND_CHANNELS.map((c) => ({ lane: c, key: `channel.${c}` })), { lane: 'urgent', key: 'channel.urgent' }];
-      for (const { lane, key } of lanes) {
+      for (const { lane, key } of lanes()) {
         subscriptions.push(await workBus.subscribe({ queue: queueName(opts.queuePrefix, lane), bindings: [key], prefetch: opts.concurrency }, handler));
       }
       running = true;

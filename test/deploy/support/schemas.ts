@@ -49,13 +49,25 @@ function strict(node: unknown): void {
   Object.values(schema).forEach(strict);
 }
 
-/** Kubernetes 1.27 and KEDA v1alpha1 schemas keyed by apiVersion/kind. */
+/**
+ * CRD patterns are Go (RE2) syntax; the one construct prometheus-operator's use that JavaScript lacks
+ * is the case-insensitive flag group `(?i)`, which becomes the `i` flag.
+ */
+const goRegExp = Object.assign(
+  (pattern: string, flags: string) => {
+    const plain = pattern.replaceAll('(?i)', '');
+    return new RegExp(plain, plain === pattern ? flags : `${flags}i`);
+  },
+  { code: 'new RegExp' },
+);
+
+/** Kubernetes 1.27, KEDA v1alpha1 and prometheus-operator v1 schemas keyed by apiVersion/kind. */
 export function kubernetesValidator(): (document: { apiVersion?: string; kind?: string }) => Problems {
-  const ajv = new Ajv({ strict: false, allErrors: true });
+  const ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp } });
   addFormats(ajv as unknown as Ajv);
   ajv.addFormat('byte', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
   ajv.addFormat('quantity', QUANTITY);
-  const all = { ...readJson('kubernetes-1.27.json'), ...readJson('keda-v1alpha1.json') };
+  const all = { ...readJson('kubernetes-1.27.json'), ...readJson('keda-v1alpha1.json'), ...readJson('prometheus-operator-v1.json') };
   strict(all);
   for (const [id, schema] of Object.entries(all)) ajv.addSchema(schema as object, id);
   const cache = new Map<string, ValidateFunction>();
@@ -71,7 +83,7 @@ export function kubernetesValidator(): (document: { apiVersion?: string; kind?: 
 /** `apps/v1` + `Deployment` → `io.k8s.api.apps.v1.Deployment`, the ids the vendored files use. */
 function schemaId(apiVersion: string, kind: string): string {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['core', apiVersion];
-  if (group === 'keda.sh') return `keda.sh.${version}.${kind}`;
+  if (group === 'keda.sh' || group === 'monitoring.coreos.com') return `${group}.${version}.${kind}`;
   const short = group!.replace(/\.k8s\.io$/, '');
   return `io.k8s.api.${short}.${version}.${kind}`;
 }
