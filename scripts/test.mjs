@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { heraldTempEntries, leftBehind, unreachableReport, unreachableServices } from './test-guards.mjs';
+import { formatSummary, summarize } from './test-summary.mjs';
 
 if (process.env.TEST_SKIP_SERVICE_CHECK !== '1') {
   const problems = await unreachableServices(process.env);
@@ -36,6 +37,7 @@ let failed = 0;
 if (existsSync(out)) {
   const report = JSON.parse(readFileSync(out, 'utf8'));
   passed = report.numPassedTests ?? 0;
+  console.log(formatSummary(summarize(report, process.cwd())));
   failed = (report.numFailedTests ?? 0) + (report.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
 } else {
   failed = 1;
