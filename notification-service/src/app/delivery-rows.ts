@@ -1,5 +1,5 @@
 import { OUT_OF_BAND, type OutOfBandChannel } from '../domain/channels.js';
-import { decideDelivery, type ChannelDecision } from '../domain/delivery-policy.js';
+import { decideDelivery, type ChannelDecision } from '../domain/channel-rules.js';
 import { CHANNELS, type Channel, type NotificationDraft } from '../domain/notification.js';
 import type { Preferences } from '../domain/preferences.js';
 import type { DeliveryRow } from '../domain/ports.js';

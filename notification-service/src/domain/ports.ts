@@ -1,5 +1,5 @@
 import type { OutOfBandChannel } from './channels.js';
-import type { InitialDelivery, SkipReason } from './delivery-policy.js';
+import type { InitialDelivery, SkipReason } from './channel-rules.js';
 import type { Channel, DeliveryStatus, Notification } from './notification.js';
 import type { ProjectionChange, SessionRevocation, UserProfile } from './plan.js';
 import type { Preferences } from './preferences.js';
