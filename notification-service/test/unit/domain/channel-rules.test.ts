@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideDelivery, initialDelivery, type ChannelDecision } from '../../../src/domain/delivery-policy.js';
+import { decideDelivery, initialDelivery, type ChannelDecision } from '../../../src/domain/channel-rules.js';
 import type { NotificationType, Priority } from '../../../src/domain/notification.js';
 import type { Preferences } from '../../../src/domain/preferences.js';
 import { prefs } from './mother.js';
