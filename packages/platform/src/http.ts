@@ -13,6 +13,14 @@ import { findInputProblem } from './input-hygiene.js';
 import { dependencyUpGauge, httpDurationHistogram } from './metrics.js';
 import { schemaCompilers } from './validation.js';
 
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route reads a credential from its query string (GET /ws) and answers a bad one itself: input hygiene skips the query. */
+    rawQuery?: boolean;
+  }
+}
+
 export type ReadinessCheck = () => Promise<unknown>;
 
 export interface HttpAppOptions {
@@ -76,7 +84,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   app.addHook('preValidation', async (req) => {
     if (req.is404) return;
     // A route that reads a credential from its query string (GET /ws) answers a bad one itself.
-    const rawQuery = (req.routeOptions.config as { rawQuery?: boolean } | undefined)?.rawQuery === true;
+    const rawQuery = req.routeOptions.config?.rawQuery === true;
     for (const [location, value] of [['params', req.params], ['body', req.body], ['querystring', req.query]] as const) {
       if (rawQuery && location === 'querystring') continue;
       const problem = findInputProblem(value);
