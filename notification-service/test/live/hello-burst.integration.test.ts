@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryPresence } from '../../src/adapters/memory-presence.js';
 import { newUserId, notification } from './support/builders.js';
 import { startLiveServer, testTokens, type LiveServer } from './support/live-server.js';
 import { TestClient } from './support/test-client.js';
+import { waitFor } from '@herald/platform/testing';
 
 // Real sockets on 127.0.0.1. The inbox's streamHeads can be held (gate), so a test knows which
 // sockets are in a flush under way and which wait for the next one, without any timing.
@@ -25,12 +25,6 @@ class RecordingPresence extends MemoryPresence {
   }
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; !check(); i++) {
-    if (i > 1_000) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 async function connect(userId: string): Promise<TestClient> {
   const client = await TestClient.connect(server!.url, { token: tokens.tokenFor(userId) });
@@ -70,7 +64,7 @@ describe('a burst of connections', () => {
 
     const release = gate();
     const opened = await Promise.all(sockets.map((userId) => connect(userId)));
-    await until(() => server!.hub.stats().sockets === 200, 'every socket accepted');
+    await waitFor(() => server!.hub.stats().sockets === 200, 'every socket accepted');
     release();
     const hellos = await Promise.all(opened.map((client) => client.next('hello')));
 
@@ -90,8 +84,8 @@ describe('a burst of connections', () => {
 
     // All close at once: released in a few pipelines (one per turn of the event loop), none left.
     await Promise.all(clients.splice(0).map((c) => c.close()));
-    await until(() => server!.hub.stats().sockets === 0, 'every close seen');
-    await until(() => presence.unregistered.length > 0 && new Set(presence.unregistered.flat()).size === 180, 'every user released');
+    await waitFor(() => server!.hub.stats().sockets === 0, 'every close seen');
+    await waitFor(() => presence.unregistered.length > 0 && new Set(presence.unregistered.flat()).size === 180, 'every user released');
     expect((await presence.instancesFor(users)).size).toBe(0);
     expect(await presence.sessionsElsewhere(users[0]!, 'another-instance')).toBe(0);
   });
@@ -104,13 +98,13 @@ describe('a burst of connections', () => {
     const release = gate();
     // The first socket's flush is registered and held at the stream-head query; the next two wait.
     const a = await connect(inFlight);
-    await until(() => calls.length === 1, 'the first flush');
+    await waitFor(() => calls.length === 1, 'the first flush');
     const [b, c] = await Promise.all([connect(stays), connect(queued)]);
-    await until(() => server!.hub.stats().sockets === 3, 'the queued sockets accepted');
+    await waitFor(() => server!.hub.stats().sockets === 3, 'the queued sockets accepted');
     expect([...(await presence.instancesFor([inFlight, stays, queued])).keys()]).toEqual([inFlight]);
 
     await Promise.all([a.close(), c.close()]);
-    await until(() => server!.hub.stats().sockets === 1, 'both closes seen');
+    await waitFor(() => server!.hub.stats().sockets === 1, 'both closes seen');
     release();
     await b.next('hello');
     // Batches flush in order: once a later socket is greeted, the queued one's batch is done.

@@ -7,7 +7,7 @@ import { RedisLiveTransport } from '../../src/adapters/redis-live-transport.js';
 import type { AddressedFrame } from '../../src/domain/ports.js';
 import { BROADCAST, type ResyncRequest } from '../../src/live/transport.js';
 import { countFrame, newUserId, notification, notificationFrame } from './support/builders.js';
-import { TcpProxy } from '@herald/platform/testing';
+import { TcpProxy, waitFor } from '@herald/platform/testing';
 
 // Real Redis pub/sub; channels carry a per-run prefix so parallel runs never hear each other.
 const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -19,10 +19,6 @@ afterAll(async () => {
   await redis.quit();
 });
 
-async function until(check: () => boolean, what: string, timeoutMs = 2_000): Promise<void> {
-  for (let i = 0; i < timeoutMs / 20 && !check(); i++) await sleep(20);
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('RedisLiveTransport', () => {
   it('delivers a batch to the subscribed instance only, in order, as one PUBLISH on <prefix>live:<instanceId>', async () => {
@@ -38,7 +34,7 @@ describe('RedisLiveTransport', () => {
       const userId = newUserId();
       const batch = [notificationFrame(userId), countFrame(userId, 2), notificationFrame(newUserId())];
       await transport.publish('a', batch);
-      await until(() => toA.length === 1 && raw.length === 1, 'the batch');
+      await waitFor(() => toA.length === 1 && raw.length === 1, 'the batch');
       expect(toA).toEqual([batch]);
       expect(raw).toHaveLength(1);
       await sleep(50);
@@ -56,7 +52,7 @@ describe('RedisLiveTransport', () => {
       for (const junk of ['not json', '{"v":2,"frames":[]}', '{"v":1,"frames":[{"userId":1}]}', '[]']) await redis.publish(channel, junk);
       const good = [countFrame(newUserId(), 1)];
       await transport.publish('c', good);
-      await until(() => received.length > 0, 'the good batch');
+      await waitFor(() => received.length > 0, 'the good batch');
       await sleep(50);
       expect(received).toEqual([good]);
     } finally {
@@ -99,7 +95,7 @@ describe('RedisLiveTransport: resync requests and connection state', () => {
       await redis.publish(transport.broadcastChannel, JSON.stringify({ v: 1, frames: [countFrame(userId, 1)] }));
       expect(await transport.publishResync('g', { from: 'x', users: [userId], after })).toBe(true);
       expect(await transport.publishResync(BROADCAST, { from: 'x' })).toBe(true);
-      await until(() => got.g!.length === 2 && got.h!.length === 1, 'the requests');
+      await waitFor(() => got.g!.length === 2 && got.h!.length === 1, 'the requests');
       await sleep(50);
       expect(got).toEqual({ g: [{ from: 'x', users: [userId], after }, { from: 'x' }], h: [{ from: 'x' }] });
       // Frames are only taken from an instance's own channel.
@@ -127,16 +123,16 @@ describe('RedisLiveTransport: resync requests and connection state', () => {
     });
     try {
       proxy.cut();
-      await until(() => events.length === 1, 'down');
+      await waitFor(() => events.length === 1, 'down');
       // Published meanwhile: lost (pub/sub keeps nothing), which is why the hub catches up on 'up'.
       expect(await transport.publish('i', [countFrame(newUserId(), 1)])).toBe(false);
       proxy.restore();
-      await until(() => subscribed !== undefined, 'up');
+      await waitFor(() => subscribed !== undefined, 'up');
       await subscribed;
       expect(events).toEqual(['down', 'up']);
       const batch = [countFrame(newUserId(), 2)];
       expect(await transport.publish('i', batch)).toBe(true);
-      await until(() => received.length === 1, 'the batch');
+      await waitFor(() => received.length === 1, 'the batch');
       expect(received).toEqual([batch]);
     } finally {
       await stop();
@@ -156,7 +152,7 @@ describe('RedisLiveTransport: resync requests and connection state', () => {
       const frozenAt = Date.now();
       proxy.freeze();
       // ioredis ends the hung connection gracefully, then destroys it after its disconnectTimeout (2 s).
-      await until(() => events.length === 2, 'down, then up on a new connection', 10_000);
+      await waitFor(() => events.length === 2, 'down, then up on a new connection', 10_000);
       // Found hung, so it says since when messages may have been lost: its last answer before the freeze.
       expect(events).toEqual([expect.stringMatching(/^down since \d+$/), 'up']);
       expect(Number(events[0]!.split(' ').pop())).toBeLessThanOrEqual(frozenAt);
@@ -175,7 +171,7 @@ describe('RedisLiveTransport: resync requests and connection state', () => {
     try {
       await via.probe();
       proxy.cut();
-      await until(() => proxied.status !== 'ready', 'the drop');
+      await waitFor(() => proxied.status !== 'ready', 'the drop');
       await expect(via.publish('k', [countFrame(newUserId(), 1)])).rejects.toThrow(/redis connection is/);
       await expect(via.probe()).rejects.toThrow(/redis connection is/);
     } finally {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@herald/platform';
@@ -8,8 +7,8 @@ import { RedisPresence } from '../../src/adapters/redis-presence.js';
 import { countFrame, newUserId, notification, notificationFrame } from './support/builders.js';
 import { MemoryInbox } from './support/memory-inbox.js';
 import { labelledMetric, metric, startLiveServer, testTokens, type LiveServer } from './support/live-server.js';
-import { TcpProxy } from '@herald/platform/testing';
 import { TestClient } from './support/test-client.js';
+import { TcpProxy, waitFor } from '@herald/platform/testing';
 
 // Two instances on the REAL Redis (one inbox, as they would share one database). Some of their
 // connections go through a TCP proxy that the test cuts: Redis vanishes for them, and only them.
@@ -93,13 +92,6 @@ async function deliverRound(from: LiveServer, inbox: MemoryInbox, expected: Map<
   );
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 const quiet = (server: LiveServer): boolean => {
   const stats = server.hub.stats();
@@ -116,9 +108,9 @@ const counted = (server: LiveServer, name: string, labels: Record<string, string
 async function settle(a: LiveServer, b: LiveServer, inbox: MemoryInbox, audienceOf: Awaited<ReturnType<typeof audience>>) {
   const { expected, clients } = audienceOf;
   const complete = () => clients.every(({ userId, client }) => client.notificationIds().length >= expected.get(userId)!.length);
-  await until(() => quiet(a) && quiet(b) && complete(), 'both instances quiet and every socket complete');
+  await waitFor(() => quiet(a) && quiet(b) && complete(), 'both instances quiet and every socket complete');
   await deliverRound(a, inbox, expected);
-  await until(complete, 'the final round');
+  await waitFor(complete, 'the final round');
   for (const { userId, client } of clients) {
     expect(client.notificationIds()).toEqual(expected.get(userId));
     expect(client.closeEvent).toBeUndefined();
@@ -132,12 +124,12 @@ describe('live delivery through a Redis outage', { timeout: 60_000 }, () => {
     const b = await instance('b', inbox, { presence: 'proxy', transport: 'proxy' });
     const onB = await audience(b, 6);
     await deliverRound(a, inbox, onB.expected);
-    await until(() => onB.clients.every(({ client }) => client.notificationIds().length === 1), 'the first round');
+    await waitFor(() => onB.clients.every(({ client }) => client.notificationIds().length === 1), 'the first round');
 
     proxy.cut();
     const cutAt = Date.now();
-    await until(async () => (await counted(a, 'live_redis_failures_total', { op: 'subscriber' })) >= 1, 'A to notice');
-    await until(async () => (await counted(b, 'live_redis_failures_total', { op: 'subscriber' })) >= 1, 'B to notice');
+    await waitFor(async () => (await counted(a, 'live_redis_failures_total', { op: 'subscriber' })) >= 1, 'A to notice');
+    await waitFor(async () => (await counted(b, 'live_redis_failures_total', { op: 'subscriber' })) >= 1, 'B to notice');
     // A few seconds of outage, A delivering all along (each lookup gives up within 2 s).
     for (let round = 0; round < 3 || Date.now() - cutAt < 4_000; round++) await deliverRound(a, inbox, onB.expected);
     expect(await counted(a, 'live_redis_failures_total', { op: 'presence' })).toBeGreaterThanOrEqual(1);
@@ -158,10 +150,10 @@ describe('live delivery through a Redis outage', { timeout: 60_000 }, () => {
     const b = await instance('b', inbox, { presence: 'direct', transport: 'direct' });
     const onB = await audience(b, 4);
     await deliverRound(a, inbox, onB.expected);
-    await until(() => onB.clients.every(({ client }) => client.notificationIds().length === 1), 'the first round');
+    await waitFor(() => onB.clients.every(({ client }) => client.notificationIds().length === 1), 'the first round');
 
     proxy.cut();
-    await until(async () => (await counted(a, 'live_redis_failures_total', { op: 'subscriber' })) >= 1, 'A to notice');
+    await waitFor(async () => (await counted(a, 'live_redis_failures_total', { op: 'subscriber' })) >= 1, 'A to notice');
     for (let round = 0; round < 3; round++) await deliverRound(a, inbox, onB.expected);
     expect(await counted(a, 'live_redis_failures_total', { op: 'publish' })).toBeGreaterThanOrEqual(1);
     expect(onB.clients.map(({ client }) => client.notificationIds().length)).toEqual(onB.clients.map(() => 1));
@@ -180,13 +172,13 @@ describe('live delivery through a Redis outage', { timeout: 60_000 }, () => {
     const b = await instance('b', inbox, { presence: 'direct', transport: 'direct' });
     const onB = await audience(b, 4);
     await deliverRound(a, inbox, onB.expected);
-    await until(() => onB.clients.every(({ client }) => client.notificationIds().length === 1), 'the first round');
+    await waitFor(() => onB.clients.every(({ client }) => client.notificationIds().length === 1), 'the first round');
 
     proxy.cut();
     for (let round = 0; round < 3; round++) await deliverRound(a, inbox, onB.expected);
     expect(await counted(a, 'live_redis_failures_total', { op: 'presence' })).toBeGreaterThanOrEqual(1);
     // Caught up before Redis is whole again: the requests went out on the connection that works.
-    await until(() => onB.clients.every(({ userId, client }) => client.notificationIds().length === onB.expected.get(userId)!.length), 'B caught up during the outage');
+    await waitFor(() => onB.clients.every(({ userId, client }) => client.notificationIds().length === onB.expected.get(userId)!.length), 'B caught up during the outage');
     expect(await counted(b, 'live_resyncs_total', { reason: 'requested' })).toBeGreaterThanOrEqual(1);
 
     proxy.restore();

@@ -128,14 +128,7 @@ export async function startHarness(name: string, opts: HarnessOptions = {}): Pro
   };
 }
 
-/** Polls until `check` holds; fails with `what` after `ms`. */
-export async function waitFor(check: () => Promise<boolean> | boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { waitFor } from '@herald/platform/testing';
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 

@@ -39,3 +39,4 @@ async function onServer(url: string, sql: string): Promise<void> {
 export { TcpProxy } from './tcp-proxy.js';
 export { DatabaseOutage, watchProcessFailures } from './db-outage.js';
 export { freePort } from './free-port.js';
+export { waitFor, type WaitOptions } from './wait-for.js';

@@ -79,14 +79,7 @@ export async function publishRegistered(bus: EventBus, user: UserSummary, eventI
   await bus.publish([{ routingKey: event.type, messageId: event.id, body: event }]);
 }
 
-/** Polls until `check` holds; fails with `what` after `ms`. */
-export async function waitFor(check: () => Promise<boolean> | boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { waitFor } from '@herald/platform/testing';
 
 export function bearer(token: string) {
   return { authorization: `Bearer ${token}` };

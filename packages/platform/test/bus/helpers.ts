@@ -1,30 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { EventBus, IncomingMessage, MessageHandler, SubscribeOptions, Subscription } from '../../src/bus/index.js';
 
-export interface WaitOptions {
-  timeoutMs?: number;
-  intervalMs?: number;
-}
-
-/** Polls until `probe` returns something truthy (a throw counts as "not yet"); fails with the last reason. */
-export async function waitFor<T>(probe: () => T | Promise<T>, options: WaitOptions = {}): Promise<NonNullable<T>> {
-  const { timeoutMs = 5000, intervalMs = 10 } = options;
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value as NonNullable<T>;
-      lastError = undefined;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw lastError instanceof Error ? lastError : new Error(`condition not met within ${timeoutMs} ms: ${probe.toString()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+export { waitFor } from '../../src/wait-for.js';
 
 export interface Deferred {
   promise: Promise<void>;
