@@ -18,6 +18,7 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=fals
 COPY package.json package-lock.json ./
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/platform/package.json packages/platform/
+COPY packages/client/package.json packages/client/
 COPY user-service/package.json user-service/
 COPY post-service/package.json post-service/
 COPY notification-service/package.json notification-service/

@@ -33,7 +33,7 @@ export const notificationServiceConfigSpec = {
   databaseSchema: matching('DATABASE_SCHEMA', 'notifications', /^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase identifier ([a-z_][a-z0-9_]*)'),
   amqpUrl: env.url('AMQP_URL', ['amqp', 'amqps']),
   amqpExchange: env.string('AMQP_EXCHANGE', 'herald.events'),
-  /** Internal topic exchange for fan-out chunks; not part of the public contract. */
+  /** Internal topic exchange for fan-out chunks; not part of the public protocol (docs/protocol.md). */
   amqpWorkExchange: env.string('AMQP_WORK_EXCHANGE', 'herald.notification.work'),
   /** `name:key[:scopes],…`: API keys backends may use on the send API instead of a scoped token. */
   sendApiKeys: sendApiKeyList('SEND_API_KEYS'),

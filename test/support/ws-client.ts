@@ -6,7 +6,7 @@ export type Frame = { type: string } & Record<string, any>;
 /** A live-delivery client as a phone or tab would be: records frames, can resume after an id. */
 export class LiveClient {
   readonly frames: Frame[] = [];
-  /** Frames that arrived as binary: the contract's frames are JSON text, so this must stay 0. */
+  /** Frames that arrived as binary: docs/protocol.md's frames are JSON text, so this must stay 0. */
   binaryFrames = 0;
   readonly closed: Promise<number>;
 

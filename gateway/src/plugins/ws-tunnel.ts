@@ -34,7 +34,7 @@ export function requestUpgrade(target: URL, headers: http.OutgoingHttpHeaders, t
  * The upstream's 101 response, header for header, so subprotocol and extensions are its own; except
  * a selected `bearer.<jwt>` subprotocol when the client offered another one it could have had: the
  * access token is not echoed in a response header unless a client offering only `bearer.<jwt>` (the
- * contract's older form) leaves no other choice, since a browser fails a socket whose offer got no answer.
+ * older form docs/api.md still allows) leaves no other choice, since a browser fails a socket whose offer got no answer.
  */
 export function switchingProtocolsHead(res: IncomingMessage, requestId: string, mayEchoToken = false): string {
   const lines = [`HTTP/1.1 101 ${res.statusMessage || 'Switching Protocols'}`];

@@ -118,7 +118,7 @@ export const wsPlugin = fp<WsOptions>(
         if (!found.ok) throw new UnauthorizedError(found.message, found.code);
         opts.verifier.verify(found.token);
         // The upstream must select a subprotocol the client offered: with `bearer.<jwt>` alone (the
-        // contract's older form) that is the token itself, so it is echoed; clients that also offer
+        // older form docs/api.md still allows) that is the token itself, so it is echoed; clients that also offer
         // `bearer` get `bearer` back and the token stays out of every response header.
         const onlyToken = offersOnlyTokenSubprotocols(req.headers['sec-websocket-protocol']);
 

@@ -1,20 +1,23 @@
+import {
+  DELIVERY_STATUSES,
+  NOTIFICATION_CATEGORIES as CATEGORIES,
+  NOTIFICATION_PRIORITIES as PRIORITIES,
+  NOTIFICATION_TYPES,
+  OBJECT_KINDS,
+} from '@herald/contracts/protocol';
 import { OUT_OF_BAND_CHANNELS, type OutOfBandChannel } from './channels.js';
 
 /**
- * The vocabulary of the inbox: what a notification is, as clients see it (docs/api.md), and the
- * small enumerations every other domain file speaks in. Arrays come first so validation and the
- * types share one source.
+ * The vocabulary of the inbox: what a notification is, as clients see it (docs/protocol.md), and
+ * the small enumerations every other domain file speaks in. The public enumerations (types,
+ * categories, priorities, delivery statuses) are defined once in @herald/contracts/protocol, with
+ * the Notification schema the HTTP inbox and the live socket share.
  */
 
-export const NOTIFICATION_TYPES = [
-  'follow', 'post', 'comment', 'like', 'mention', 'message', 'alert', 'reminder', 'system',
-] as const;
+export { CATEGORIES, DELIVERY_STATUSES, NOTIFICATION_TYPES, PRIORITIES };
+
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
-
-export const CATEGORIES = ['informational', 'alert', 'reminder'] as const;
 export type Category = (typeof CATEGORIES)[number];
-
-export const PRIORITIES = ['low', 'normal', 'high', 'critical'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
 /** in_app (the inbox and the socket) first, then every out-of-band channel of domain/channels.ts. */
@@ -25,12 +28,9 @@ export type Channel = 'in_app' | OutOfBandChannel;
  * The lifecycle of one delivery (one notification on one channel), in the order it advances;
  * failed, bounced, skipped and cancelled are final and carry a reason.
  */
-export const DELIVERY_STATUSES = [
-  'pending', 'scheduled', 'queued', 'sent', 'delivered', 'opened', 'clicked', 'read', 'failed', 'bounced', 'skipped', 'cancelled',
-] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
-export type ObjectKind = 'post' | 'comment' | 'message' | 'user';
+export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 export interface Actor {
   id: string;
@@ -43,7 +43,10 @@ export interface ObjectRef {
   id: string;
 }
 
-/** The public shape (docs/api.md); timestamps are ISO-8601 strings because this is what goes on the wire. */
+/**
+ * The public shape (the Notification schema of @herald/contracts/protocol, which the live layer
+ * checks this against); timestamps are ISO-8601 strings because this is what goes on the wire.
+ */
 export interface Notification {
   id: string;
   type: NotificationType;

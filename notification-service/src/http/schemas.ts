@@ -1,6 +1,6 @@
 import Type from 'typebox';
-import { ErrorBody } from '@herald/contracts';
-import { CATEGORIES, CHANNELS, DELIVERY_STATUSES, NOTIFICATION_TYPES, PRIORITIES } from '../domain/notification.js';
+import { ErrorBody, Notification, UUID_PATTERN } from '@herald/contracts';
+import { CHANNELS, DELIVERY_STATUSES, NOTIFICATION_TYPES, PRIORITIES } from '../domain/notification.js';
 import { FREQUENCIES } from '../domain/preferences.js';
 import { MAX_PAGE_SIZE } from '../app/deps.js';
 
@@ -9,7 +9,6 @@ import { MAX_PAGE_SIZE } from '../app/deps.js';
  * Ids are matched with a strict pattern rather than `format: uuid`, which also admits `urn:uuid:`
  * forms that PostgreSQL's uuid type refuses.
  */
-const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 export const IdWith = (description: string) => Type.String({ pattern: UUID_PATTERN, description });
 export const Id = IdWith('uuid');
 export const IdParams = Type.Object({ id: Id });
@@ -24,24 +23,9 @@ export const ChannelSchema = Type.Enum(CHANNELS);
 export const PrioritySchema = Type.Enum(PRIORITIES);
 
 const Timestamp = Type.String({ format: 'date-time' });
-const Actor = Type.Object({ id: Id, username: Type.String(), displayName: Type.String() });
 
-export const Notification = Type.Object({
-  id: Id,
-  type: NotificationTypeSchema,
-  category: Type.Enum(CATEGORIES),
-  priority: PrioritySchema,
-  actor: Type.Optional(Actor),
-  object: Type.Optional(Type.Object({ kind: Type.String(), id: Id })),
-  title: Type.String(),
-  body: Type.String(),
-  data: Type.Record(Type.String(), Type.Unknown()),
-  createdAt: Timestamp,
-  readAt: Type.Union([Timestamp, Type.Null()]),
-  groupKey: Type.Optional(Type.String()),
-  count: Type.Optional(Type.Integer()),
-  seq: Type.Optional(Type.Integer({ minimum: 1, description: "Place in the recipient's stream (1, 2, 3, ... in commit order); a jump means a notification has not arrived yet" })),
-});
+/** The inbox item, one schema for the HTTP inbox and the live socket (docs/protocol.md). */
+export { Notification };
 
 export const InboxQuery = Type.Object(
   {
@@ -63,6 +47,7 @@ export const ChannelStatus = Type.Object({
   reason: Type.Optional(Type.String({ description: 'why it was skipped, cancelled, failed or bounced: channel_off, type_off, not_requested, delivered_live, read, superseded, no_address, undeliverable, max_attempts, rejected, ...' })),
   notBefore: Type.Optional(Type.String({ format: 'date-time', description: 'held until then (quiet hours)' })),
   digest: Type.Optional(Type.Enum(['daily', 'weekly'], { description: 'waiting for this digest' })),
+  digestId: Type.Optional(Type.String({ description: 'the digest that took it: it went out (or ended) with that digest' })),
   updatedAt: Timestamp,
 });
 

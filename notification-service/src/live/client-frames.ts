@@ -1,4 +1,5 @@
 import type { RawData } from 'ws';
+import type { ErrorFrameCode, UnreadCountFrame } from '@herald/contracts/protocol';
 import type { HubContext } from './hub-context.js';
 import { CLOSE, PONG, encodeError, encodeLive, parseClientFrame } from './protocol.js';
 import { resumeSession } from './resume.js';
@@ -6,8 +7,9 @@ import { costOf, spend } from './frame-budget.js';
 import type { Session } from './session.js';
 
 /**
- * One client frame. A bad frame is answered with an error frame and the socket stays open (a client
- * bug should not cost the user their live feed), but it is counted and too many close the socket.
+ * One client frame, validated against its schema (protocol.ts). A bad frame is answered with an
+ * error frame and the socket stays open (a client bug should not cost the user their live feed),
+ * but it is counted and too many close the socket.
  */
 export async function handleClientFrame(ctx: HubContext, session: Session, data: RawData, isBinary: boolean): Promise<void> {
   // Parsed and charged at once, before any await: a burst of frames is judged as it arrives.
@@ -37,7 +39,7 @@ export async function handleClientFrame(ctx: HubContext, session: Session, data:
   }
 }
 
-function refuse(ctx: HubContext, session: Session, code: string, message: string): void {
+function refuse(ctx: HubContext, session: Session, code: ErrorFrameCode, message: string): void {
   ctx.metrics.badFrames.inc();
   if (++session.badFrames > ctx.options.maxBadFrames) {
     session.close(CLOSE.POLICY, 'too many invalid frames');
@@ -54,7 +56,7 @@ async function markRead(ctx: HubContext, session: Session, ids: string[]): Promi
   try {
     const changed = await ctx.inbox.markRead(ids, session.userId, ctx.clock.now());
     const count = await ctx.inbox.unreadCount(session.userId);
-    const frame = { type: 'unread_count', count } as const;
+    const frame: UnreadCountFrame = { type: 'unread_count', count };
     if (changed.length > 0) await ctx.deliver([{ userId: session.userId, frame }]);
     else session.push(encodeLive(frame));
   } catch (err) {

@@ -131,7 +131,7 @@ export class Session {
   send(data: Buffer): void {
     if (this.state === 'closed') return;
     // Frames are serialised once into a Buffer and shared by every session; `binary: false` keeps
-    // them JSON text frames on the wire, as browsers and the contract expect.
+    // them JSON text frames on the wire, as browsers and docs/protocol.md expect.
     this.socket.send(data, { binary: false });
     this.checkBuffered();
   }

@@ -1,3 +1,5 @@
+import { BEARER_PREFIX } from '@herald/contracts/protocol';
+
 /**
  * Where a WebSocket client's access token is. Browsers cannot set headers on an upgrade, so the token
  * comes as `?token=<jwt>` or as the subprotocol `bearer.<jwt>` (docs/api.md). Anything that is not
@@ -7,7 +9,6 @@ export type TokenResult = { ok: true; token: string } | { ok: false; code: 'miss
 
 const MAX_TOKEN_LENGTH = 4096;
 const COMPACT_JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-export const BEARER_PREFIX = 'bearer.';
 
 function checkShape(token: string, where: string): TokenResult {
   if (token.length > MAX_TOKEN_LENGTH) return { ok: false, code: 'invalid_token', message: `${where} is too long to be an access token` };

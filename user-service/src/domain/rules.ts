@@ -120,7 +120,7 @@ function knownZoneSpelling(value: string): string | undefined {
  * stay), only its case is fixed when the name is a canonical one ('europe/paris' → 'Europe/Paris').
  */
 export function parseTimezone(value: string): string {
-  // Intl also accepts offsets like '+05:00' on newer engines; the contract wants zone names.
+  // Intl also accepts offsets like '+05:00' on newer engines; docs/api.md wants zone names.
   if (value.length <= LIMITS.timezoneMax && /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(value)) {
     try {
       new Intl.DateTimeFormat('en', { timeZone: value });

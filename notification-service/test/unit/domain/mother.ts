@@ -14,7 +14,7 @@ export const postId = id(100);
 export const commentId = id(200);
 export const messageId = id(300);
 
-// createEvent validates against the contract schema, so a builder cannot drift from real payloads.
+// createEvent validates against the event schemas of @herald/contracts, so a builder cannot drift from real payloads.
 export function event<T extends EventType>(type: T, data: EventData<T>, occurredAt = new Date('2024-05-01T12:00:00Z')): EventOf<T> {
   return createEvent(type, data, { producer: 'test', occurredAt });
 }

@@ -14,7 +14,7 @@ describe('categoryOf', () => {
 });
 
 describe('isNotificationType', () => {
-  it('knows the contract’s types and nothing else', () => {
+  it('knows the types of docs/protocol.md and nothing else', () => {
     expect(NOTIFICATION_TYPES.every(isNotificationType)).toBe(true);
     expect(['poke', 'Like', '', 'constructor', 1, null].some(isNotificationType)).toBe(false);
   });
