@@ -27,7 +27,9 @@ export const ROUTES: readonly RouteRule[] = [
   { pattern: '/api/v1/posts/*', service: 'post-service' },
   { pattern: '/api/v1/messages', service: 'post-service' },
   { pattern: '/api/v1/messages/*', service: 'post-service' },
+  { pattern: '/api/v1/feed', service: 'post-service' },
   { pattern: '/api/v1/notifications', service: 'notification-service' },
+  // The inbox, delivery status and Web Push subscriptions (/api/v1/notifications/push-subscriptions/*).
   { pattern: '/api/v1/notifications/*', service: 'notification-service' },
   // Operators (dead letters, replays), webhook subscriptions and provider receipts.
   { pattern: '/api/v1/admin/*', service: 'notification-service' },

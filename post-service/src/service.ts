@@ -18,6 +18,7 @@ import type { Clock } from './domain/ports.js';
 import { createPrismaClient } from './adapters/prisma-client.js';
 import { PrismaContentStore } from './adapters/prisma-content-store.js';
 import { PrismaUserProjection } from './adapters/prisma-user-projection.js';
+import { PostgresFeedReader } from './adapters/postgres-feed-reader.js';
 import { subscribeUserProjection, USERS_QUEUE } from './adapters/user-registered-consumer.js';
 import { registerRoutes } from './http/routes.js';
 
@@ -68,7 +69,7 @@ export async function createPostService(deps: PostServiceDeps): Promise<PostServ
     readiness: { postgres: () => checkPostgres(pool), bus: () => bus.check() },
     openapi: { title: 'Herald post-service', description: 'Posts, comments, likes, direct messages and mentions' },
   });
-  await registerRoutes(app, appDeps, deps.verifier);
+  await registerRoutes(app, appDeps, deps.verifier, new PostgresFeedReader(pool, schema));
 
   let subscription: Subscription | undefined;
   return {

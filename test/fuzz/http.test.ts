@@ -65,6 +65,7 @@ const OPERATIONS: ReadonlyArray<{ op: string; auth: Auth[]; as?: Caller }> = [
   { op: 'POST /api/v1/posts', auth: ['token'] },
   { op: 'GET /api/v1/posts/{id}', auth: ['token'] },
   { op: 'GET /api/v1/users/{id}/posts', auth: ['token'] },
+  { op: 'GET /api/v1/feed', auth: ['token'] },
   { op: 'POST /api/v1/posts/{id}/comments', auth: ['token'] },
   { op: 'GET /api/v1/posts/{id}/comments', auth: ['token'] },
   { op: 'POST /api/v1/posts/{id}/likes', auth: ['token'] },

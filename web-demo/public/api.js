@@ -96,6 +96,8 @@ export class ApiClient {
   createPost(text) { return this.request('POST', '/posts', { body: { text } }); }
   post(id) { return this.request('GET', `/posts/${enc(id)}`); }
   userPosts(id, cursor) { return this.request('GET', `/users/${enc(id)}/posts`, { query: { cursor } }); }
+  /** The home feed: your posts and those of the people you follow, newest first, `{items, nextCursor}`. */
+  feed({ cursor, limit } = {}) { return this.request('GET', '/feed', { query: { cursor, limit } }); }
   /** Not in docs/api.md (post-service serves it); callers must cope with its absence. */
   comments(postId, cursor) { return this.request('GET', `/posts/${enc(postId)}/comments`, { query: { cursor, limit: 100 } }); }
   comment(postId, text) { return this.request('POST', `/posts/${enc(postId)}/comments`, { body: { text } }); }

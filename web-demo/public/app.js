@@ -41,7 +41,7 @@ const VIEWS = {
   settings: renderSettings,
 };
 const TITLES = { home: 'Home', login: 'Log in', register: 'Sign up', inbox: 'Inbox', people: 'People', profile: 'Profile', post: 'Post', settings: 'Settings' };
-const NAV_OF = { inbox: 'inbox', people: 'people', profile: 'profile', settings: 'settings' };
+const NAV_OF = { home: 'home', inbox: 'inbox', people: 'people', profile: 'profile', settings: 'settings' };
 
 const main = document.getElementById('main');
 const bellCount = document.querySelector('[data-testid="unread-count"]');

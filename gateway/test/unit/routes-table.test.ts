@@ -25,10 +25,15 @@ describe('routing table', () => {
     ['POST', '/api/v1/posts/p1/comments', 'post-service'],
     ['DELETE', '/api/v1/posts/p1/likes', 'post-service'],
     ['POST', '/api/v1/messages', 'post-service'],
+    ['GET', '/api/v1/feed', 'post-service'],
     ['GET', '/api/v1/notifications', 'notification-service'],
     ['GET', '/api/v1/notifications/unread-count', 'notification-service'],
     ['POST', '/api/v1/notifications/n1/read', 'notification-service'],
     ['GET', '/api/v1/notifications/status', 'notification-service'],
+    ['POST', '/api/v1/notifications/push-subscriptions', 'notification-service'],
+    ['GET', '/api/v1/notifications/push-subscriptions', 'notification-service'],
+    ['GET', '/api/v1/notifications/push-subscriptions/vapid-public-key', 'notification-service'],
+    ['DELETE', '/api/v1/notifications/push-subscriptions/0190c2a4-7b1e-7000-8000-000000000001', 'notification-service'],
     ['GET', '/api/v1/admin/dead-letters', 'notification-service'],
     ['POST', '/api/v1/admin/dead-letters/0190c2a4-7b1e-7000-8000-000000000001/replay', 'notification-service'],
     ['POST', '/api/v1/webhooks', 'notification-service'],
@@ -44,7 +49,7 @@ describe('routing table', () => {
     expect(resolveRoute(method, path)).toMatchObject({ kind: 'routed', service });
   });
 
-  it('carves the exceptions out of /users/* only where the contract says', () => {
+  it('carves the exceptions out of /users/* only where docs/api.md says', () => {
     // One segment deeper than the carve-out is the user-service prefix again.
     expect(resolveRoute('GET', '/api/v1/users/abc/posts/extra')).toMatchObject({ service: 'user-service' });
     expect(resolveRoute('GET', '/api/v1/users/abc/preferences')).toMatchObject({ service: 'user-service' });
@@ -70,6 +75,8 @@ describe('routing table', () => {
     ['/api/v1/admin'],
     ['/api/v1/providers'],
     ['/api/v1/webhooksx'],
+    ['/api/v1/feeds'],
+    ['/api/v1/feed/x'],
     ['/t'],
     ['/dev'],
     ['/dev/outbox/x'],
@@ -113,6 +120,10 @@ describe('routing table', () => {
       ['POST', '/api/v1/providers/email/events'],
       ['GET', '/api/v1/admin/dead-letters'],
       ['POST', '/api/v1/webhooks'],
+      // Web Push subscriptions are the signed-in person's own, the VAPID key included.
+      ['POST', '/api/v1/notifications/push-subscriptions'],
+      ['GET', '/api/v1/notifications/push-subscriptions/vapid-public-key'],
+      ['DELETE', '/api/v1/notifications/push-subscriptions/0190c2a4-7b1e-7000-8000-000000000001'],
     ]) {
       expect(resolveRoute(method!, path!)).toMatchObject({ isPublic: false, limit: 'user' });
     }

@@ -10,6 +10,7 @@ import {
   type UserChanges,
   type UserProjection,
 } from '../domain/ports.js';
+import type { FeedReader } from '../domain/feed.js';
 
 type PostRow = NewPost & { likeCount: number; commentCount: number };
 
@@ -48,7 +49,7 @@ const likeKey = (postId: string, userId: string) => `${postId}/${userId}`;
  * The ports in memory, for unit tests. Transactions run one at a time and roll back to a snapshot
  * on error, so a test sees the same all-or-nothing outcome the Postgres adapter gives.
  */
-export class MemoryContentStore implements ContentStore, UserProjection {
+export class MemoryContentStore implements ContentStore, UserProjection, FeedReader {
   private state: State = { users: new Map(), deleted: new Map(), usersAsOf: new Map(), policies: new Map(), blocks: new Map(), follows: new Map(), posts: new Map(), comments: new Map(), likes: new Set(), messages: new Map(), outbox: [] };
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -228,6 +229,20 @@ export class MemoryContentStore implements ContentStore, UserProjection {
       .sort((a, b) => (a.id < b.id ? 1 : -1))
       .slice(0, page.limit)
       .map((p) => this.view(p, viewerId));
+  }
+
+  /** As PostgresFeedReader: the viewer's posts and their active follows' posts, less anyone with an active block either way. */
+  async listFeed(viewerId: string, page: { before?: string; limit: number }): Promise<PostView[]> {
+    const viewer = viewerId.toLowerCase();
+    const active = (relations: Map<string, Relation>, from: string, to: string) => relations.get(`${from}|${to}`)?.active === true;
+    const inFeed = (authorId: string) =>
+      authorId === viewer ||
+      (active(this.state.follows, viewer, authorId) && !active(this.state.blocks, viewer, authorId) && !active(this.state.blocks, authorId, viewer));
+    return [...this.state.posts.values()]
+      .filter((p) => inFeed(p.authorId) && (!page.before || p.id < page.before))
+      .sort((a, b) => (a.id < b.id ? 1 : -1))
+      .slice(0, page.limit)
+      .map((p) => this.view(p, viewer));
   }
 
   async listComments(postId: string, page: { after?: string; limit: number }): Promise<CommentView[]> {

@@ -10,7 +10,7 @@ import {
   uuidv7,
   type EventBus,
 } from '@herald/platform';
-import { createTestDatabase, type TestDatabase } from '@herald/platform/testing';
+import { createTestDatabase, waitFor, type TestDatabase } from '@herald/platform/testing';
 import type pg from 'pg';
 import { createPostService, type PostService } from '../../src/service.js';
 import type { UserSummary } from '../../src/domain/model.js';

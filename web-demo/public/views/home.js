@@ -1,22 +1,141 @@
-// Home (#/): the composer and a short way to the rest. There is no timeline route in the contract,
-// so home shows what you posted here and points at People to find others.
+// Home (#/): the composer and the home feed, your posts and those of the people you follow, newest
+// first (GET /feed), with "Load more" by cursor. While it is open, a followed person's new post
+// arrives as a `post` notification over the socket; the feed then offers "N new posts — show",
+// which fetches the newest page and merges it by id (the list is not reshuffled under the reader).
 import { h } from '../lib/dom.js';
+import { listOf } from '../api.js';
 import { composer } from '../components/composer.js';
 import { postCard } from '../components/post-card.js';
+import { FeedStore, announcedPostId } from '../feed-store.js';
+
+const PAGE_SIZE = 20;
 
 export function renderHome(root, ctx) {
   const me = ctx.session.user;
-  const posted = h('div', { class: 'posts', testid: 'posts-list' });
-  root.append(h('section', { class: 'page' },
-    h('h1', null, `Hello${me?.displayName || me?.username ? `, ${me.displayName || me.username}` : ''}`),
-    composer(ctx, { onPosted: (p) => posted.prepend(postCard(p, ctx, { author: me })) }),
-    posted,
-    h('div', { class: 'card tips' },
-      h('h2', null, 'Getting started'),
-      h('ul', null,
-        h('li', null, h('a', { href: '#/people' }, 'Find people'), ' and follow them; they are told at once.'),
-        h('li', null, 'Mention someone with @username in a post or a comment.'),
-        h('li', null, 'Every like, comment, follow and message lands in your ', h('a', { href: '#/inbox' }, 'inbox'), ' live.'),
-        h('li', null, 'Choose how you are told in ', h('a', { href: '#/settings' }, 'Settings'), '.')))));
+  const store = new FeedStore();
+  const cards = new Map();
+  let disposed = false;
+
+  const list = h('div', { class: 'posts', testid: 'feed-list', 'aria-label': 'Your feed, newest first' });
+  const status = h('p', { class: 'muted', role: 'status', testid: 'feed-status' }, 'Loading your feed…');
+  const empty = h('div', { class: 'card tips', testid: 'feed-empty', hidden: true },
+    h('h2', null, 'Your feed is empty'),
+    h('p', { class: 'muted' }, 'Posts by you and by the people you follow appear here, newest first.'),
+    h('ul', null,
+      h('li', null, h('a', { href: '#/people' }, 'Find people'), ' and follow them; they are told at once.'),
+      h('li', null, 'Mention someone with @username in a post or a comment.'),
+      h('li', null, 'Every like, comment, follow and message lands in your ', h('a', { href: '#/inbox' }, 'inbox'), ' live.'),
+      h('li', null, 'Choose how you are told in ', h('a', { href: '#/settings' }, 'Settings'), '.')));
+  const more = h('button', { type: 'button', class: 'btn btn-ghost btn-block', testid: 'feed-load-more', hidden: true }, 'Load more');
+  const bannerButton = h('button', { type: 'button', class: 'feed-banner', testid: 'feed-new-posts' });
+  // Announced politely: the count changes as posts arrive, the reader decides when to look.
+  const banner = h('div', { class: 'feed-banner-wrap', 'aria-live': 'polite', hidden: true }, bannerButton);
+
+  root.append(h('section', { class: 'page', testid: 'home' },
+    h('div', { class: 'page-head' },
+      h('h1', null, 'Home'),
+      me ? h('p', { class: 'muted' }, `Hello, ${me.displayName || me.username}`) : null),
+    composer(ctx, {
+      onPosted: (post) => {
+        store.prepend({ author: me, ...post });
+        render();
+      },
+    }),
+    banner,
+    status,
+    list,
+    more,
+    empty));
+
+  function render() {
+    let prev = null;
+    for (const post of store.items()) {
+      let card = cards.get(post.id);
+      if (!card) {
+        card = postCard(post, ctx, { author: me });
+        cards.set(post.id, card);
+      }
+      const expected = prev ? prev.nextSibling : list.firstChild;
+      if (card !== expected) list.insertBefore(card, expected);
+      prev = card;
+    }
+    for (const [id, card] of cards) {
+      if (!store.has(id)) {
+        card.remove();
+        cards.delete(id);
+      }
+    }
+    empty.hidden = !store.loaded || store.order.length > 0;
+    more.hidden = !store.nextCursor;
+    renderBanner();
+  }
+
+  function renderBanner() {
+    const n = store.pending.size;
+    banner.hidden = n === 0;
+    bannerButton.textContent = n === 1 ? '1 new post — show' : `${n} new posts — show`;
+    bannerButton.dataset.count = String(n);
+  }
+
+  async function load() {
+    try {
+      const page = listOf(await ctx.api.feed({ limit: PAGE_SIZE }));
+      if (disposed) return;
+      store.reset(page);
+      status.textContent = '';
+      render();
+    } catch (err) {
+      if (!disposed) status.textContent = err.message;
+    }
+  }
+
+  more.addEventListener('click', async () => {
+    if (!store.nextCursor) return;
+    more.disabled = true;
+    try {
+      const page = listOf(await ctx.api.feed({ cursor: store.nextCursor, limit: PAGE_SIZE }));
+      if (disposed) return;
+      store.addPage(page);
+      render();
+    } catch (err) {
+      status.textContent = err.message;
+    } finally {
+      more.disabled = false;
+    }
+  });
+
+  bannerButton.addEventListener('click', async () => {
+    bannerButton.disabled = true;
+    try {
+      const page = listOf(await ctx.api.feed({ limit: PAGE_SIZE }));
+      if (disposed) return;
+      const fresh = store.mergeNewest(page);
+      // What was announced is shown now, or will be once it reaches the feed: the count starts over.
+      store.clearPending();
+      status.textContent = '';
+      render();
+      const first = fresh.length ? cards.get(fresh[0]) : null;
+      const still = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+      (first ?? list).scrollIntoView?.({ block: 'start', behavior: still ? 'auto' : 'smooth' });
+    } catch (err) {
+      status.textContent = err.message;
+    } finally {
+      bannerButton.disabled = false;
+    }
+  });
+
+  // Mentions by people you follow count as their posts: the follow list decides, loaded once per session.
+  ctx.follows.ready();
+  const off = ctx.live.on('notification', ({ notification, isNew }) => {
+    if (!isNew) return;
+    const postId = announcedPostId(notification, (user) => ctx.follows.isFollowing(user));
+    if (store.announce(postId)) renderBanner();
+  });
+
+  load();
   root.querySelector('textarea')?.focus();
+  return () => {
+    disposed = true;
+    off();
+  };
 }
