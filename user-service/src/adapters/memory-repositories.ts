@@ -9,6 +9,9 @@ import type { User } from '../domain/user.js';
 /**
  * In-memory fakes of the repositories, sharing one store so follow counters, blocks and pages behave
  * like the database. `events` plays the outbox: what a committed change would have published.
+ * They are held to the same contract as the Prisma adapters (test/contract): ids are uuids, so any
+ * letter case names the same row (kept lowercase, as PostgreSQL hands them back); what goes in and
+ * what comes out are copies, never references into the store; `updatedAt` is the last profile change.
  */
 export class MemoryStore {
   readonly users = new Map<string, User>();
@@ -20,8 +23,8 @@ export class MemoryStore {
   readonly sessions = new Map<string, StoredSession>();
   /** Refresh token hash → its row. */
   readonly refreshTokens = new Map<string, { sessionId: string; usedAt: Date | null }>();
-  /** The login failures of the same "database", when a test wires them in (deleting an account forgets its rows). */
-  loginFailures?: MemoryLoginFailures;
+  /** The login failures of the same "database" (deleting an account forgets its rows). */
+  readonly loginFailures = new MemoryLoginFailures();
 }
 
 interface StoredSession {
@@ -31,6 +34,10 @@ interface StoredSession {
   revokedAt: Date | null;
   revokedReason: SessionEndReason | null;
 }
+
+/** A uuid as PostgreSQL stores and returns it. */
+const uuid = (id: string) => id.toLowerCase();
+const date = (d: Date) => new Date(d.getTime());
 
 const copy = (user: User): User => ({
   ...user,
@@ -44,15 +51,17 @@ export class MemoryUserRepository implements UserRepository {
   constructor(private readonly store: MemoryStore) {}
 
   async create(input: NewUser, event: DomainEvent): Promise<User> {
-    this.assertFree(input.id, { username: input.username, email: input.email });
-    const user: User = { ...input, followersCount: 0, followingCount: 0, updatedAt: input.createdAt, emailBouncedAt: null, phoneBouncedAt: null, directMessages: DEFAULT_DIRECT_MESSAGES };
-    this.store.users.set(user.id, user);
+    const id = uuid(input.id);
+    this.assertFree(id, { username: input.username, email: input.email });
+    // The creation is the first profile change.
+    const user: User = copy({ ...input, id, followersCount: 0, followingCount: 0, updatedAt: input.createdAt, emailBouncedAt: null, phoneBouncedAt: null, directMessages: DEFAULT_DIRECT_MESSAGES });
+    this.store.users.set(id, user);
     this.store.events.push(event);
     return copy(user);
   }
 
   async findById(id: string) {
-    const user = this.store.users.get(id);
+    const user = this.store.users.get(uuid(id));
     return user ? copy(user) : null;
   }
 
@@ -65,12 +74,14 @@ export class MemoryUserRepository implements UserRepository {
   }
 
   async updateProfile(id: string, decide: (current: User) => ProfileWrite | null): Promise<User> {
-    const user = this.store.users.get(id);
+    const user = this.store.users.get(uuid(id));
     if (!user) throw new UserNotFoundError();
     const write = decide(copy(user));
     if (!write) return copy(user);
-    if (write.set.email !== undefined) this.assertFree(id, { email: write.set.email });
-    Object.assign(user, write.set, { updatedAt: write.updatedAt });
+    if (write.set.email !== undefined) this.assertFree(user.id, { email: write.set.email });
+    // A field given as undefined is no change (as in a Prisma update).
+    const set = Object.fromEntries(Object.entries(write.set).filter(([, value]) => value !== undefined));
+    Object.assign(user, set, { updatedAt: date(write.updatedAt) });
     if (write.clearEmailBounce) user.emailBouncedAt = null;
     if (write.clearPhoneBounce) user.phoneBouncedAt = null;
     this.store.events.push(write.event);
@@ -78,7 +89,7 @@ export class MemoryUserRepository implements UserRepository {
   }
 
   async markAddressBounced(id: string, kind: BouncedAddressKind, address: string, at: Date): Promise<boolean> {
-    const user = this.store.users.get(id);
+    const user = this.store.users.get(uuid(id));
     if (!user) return false;
     if (kind === 'email' && user.emailBouncedAt === null && emailKey(user.email) === emailKey(address)) {
       user.emailBouncedAt = new Date(at);
@@ -91,7 +102,8 @@ export class MemoryUserRepository implements UserRepository {
     return false;
   }
 
-  async deleteAccount(id: string, event: DomainEvent, forget: { loginKeys: readonly string[] }): Promise<boolean> {
+  async deleteAccount(userId: string, event: DomainEvent, forget: { loginKeys: readonly string[] }): Promise<boolean> {
+    const id = uuid(userId);
     if (!this.store.users.delete(id)) return false;
     for (let i = this.store.edges.length - 1; i >= 0; i--) {
       const edge = this.store.edges[i]!;
@@ -110,13 +122,13 @@ export class MemoryUserRepository implements UserRepository {
       this.store.sessions.delete(sessionId);
       for (const [hash, token] of this.store.refreshTokens) if (token.sessionId === sessionId) this.store.refreshTokens.delete(hash);
     }
-    for (const key of forget.loginKeys) this.store.loginFailures?.rows.delete(key);
+    for (const key of forget.loginKeys) this.store.loginFailures.rows.delete(key);
     this.store.events.push(event);
     return true;
   }
 
   async updatePasswordHash(id: string, passwordHash: string) {
-    const user = this.store.users.get(id);
+    const user = this.store.users.get(uuid(id));
     if (user) user.passwordHash = passwordHash;
   }
 
@@ -133,29 +145,31 @@ export class MemoryUserRepository implements UserRepository {
     return user ? copy(user) : null;
   }
 
+  /** The username is checked first, over everyone: the database's unique indexes refuse it first. */
   private assertFree(selfId: string, keys: { username?: string; email?: string }) {
-    for (const other of this.store.users.values()) {
-      if (other.id === selfId) continue;
-      if (keys.username !== undefined && usernameKey(other.username) === usernameKey(keys.username)) throw new UsernameTakenError();
-      if (keys.email !== undefined && emailKey(other.email) === emailKey(keys.email)) throw new EmailTakenError();
-    }
+    const others = [...this.store.users.values()].filter((u) => u.id !== selfId);
+    const { username, email } = keys;
+    if (username !== undefined && others.some((u) => usernameKey(u.username) === usernameKey(username))) throw new UsernameTakenError();
+    if (email !== undefined && others.some((u) => emailKey(u.email) === emailKey(email))) throw new EmailTakenError();
   }
 }
 
 export class MemoryFollowRepository implements FollowRepository {
   constructor(private readonly store: MemoryStore) {}
 
-  async follow(edge: FollowEdge, event: DomainEvent): Promise<boolean> {
+  async follow(given: FollowEdge, event: DomainEvent): Promise<boolean> {
+    const edge: FollowEdge = { id: uuid(given.id), followerId: uuid(given.followerId), followeeId: uuid(given.followeeId), createdAt: date(given.createdAt) };
     const follower = this.store.users.get(edge.followerId);
     const followee = this.store.users.get(edge.followeeId);
-    if (!follower || !followee) throw new UserNotFoundError();
+    // One person is no pair: the two rows the adapter locks are one (see MemoryBlockRepository.change).
+    if (!follower || !followee || follower === followee) throw new UserNotFoundError();
     const blockers = this.store.blocks
       .filter((b) => (b.blockerId === edge.followerId && b.blockedId === edge.followeeId) || (b.blockerId === edge.followeeId && b.blockedId === edge.followerId))
       .map((b) => b.blockerId);
     const refused = followBlock(edge.followerId, blockers);
     if (refused) throw new BlockedError(refused);
     if (this.indexOf(edge.followerId, edge.followeeId) >= 0) return false;
-    this.store.edges.push({ ...edge });
+    this.store.edges.push(edge);
     follower.followingCount++;
     followee.followersCount++;
     this.store.events.push(event);
@@ -163,20 +177,22 @@ export class MemoryFollowRepository implements FollowRepository {
   }
 
   async unfollow(followerId: string, followeeId: string, event: DomainEvent): Promise<boolean> {
-    const at = this.indexOf(followerId, followeeId);
+    const at = this.indexOf(uuid(followerId), uuid(followeeId));
     if (at < 0) return false;
-    this.store.edges.splice(at, 1);
-    this.store.users.get(followerId)!.followingCount--;
-    this.store.users.get(followeeId)!.followersCount--;
+    const [edge] = this.store.edges.splice(at, 1);
+    this.store.users.get(edge!.followerId)!.followingCount--;
+    this.store.users.get(edge!.followeeId)!.followersCount--;
     this.store.events.push(event);
     return true;
   }
 
   async page(userId: string, direction: FollowDirection, opts: { beforeEdgeId?: string; limit: number }): Promise<FollowPageEntry[]> {
-    const mine = (e: FollowEdge) => (direction === 'followers' ? e.followeeId : e.followerId) === userId;
+    const id = uuid(userId);
+    const before = opts.beforeEdgeId ? uuid(opts.beforeEdgeId) : undefined;
+    const mine = (e: FollowEdge) => (direction === 'followers' ? e.followeeId : e.followerId) === id;
     const other = (e: FollowEdge) => (direction === 'followers' ? e.followerId : e.followeeId);
     return this.store.edges
-      .filter((e) => mine(e) && (opts.beforeEdgeId === undefined || e.id < opts.beforeEdgeId))
+      .filter((e) => mine(e) && (before === undefined || e.id < before))
       .sort((a, b) => (a.id < b.id ? 1 : -1))
       .slice(0, opts.limit)
       .map((e) => ({ edgeId: e.id, followedAt: new Date(e.createdAt), user: copy(this.store.users.get(other(e))!) }));
@@ -190,32 +206,38 @@ export class MemoryFollowRepository implements FollowRepository {
 export class MemoryBlockRepository implements BlockRepository {
   constructor(private readonly store: MemoryStore) {}
 
-  async change(blockerId: string, blockedId: string, decide: (state: PairState) => BlockWrite | null): Promise<boolean> {
+  async change(blocker: string, blocked: string, decide: (state: PairState) => BlockWrite | null): Promise<boolean> {
     const { store } = this;
-    if (!store.users.has(blockerId) || !store.users.has(blockedId)) throw new UserNotFoundError();
+    const [blockerId, blockedId] = [uuid(blocker), uuid(blocked)];
+    // Both rows must exist, and be two: the adapter locks two users rows and finds fewer for one person.
+    if (!store.users.has(blockerId) || !store.users.has(blockedId) || blockerId === blockedId) throw new UserNotFoundError();
     const at = store.blocks.findIndex((b) => b.blockerId === blockerId && b.blockedId === blockedId);
     const edges = store.edges
       .filter((e) => (e.followerId === blockerId && e.followeeId === blockedId) || (e.followerId === blockedId && e.followeeId === blockerId))
-      .map((e) => ({ ...e, createdAt: new Date(e.createdAt) }));
-    const write = decide({ blocked: at >= 0, lastChangeAt: store.blocksChangedAt.get(blockerId) ?? null, edges });
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .map((e) => ({ ...e, createdAt: date(e.createdAt) }));
+    const changedAt = store.blocksChangedAt.get(blockerId);
+    const write = decide({ blocked: at >= 0, lastChangeAt: changedAt ? date(changedAt) : null, edges });
     if (!write) return false;
-    if (write.add) store.blocks.push({ id: write.add.id, blockerId, blockedId, createdAt: new Date(write.add.createdAt) });
+    if (write.add) store.blocks.push({ id: uuid(write.add.id), blockerId, blockedId, createdAt: date(write.add.createdAt) });
     else if (at >= 0) store.blocks.splice(at, 1);
     for (const edge of write.removeEdges) {
-      const i = store.edges.findIndex((e) => e.id === edge.id);
+      const i = store.edges.findIndex((e) => e.id === uuid(edge.id));
       if (i < 0) continue;
-      store.edges.splice(i, 1);
-      store.users.get(edge.followerId)!.followingCount--;
-      store.users.get(edge.followeeId)!.followersCount--;
+      const [removed] = store.edges.splice(i, 1);
+      store.users.get(removed!.followerId)!.followingCount--;
+      store.users.get(removed!.followeeId)!.followersCount--;
     }
-    store.blocksChangedAt.set(blockerId, new Date(write.at));
+    store.blocksChangedAt.set(blockerId, date(write.at));
     store.events.push(...write.events);
     return true;
   }
 
   async page(blockerId: string, opts: { beforeId?: string; limit: number }): Promise<BlockEntry[]> {
+    const id = uuid(blockerId);
+    const before = opts.beforeId ? uuid(opts.beforeId) : undefined;
     return this.store.blocks
-      .filter((b) => b.blockerId === blockerId && (opts.beforeId === undefined || b.id < opts.beforeId))
+      .filter((b) => b.blockerId === id && (before === undefined || b.id < before))
       .sort((a, b) => (a.id < b.id ? 1 : -1))
       .slice(0, opts.limit)
       .map((b) => ({ id: b.id, blockedId: b.blockedId, createdAt: new Date(b.createdAt) }));
@@ -226,8 +248,11 @@ export class MemorySessionRepository implements SessionRepository {
   constructor(private readonly store: MemoryStore) {}
 
   async start(session: NewSession): Promise<void> {
-    this.store.sessions.set(session.id, { id: session.id, userId: session.userId, expiresAt: session.expiresAt, revokedAt: null, revokedReason: null });
-    this.store.refreshTokens.set(session.tokenHash, { sessionId: session.id, usedAt: null });
+    const [id, userId] = [uuid(session.id), uuid(session.userId)];
+    // The sessions row references its user.
+    if (!this.store.users.has(userId)) throw new UserNotFoundError();
+    this.store.sessions.set(id, { id, userId, expiresAt: date(session.expiresAt), revokedAt: null, revokedReason: null });
+    this.store.refreshTokens.set(session.tokenHash, { sessionId: id, usedAt: null });
   }
 
   async rotate(tokenHash: string, decide: (found: StoredRefreshToken | null) => RotationPlan): Promise<RotationPlan> {
@@ -235,17 +260,17 @@ export class MemorySessionRepository implements SessionRepository {
     const session = token && this.store.sessions.get(token.sessionId);
     const user = session && this.store.users.get(session.userId);
     const found = token && session && user
-      ? { sessionId: session.id, userId: session.userId, username: user.username, usedAt: token.usedAt, revokedAt: session.revokedAt, expiresAt: session.expiresAt }
+      ? { sessionId: session.id, userId: session.userId, username: user.username, usedAt: token.usedAt && date(token.usedAt), revokedAt: session.revokedAt && date(session.revokedAt), expiresAt: date(session.expiresAt) }
       : null;
     const plan = decide(found);
     if (plan.next && token && session) {
       // The first use is kept: the reuse grace counts from it.
-      token.usedAt ??= plan.next.at;
+      token.usedAt ??= date(plan.next.at);
       this.store.refreshTokens.set(plan.next.tokenHash, { sessionId: session.id, usedAt: null });
-      session.expiresAt = plan.next.expiresAt;
+      session.expiresAt = date(plan.next.expiresAt);
     }
     if (plan.end && session) {
-      if (!session.revokedAt) Object.assign(session, { revokedAt: plan.end.at, revokedReason: 'refresh_token_reuse' });
+      if (!session.revokedAt) Object.assign(session, { revokedAt: date(plan.end.at), revokedReason: 'refresh_token_reuse' });
       this.store.events.push(plan.end.event);
     }
     return plan;
@@ -258,26 +283,28 @@ export class MemorySessionRepository implements SessionRepository {
   }
 
   async end(userId: string, which: { sessionIds?: string[]; keepSessionId?: string }, reason: SessionEndReason, at: Date, event: (ended: string[]) => DomainEvent | null) {
-    const ended = this.endLive(userId, which, reason, at);
+    const ended = this.endLive(uuid(userId), which, reason, at);
     const e = event(ended);
     if (e) this.store.events.push(e);
     return ended;
   }
 
   async changePassword(userId: string, passwordHash: string, keepSessionId: string | undefined, at: Date, event: DomainEvent) {
-    const user = this.store.users.get(userId);
+    const user = this.store.users.get(uuid(userId));
     if (!user) throw new UserNotFoundError();
     user.passwordHash = passwordHash;
-    this.endLive(userId, keepSessionId ? { keepSessionId } : {}, 'password_changed', at);
+    this.endLive(user.id, keepSessionId ? { keepSessionId } : {}, 'password_changed', at);
     this.store.events.push(event);
   }
 
   private endLive(userId: string, which: { sessionIds?: string[]; keepSessionId?: string }, reason: SessionEndReason, at: Date): string[] {
     const ended: string[] = [];
+    const listed = which.sessionIds?.map(uuid);
+    const keep = which.keepSessionId ? uuid(which.keepSessionId) : undefined;
     for (const session of this.store.sessions.values()) {
       if (session.userId !== userId || session.revokedAt) continue;
-      if (which.sessionIds ? !which.sessionIds.includes(session.id) : session.id === which.keepSessionId) continue;
-      Object.assign(session, { revokedAt: at, revokedReason: reason });
+      if (listed ? !listed.includes(session.id) : session.id === keep) continue;
+      Object.assign(session, { revokedAt: date(at), revokedReason: reason });
       ended.push(session.id);
     }
     return ended;
@@ -287,8 +314,10 @@ export class MemorySessionRepository implements SessionRepository {
 export class MemoryLoginFailures implements LoginFailures {
   readonly rows = new Map<string, { failures: number; lockedUntil: Date | null }>();
   async lockedUntil(key: string) {
-    return this.rows.get(key)?.lockedUntil ?? null;
+    const lockedUntil = this.rows.get(key)?.lockedUntil;
+    return lockedUntil ? date(lockedUntil) : null;
   }
+  /** A lock asked for as 0 ms keeps an earlier one. */
   async recordFailure(key: string, at: Date, lockFor: (failures: number) => number) {
     const failures = (this.rows.get(key)?.failures ?? 0) + 1;
     const ms = lockFor(failures);

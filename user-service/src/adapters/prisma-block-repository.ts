@@ -37,7 +37,7 @@ export class PrismaBlockRepository implements BlockRepository {
       else await tx.block.deleteMany({ where: { blockerId, blockedId } });
       for (const edge of write.removeEdges) {
         const { count } = await tx.follow.deleteMany({ where: { id: edge.id } });
-        if (count > 0) await bumpCounters(tx, edge.followerId, edge.followeeId, -1);
+        if (count > 0) await bumpCounters(tx, this.users, edge.followerId, edge.followeeId, -1);
       }
       // Raw: Prisma would also move updated_at, which orders profile changes, not blocks.
       await tx.$executeRaw`UPDATE ${this.users} SET blocks_changed_at = ${write.at} WHERE id = ${blockerId}::uuid`;

@@ -1,6 +1,6 @@
 import type { DomainEvent } from '@herald/contracts';
 import { outboxRow } from '@herald/platform';
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { followBlock } from '../domain/blocks.js';
 import { BlockedError, UserNotFoundError } from '../domain/errors.js';
 import type { FollowDirection, FollowEdge, FollowPageEntry, FollowRepository } from '../domain/ports.js';
@@ -38,7 +38,7 @@ export class PrismaFollowRepository implements FollowRepository {
         if (refused) throw new BlockedError(refused);
         const { count } = await tx.follow.createMany({ data: [edge], skipDuplicates: true });
         if (count === 0) return false;
-        await bumpCounters(tx, edge.followerId, edge.followeeId, 1);
+        await bumpCounters(tx, this.users, edge.followerId, edge.followeeId, 1);
         await tx.outbox.create({ data: outboxRow(event) });
         return true;
       });
@@ -54,7 +54,7 @@ export class PrismaFollowRepository implements FollowRepository {
       await lockUsers(tx, this.users, [followerId, followeeId]);
       const { count } = await tx.follow.deleteMany({ where: { followerId, followeeId } });
       if (count === 0) return false;
-      await bumpCounters(tx, followerId, followeeId, -1);
+      await bumpCounters(tx, this.users, followerId, followeeId, -1);
       await tx.outbox.create({ data: outboxRow(event) });
       return true;
     });
@@ -80,12 +80,13 @@ export class PrismaFollowRepository implements FollowRepository {
 
 /**
  * Rows are updated in id order so A-follows-B and B-follows-A at the same moment cannot deadlock
- * (callers have locked them in that order already).
+ * (callers have locked them in that order already). Raw, like a block's blocks_changed_at: Prisma
+ * would also move updated_at, which orders profile changes, and a follow is none.
  */
-export async function bumpCounters(tx: Prisma.TransactionClient, followerId: string, followeeId: string, by: 1 | -1) {
+export async function bumpCounters(tx: Prisma.TransactionClient, users: Prisma.Sql, followerId: string, followeeId: string, by: 1 | -1) {
   const updates = [
-    { id: followerId, data: { followingCount: { increment: by } } },
-    { id: followeeId, data: { followersCount: { increment: by } } },
+    { id: followerId, column: Prisma.raw('following_count') },
+    { id: followeeId, column: Prisma.raw('followers_count') },
   ].sort((a, b) => (a.id < b.id ? -1 : 1));
-  for (const { id, data } of updates) await tx.user.updateMany({ where: { id }, data });
+  for (const { id, column } of updates) await tx.$executeRaw`UPDATE ${users} SET ${column} = ${column} + ${by} WHERE id = ${id}::uuid`;
 }

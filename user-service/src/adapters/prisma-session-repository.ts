@@ -1,6 +1,7 @@
 import type { DomainEvent } from '@herald/contracts';
 import { outboxRow } from '@herald/platform';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import { UserNotFoundError } from '../domain/errors.js';
 import type { NewSession, RotationPlan, SessionRepository } from '../domain/ports.js';
 import type { SessionEndReason, StoredRefreshToken } from '../domain/sessions.js';
 import type { PrismaRepositoryOptions } from './prisma-user-repository.js';
@@ -92,9 +93,15 @@ export class PrismaSessionRepository implements SessionRepository {
     return ended;
   }
 
+  /**
+   * Raw so that updated_at (the profile's last change) stays as it is; an unknown account is
+   * UserNotFoundError, with nothing written.
+   */
   async changePassword(userId: string, passwordHash: string, keepSessionId: string | undefined, at: Date, event: DomainEvent): Promise<void> {
+    const { users } = this.tables;
     await this.prisma.$transaction(async (tx) => {
-      await tx.user.update({ where: { id: userId }, data: { passwordHash } });
+      const changed = await tx.$executeRaw`UPDATE ${users} SET password_hash = ${passwordHash} WHERE id = ${userId}::uuid`;
+      if (changed === 0) throw new UserNotFoundError();
       await this.endWithin(tx, userId, keepSessionId ? { keepSessionId } : {}, 'password_changed', at);
       await tx.outbox.create({ data: outboxRow(event) });
     });

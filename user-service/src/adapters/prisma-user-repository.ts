@@ -53,10 +53,11 @@ export class PrismaUserRepository implements UserRepository {
     this.loginFailuresTable = Prisma.raw(`"${schema}"."login_failures"`);
   }
 
+  /** The creation is the account's first profile change: updated_at starts as created_at (not the time of the insert). */
   async create(input: NewUser, event: DomainEvent): Promise<User> {
     try {
       const [row] = await this.prisma.$transaction([
-        this.prisma.user.create({ data: { ...input, usernameKey: usernameKey(input.username), emailKey: emailKey(input.email) } }),
+        this.prisma.user.create({ data: { ...input, updatedAt: input.createdAt, usernameKey: usernameKey(input.username), emailKey: emailKey(input.email) } }),
         this.prisma.outbox.create({ data: outboxRow(event) }),
       ]);
       this.options.onOutboxCommit?.();
@@ -164,8 +165,9 @@ export class PrismaUserRepository implements UserRepository {
     return deleted;
   }
 
+  /** Raw so that updated_at (the profile's last change) stays as it is: a re-hash is no profile change. */
   async updatePasswordHash(id: string, passwordHash: string) {
-    await this.prisma.user.updateMany({ where: { id }, data: { passwordHash } });
+    await this.prisma.$executeRaw`UPDATE ${this.usersTable} SET password_hash = ${passwordHash} WHERE id = ${id}::uuid`;
   }
 
   /** Served by users_username_key_pattern_idx (text_pattern_ops), whatever the database collation. */

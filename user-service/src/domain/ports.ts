@@ -201,7 +201,10 @@ export interface SessionRepository {
     at: Date,
     event: (ended: string[]) => DomainEvent | null,
   ): Promise<string[]>;
-  /** Sets the password hash and ends every other session, with `event`, in one transaction. */
+  /**
+   * Sets the password hash and ends every other session, with `event`, in one transaction. Throws
+   * UserNotFoundError (nothing written) when there is no such account.
+   */
   changePassword(userId: string, passwordHash: string, keepSessionId: string | undefined, at: Date, event: DomainEvent): Promise<void>;
 }
 

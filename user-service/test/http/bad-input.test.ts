@@ -100,8 +100,6 @@ describe('bad input', () => {
   });
   afterAll(() => t?.close());
 
-  it('has a table of at least 20 cases', () => expect(cases.length).toBeGreaterThanOrEqual(20));
-
   it.each(cases)('$name → $status $code', async (c) => {
     const headers: Record<string, string> = {};
     if (c.auth === undefined || c.auth === 'me') Object.assign(headers, bearer(token));

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, signUp, startTestService, type TestService } from '../support/test-service.js';
 
-type SignedUp = Awaited<ReturnType<typeof signUp>> & { refreshToken: string };
-
 /** DELETE /api/v1/users/me on a real PostgreSQL: the password gate, the cascade, the counters, the event. */
 describe('account deletion on Postgres', () => {
   let t: TestService;
@@ -14,7 +12,7 @@ describe('account deletion on Postgres', () => {
   let n = 0;
   const person = async (password = 'a long passphrase') => {
     const name = `del_${++n}_${process.pid}`;
-    return { ...((await signUp(t.app, { username: name, email: `${name}@example.com`, password })) as SignedUp), password };
+    return { ...(await signUp(t.app, { username: name, email: `${name}@example.com`, password })), password };
   };
   const remove = (token: string, payload?: unknown, headers: Record<string, string> = {}) =>
     t.app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: { ...bearer(token), ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) });

@@ -3,6 +3,7 @@ import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseEvent, type DomainEvent } from '@herald/contracts';
 import { AmqpEventBus } from '@herald/platform';
+import { waitFor } from '@herald/platform/testing';
 import { bearer, deleteQueueTopology, signUp, startTestService, type TestService } from '../support/test-service.js';
 
 const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -47,8 +48,7 @@ describe('user-service events on RabbitMQ', () => {
     const follow = await t.app.inject({ method: 'POST', url: `/api/v1/users/${ana.user.id}/follow`, headers: bearer(bob.accessToken) });
     expect(follow.statusCode).toBe(204);
 
-    const deadline = Date.now() + 10_000;
-    while (received.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => received.length >= 3, 'the three events on the probe queue', 10_000);
 
     expect(received.map((m) => m.routingKey).sort()).toEqual(['user.followed', 'user.registered', 'user.registered']);
     for (const m of received) {

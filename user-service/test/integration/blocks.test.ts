@@ -7,7 +7,7 @@ import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEvent, type DomainEvent } from '@herald/contracts';
 import { AmqpEventBus, applyMigrations, createMetricsRegistry, createPgPool, uuidv7 } from '@herald/platform';
-import { createTestDatabase } from '@herald/platform/testing';
+import { createTestDatabase, waitFor } from '@herald/platform/testing';
 import { bearer, signUp, startTestService, type TestService } from '../support/test-service.js';
 
 const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -201,9 +201,14 @@ describe('blocks on PostgreSQL', () => {
     try {
       // A block's transaction, held open: both users rows locked, the way PrismaBlockRepository starts.
       await client.query('BEGIN');
+      const blockerPid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       await client.query(`SELECT id FROM "${t.schema}".users WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [[ana.user.id, bob.user.id]]);
       const pending = follow(bob, ana);
-      await new Promise((r) => setTimeout(r, 300));
+      // The follow's transaction is queued behind those locks (not merely not started yet).
+      await waitFor(async () => {
+        const { rows } = await t.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))`, [blockerPid]);
+        return rows[0]!.n > 0;
+      }, 'the follow to wait for the users rows the block holds');
       await client.query(`INSERT INTO "${t.schema}".blocks (id, blocker_id, blocked_id, created_at) VALUES ($1, $2, $3, now())`, [uuidv7(), ana.user.id, bob.user.id]);
       await client.query('COMMIT');
       const res = await pending;
@@ -233,7 +238,7 @@ describe('the blocks migration', () => {
   it('applies on a database that already has accounts: each gets the default policy and no blocks', async () => {
     const db = await createTestDatabase('user_blocks_migration');
     const pool = createPgPool(db.url, { max: 2 });
-    const older = mkdtempSync(path.join(tmpdir(), 'user-migrations-'));
+    const older = mkdtempSync(path.join(tmpdir(), 'herald-user-migrations-'));
     try {
       for (const name of readdirSync(MIGRATIONS_DIR).filter((d) => /^\d{14}_/.test(d) && d < '20261209120000')) {
         cpSync(path.join(MIGRATIONS_DIR, name), path.join(older, name), { recursive: true });
@@ -293,8 +298,7 @@ describe('block events on RabbitMQ', () => {
     await t.app.inject({ method: 'POST', url: `/api/v1/users/${ana.user.id}/follow`, headers: bearer(bob.accessToken) });
     expect((await t.app.inject({ method: 'PUT', url: `/api/v1/users/${bob.user.id}/block`, headers: bearer(ana.accessToken) })).statusCode).toBe(204);
     expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/users/${bob.user.id}/block`, headers: bearer(ana.accessToken) })).statusCode).toBe(204);
-    const deadline = Date.now() + 10_000;
-    while (received.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    await waitFor(() => received.length >= 3, 'the unfollow, the block and the unblock on the probe queue', 10_000);
     expect(received.map((e) => [e.type, e.producer, e.data])).toEqual([
       ['user.unfollowed', 'user-service', { followerId: bob.user.id, followeeId: ana.user.id }],
       ['user.blocked', 'user-service', { blockerId: ana.user.id, blockedId: bob.user.id }],

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseOutage, watchProcessFailures } from '@herald/platform/testing';
+import { DatabaseOutage, waitFor, watchProcessFailures } from '@herald/platform/testing';
 import { bearer, signUp, startTestService, type TestService } from '../support/test-service.js';
 
 /**
@@ -51,7 +51,7 @@ describe('user-service when PostgreSQL drops every connection', () => {
     const answers: Array<Answer & { ok: number }> = [];
     const readiness: Answer[] = [];
     try {
-      await waitUntil(async () => (await call({ url: '/readyz' })).status === 503, '/readyz to notice the cut');
+      await waitFor(async () => (await call({ url: '/readyz' })).status === 503, '/readyz to notice the cut', 10_000);
       const until = Date.now() + CUT_MS;
       while (Date.now() < until) {
         answers.push({ ...(await register()), ok: 201 });
@@ -74,17 +74,8 @@ describe('user-service when PostgreSQL drops every connection', () => {
       expect(JSON.parse(r.body).error.message).toContain('postgres');
     }
 
-    await waitUntil(async () => (await register()).status === 201, 'a registration to succeed after the cut', 20_000);
-    await waitUntil(async () => (await call({ url: '/readyz' })).status === 200, '/readyz to recover', 20_000);
+    await waitFor(async () => (await register()).status === 201, 'a registration to succeed after the cut', 20_000);
+    await waitFor(async () => (await call({ url: '/readyz' })).status === 200, '/readyz to recover', 20_000);
     expect(watch.failures).toEqual([]);
   });
 });
-
-/** Polls until `check` holds; fails naming `what` after `ms`. */
-async function waitUntil(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

@@ -1,6 +1,6 @@
 import { TokenSigner, TokenVerifier, generateTokenKeys, uuidv7 } from '@herald/platform';
 import type { UseCaseDeps } from '../../src/app/deps.js';
-import { MemoryBlockRepository, MemoryFollowRepository, MemoryLoginFailures, MemorySessionRepository, MemoryStore, MemoryUserRepository } from '../../src/adapters/memory-repositories.js';
+import { MemoryBlockRepository, MemoryFollowRepository, MemorySessionRepository, MemoryStore, MemoryUserRepository } from '../../src/adapters/memory-repositories.js';
 import { ScryptPasswordHasher } from '../../src/adapters/scrypt-password-hasher.js';
 import { tokenIssuer } from '../../src/adapters/token-issuer.js';
 import type { RegisterInput } from '../../src/app/register.js';
@@ -15,7 +15,6 @@ export const testSigner = new TokenSigner(keys.privateKey, 600);
 /** Use cases wired to in-memory repositories; `store.events` is what the outbox would hold. */
 export function memoryDeps(): { deps: UseCaseDeps; store: MemoryStore } {
   const store = new MemoryStore();
-  store.loginFailures = new MemoryLoginFailures();
   const deps: UseCaseDeps = {
     users: new MemoryUserRepository(store),
     follows: new MemoryFollowRepository(store),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
+import type { Static } from 'typebox';
 import {
   DEFAULT_RETRY_DELAYS_MS,
   MemoryEventBus,
@@ -11,6 +12,8 @@ import {
   type EventBus,
 } from '@herald/platform';
 import { createTestDatabase, type TestDatabase } from '@herald/platform/testing';
+import type { Clock } from '../../src/domain/ports.js';
+import type { AuthResponse } from '../../src/http/schemas.js';
 import { createUserService, type UserService } from '../../src/service.js';
 import { cheapHasher, testSigner, testVerifier } from './memory-deps.js';
 
@@ -31,7 +34,9 @@ export interface TestService {
  * The real service (Prisma, migrations, outbox relay) on a database of its own, driven through
  * app.inject(). The bus is in-memory unless the test is about the broker.
  */
-export async function startTestService(opts: { bus?: EventBus; schema?: string; bouncesQueue?: string; refreshReuseGraceSeconds?: number } = {}): Promise<TestService> {
+export async function startTestService(
+  opts: { bus?: EventBus; schema?: string; bouncesQueue?: string; refreshReuseGraceSeconds?: number; clock?: Clock } = {},
+): Promise<TestService> {
   const db = await createTestDatabase('user_service');
   const bouncesQueue = opts.bouncesQueue ?? `test.user-service.bounces.${randomBytes(6).toString('hex')}`;
   const pool = createPgPool(db.url, { max: 6, applicationName: 'user-service-test' });
@@ -51,6 +56,7 @@ export async function startTestService(opts: { bus?: EventBus; schema?: string; 
     refreshReuseGraceSeconds: opts.refreshReuseGraceSeconds ?? 0,
     hasher: cheapHasher(),
     bouncesQueue,
+    ...(opts.clock ? { clock: opts.clock } : {}),
   });
   await service.start();
   return {
@@ -72,11 +78,12 @@ export async function startTestService(opts: { bus?: EventBus; schema?: string; 
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/** Registers through HTTP and returns the user and its token. */
-export async function signUp(app: UserService['app'], body: Record<string, unknown>) {
+/** Registers through HTTP and returns the 201's body: the user as its owner sees it, and the session's tokens. */
+export async function signUp(app: UserService['app'], body: Record<string, unknown>): Promise<Static<typeof AuthResponse>> {
   const res = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: body });
   if (res.statusCode !== 201) throw new Error(`register ${JSON.stringify(body)} → ${res.statusCode} ${res.body}`);
-  return res.json() as { user: { id: string; username: string }; accessToken: string };
+  // The route serialises the 201 with this schema.
+  return res.json() as Static<typeof AuthResponse>;
 }
 
 /** Deletes a subscriber queue with its retry queues and dead-letter queue from a real broker. */

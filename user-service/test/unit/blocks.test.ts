@@ -153,15 +153,6 @@ describe('blocking (memory repositories)', () => {
     expect((await listBlocks(deps, others[0]!, {})).items).toEqual([]);
     await expect(listBlocks(deps, me, { cursor: 'garbage' })).rejects.toMatchObject({ details: { field: 'cursor' } });
   });
-
-  it('forgets blocks both ways when an account is deleted', async () => {
-    const { deps, store, ids } = await world();
-    const [ana, bob, cy] = ids;
-    await blockUser(deps, ana, bob);
-    await blockUser(deps, cy, ana);
-    await deps.users.deleteAccount(ana, store.events[0]!, { loginKeys: [] });
-    expect(store.blocks).toEqual([]);
-  });
 });
 
 describe('direct-message policy', () => {

@@ -62,15 +62,15 @@ describe('deleteAccount', () => {
     advance(1_000);
     await deleteAccount(deps, claims, { password: 'ana password!' });
     // ... and its counter (with the login names' ones) is forgotten with the account.
-    expect(store.loginFailures!.rows.has(deletionGuardKey(ana.user.id))).toBe(false);
+    expect(store.loginFailures.rows.has(deletionGuardKey(ana.user.id))).toBe(false);
   });
 
   it('forgets the failed-login counters of its username and email', async () => {
     const { deps, store, ana, claims } = await setUp();
     await expect(loginUser(deps, { login: ana.user.email.toUpperCase(), password: 'nope' })).rejects.toBeInstanceOf(InvalidCredentialsError);
     await expect(loginUser(deps, { login: ana.user.username, password: 'nope' })).rejects.toBeInstanceOf(InvalidCredentialsError);
-    expect(store.loginFailures!.rows.size).toBe(2);
+    expect(store.loginFailures.rows.size).toBe(2);
     await deleteAccount(deps, claims, { password: 'ana password!' });
-    expect(store.loginFailures!.rows.size).toBe(0);
+    expect(store.loginFailures.rows.size).toBe(0);
   });
 });

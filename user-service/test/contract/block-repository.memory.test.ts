@@ -1,0 +1,4 @@
+import { blockRepositoryContract } from './block-repository.contract.js';
+import { memoryRepositories } from './repositories.js';
+
+blockRepositoryContract('memory', memoryRepositories);

@@ -1,0 +1,4 @@
+import { followRepositoryContract } from './follow-repository.contract.js';
+import { memoryRepositories } from './repositories.js';
+
+followRepositoryContract('memory', memoryRepositories);
