@@ -89,6 +89,8 @@ FROM runtime AS notification-service
 COPY --from=prod-deps /app/notification-service/ notification-service/
 COPY --from=build /app/notification-service/dist notification-service/dist/
 COPY notification-service/prisma/migrations notification-service/prisma/migrations/
+# The built-in message templates, read at start from next to dist (docs/templates.md).
+COPY notification-service/templates notification-service/templates/
 ENV PORT=3003
 EXPOSE 3003
 CMD ["node", "notification-service/dist/main.js"]

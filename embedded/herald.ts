@@ -17,7 +17,7 @@ import {
 } from '@herald/platform';
 import { createUserService, userRetentionEnvSpec } from '@herald/user-service';
 import { createPostService } from '@herald/post-service';
-import { channelEnvSpec, createNotificationService, retentionEnvSpec, retentionSettings } from '@herald/notification-service';
+import { channelEnvSpec, createNotificationService, loadOrCreateVapidKeys, retentionEnvSpec, retentionSettings } from '@herald/notification-service';
 import { createGateway, readGatewayConfig } from '@herald/gateway';
 import { MIN_API_KEY_LENGTH, embeddedConfigSpec, maskKey } from './config.js';
 import { secureDataDir } from './data-dir.js';
@@ -121,6 +121,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       },
     });
     const post = await createPostService({ ...common, logger: logger.child({ name: 'post-service' }), registry: createMetricsRegistry('post-service'), schema: 'posts' });
+    const channels = loadConfig(channelEnvSpec, opts.env ?? {});
     const notification = await createNotificationService({
       ...common,
       workBus,
@@ -129,7 +130,10 @@ export async function startHerald(opts: HeraldOptions): Promise<Herald> {
       schema: 'notifications',
       sendApiKeys: sendApiKeys.map((k) => [k.name, k.key, ...(k.scopes ? [k.scopes] : [])].join(':')).join(','),
       channels: {
-        ...loadConfig(channelEnvSpec, opts.env ?? {}),
+        ...channels,
+        // Web Push: VAPID_* from the environment, else a pair generated once and kept, so the
+        // browsers' subscriptions stay valid across restarts.
+        vapidKeys: channels.vapidKeys ?? loadOrCreateVapidKeys(path.join(dataDir, 'keys', 'vapid.json')).keys,
         publicUrl: opts.env?.PUBLIC_URL || `http://localhost:${opts.port || 3000}`,
         trackingSecret: opts.env?.TRACKING_SECRET || loadOrCreateSecret(path.join(dataDir, 'keys', 'tracking-secret'), logger).secret,
         captureUnconfigured: true,

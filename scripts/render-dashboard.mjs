@@ -175,7 +175,7 @@ async function deleteTopology() {
   const conn = await amqp.connect(AMQP_URL);
   conn.on('error', () => {});
   const queues = ['user-service.address-bounces', 'post-service.users', 'notification-service.events', 'notification-service.fanout',
-    ...['email', 'sms', 'slack', 'urgent'].map((c) => `notification-service.channel.${c}`)];
+    ...['email', 'sms', 'slack', 'push', 'urgent'].map((c) => `notification-service.channel.${c}`)];
   try {
     for (const base of queues.map((q) => QUEUE_PREFIX + q)) {
       for (const name of [base, `${base}.dlq`, ...[1000, 5000, 30000, 120000, 600000].map((ms) => `${base}.retry.${ms}`)]) {

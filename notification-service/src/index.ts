@@ -5,5 +5,6 @@ export { channelQueueNames } from './channels/runtime.js';
 export { MemoryPresence } from './adapters/memory-presence.js';
 export { MemoryLiveTransport } from './adapters/memory-live-transport.js';
 export { channelEnvSpec } from './channels/config.js';
+export { loadOrCreateVapidKeys, type VapidKeys } from './channels/vapid.js';
 export { retentionEnvSpec, retentionSettings, RETENTION_DEFAULTS, type RetentionSettings } from './retention.js';
 export { readSendApiKeys, MIN_API_KEY_LENGTH, type SendApiKey } from './http/api-keys.js';

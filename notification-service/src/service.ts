@@ -41,13 +41,23 @@ import type { channelEnvSpec } from './channels/config.js';
 import { channelMetrics, trackingCounter } from './channels/metrics.js';
 import { failureNotifier } from './channels/notice.js';
 import { buildChannelRegistry, type ChannelRegistry } from './channels/registry.js';
-import { deliveryIdOf, renderMessage } from './channels/render.js';
 import { createChannelRuntime, type ChannelRuntime } from './channels/runtime.js';
+import { PrismaDigestStore } from './adapters/prisma-digest-store.js';
+import { createDigestRuntime, type DigestRuntime } from './channels/digest-runtime.js';
+import { registerDigestRoutes } from './http/digest-routes.js';
 import { TrackingSigner } from './channels/tracking.js';
 import { PrismaWebhookStore } from './adapters/prisma-webhook-store.js';
 import { registerWebhookRoutes } from './http/webhook-routes.js';
 import { createWebhookSender, type WebhookSender } from './webhooks/sender.js';
+import { PrismaTemplateStore } from './adapters/prisma-template-store.js';
+import { PgRecipientDirectory } from './adapters/pg-recipient-directory.js';
+import { registerTemplateRoutes } from './http/template-routes.js';
+import { Templates } from './templates/templates.js';
 import { createLiveHub, type LiveHub, type LiveInbox, type LiveOptions, type LiveTransport } from './live/index.js';
+import { PrismaPushSubscriptionStore } from './adapters/prisma-push-subscription-store.js';
+import { registerPushRoutes } from './http/push-routes.js';
+import { withPushDetails } from './channels/push.js';
+import { DEFAULT_VAPID_SUBJECT } from './channels/vapid.js';
 
 export const SERVICE_NAME = 'notification-service';
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations', import.meta.url));
@@ -88,6 +98,8 @@ export interface NotificationServiceDeps {
   webhooks?: Partial<WebhookSettings>;
   /** The retention job (RETENTION_*, docs/operations.md "Retention"); defaults as documented. */
   retention?: Partial<RetentionSettings>;
+  /** Templates (docs/templates.md): how often an instance checks for operators' changes (default 5 s), and the built-in files. */
+  templates?: { refreshMs?: number; dir?: string };
 }
 
 /** The status webhook sender's schedule (not in the environment: the defaults suit every deployment so far). */
@@ -116,10 +128,11 @@ export type ChannelSettings = ConfigOf<typeof channelEnvSpec> & {
 
 const CHANNEL_DEFAULTS: ChannelSettings = {
   fallbackDelayMs: 120_000, escalateAfterMs: 300_000, channelMaxAttempts: 6, channelRetryBaseMs: 1000, channelRetryMaxMs: 300_000,
-  channelConcurrency: 16, channelSweepMs: 1000, channelClaimLeaseMs: 60_000, channelRedispatchMs: 600_000, mailFrom: 'Herald <notifications@herald.local>',
+  channelConcurrency: 16, channelSweepMs: 1000, digestSweepMs: 60_000, channelClaimLeaseMs: 60_000, channelRedispatchMs: 600_000, mailFrom: 'Herald <notifications@herald.local>',
   slackWebhookHosts: 'hooks.slack.com', publicUrl: 'http://localhost:3000', captureUnconfigured: false,
   smtpUrl: undefined, smtpFallbackUrl: undefined, smsProviderUrl: undefined, smsFallbackProviderUrl: undefined, smsAccountSid: undefined,
   smsAuthToken: undefined, smsFrom: undefined, trackingSecret: undefined, webhookAllowHttp: false,
+  vapidKeys: undefined, vapidSubject: DEFAULT_VAPID_SUBJECT, pushAllowHttp: false,
 };
 
 export interface NotificationService {
@@ -128,11 +141,15 @@ export interface NotificationService {
   deps: AppDeps;
   live: LiveHub;
   /** The out-of-band channels: their store, providers and worker runtime (tests drive sweeps through it). */
-  channels: { store: PrismaChannelStore; runtime: ChannelRuntime; registry: ChannelRegistry };
+  channels: { store: PrismaChannelStore; runtime: ChannelRuntime; registry: ChannelRegistry; pushSubscriptions: PrismaPushSubscriptionStore };
+  /** Daily and weekly digests (docs/channels.md "Digests"): their store and timers (tests run sweeps through it). */
+  digests: { store: PrismaDigestStore; runtime: DigestRuntime };
   /** Status webhooks: their store and sender (tests run rounds through it). */
   webhooks: { store: PrismaWebhookStore; sender: WebhookSender };
   /** The retention job: scheduled by start() every RETENTION_INTERVAL_MS; tests call runOnce(). */
   retention: RetentionRunner;
+  /** Message templates per type × channel × locale: renders and the operators' versions. */
+  templates: Templates;
   /** Migrates, starts the outbox relay, the live hub and the consumers, then listens (when a port is given). */
   start(opts?: { port: number; host: string }): Promise<void>;
   /** Stops consuming, closes sockets and the app; the pool, buses and Redis belong to the caller. */
@@ -183,9 +200,34 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
   appDeps.chunks = new ChunkBatcher((inputs) => deliverChunks(batchDeps, inputs), { ...DEFAULT_BATCHING, maxRecipients: appDeps.chunkSize }, promBatchSizes(registry));
 
   const channelStore = new PrismaChannelStore(prisma, schema);
-  const channelRegistry = buildChannelRegistry(ch);
+  const pushSubscriptions = new PrismaPushSubscriptionStore(prisma, schema);
+  const channelRegistry = buildChannelRegistry(ch, { pushSubscriptions });
   if (!ch.trackingSecret) logger.warn('TRACKING_SECRET is not set: tracking links are signed with a per-process key and stop working after a restart');
   const signer = new TrackingSigner(ch.trackingSecret ?? randomBytes(32).toString('base64url'));
+  const templates = await Templates.create({
+    store: new PrismaTemplateStore(prisma, schema),
+    directory: new PgRecipientDirectory(pool, schema),
+    publicUrl: ch.publicUrl,
+    signer,
+    logger: logger.child({ component: 'templates' }),
+    clock,
+    ...withoutUndefined(deps.templates ?? {}),
+  });
+  appDeps.inApp = templates.inApp;
+  const digestStore = new PrismaDigestStore(prisma, schema);
+  const digestRuntime = createDigestRuntime({
+    workBus,
+    store: digestStore,
+    publicUrl: ch.publicUrl,
+    templates,
+    clock,
+    newId: appDeps.newId,
+    leaseMs: ch.channelClaimLeaseMs,
+    redispatchMs: ch.channelRedispatchMs,
+    dispatchIntervalMs: ch.channelSweepMs,
+    runIntervalMs: ch.digestSweepMs,
+    logger: logger.child({ component: 'digests' }),
+  });
   const runtime = createChannelRuntime({
     workBus,
     queuePrefix: deps.queuePrefix ?? '',
@@ -196,7 +238,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     send: {
       store: channelStore,
       senders: channelRegistry.senders,
-      render: (d) => renderMessage({ publicUrl: ch.publicUrl, signer }, { notification: d.notification, channel: d.channel, address: d.address, deliveryId: deliveryIdOf(d.notificationId, d.channel) }),
+      render: async (d) => withPushDetails(await templates.renderDelivery(d), d),
       retry: { maxAttempts: ch.channelMaxAttempts, baseMs: ch.channelRetryBaseMs, maxMs: ch.channelRetryMaxMs },
       leaseMs: ch.channelClaimLeaseMs,
       clock,
@@ -205,6 +247,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
       logger,
       notifyFailure: failureNotifier(() => appDeps),
     },
+    digests: digestRuntime.worker,
   });
 
   const webhookSettings: WebhookSettings = { ...WEBHOOK_DEFAULTS, ...withoutUndefined(deps.webhooks ?? {}) };
@@ -250,27 +293,35 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     store: channelStore,
     signer,
     sweep: () => runtime.sweep(),
+    replayDigest: (id, now) => digestStore.replay(id, now),
     publicUrl: ch.publicUrl,
     ...(ch.smsAuthToken ? { smsAuthToken: ch.smsAuthToken } : {}),
     ...(channelRegistry.capture ? { capture: channelRegistry.capture } : {}),
     countTracking: trackingCounter(registry),
   }, apiKeys);
+  await registerPushRoutes(app, { store: pushSubscriptions, ...(ch.vapidKeys ? { vapidPublicKey: ch.vapidKeys.publicKey } : {}), allowLoopbackHttp: ch.pushAllowHttp, newId: appDeps.newId }, deps.verifier, apiKeys);
   await registerWebhookRoutes(app, { store: webhookStore, allowHttp: webhookAllowHttp, newId: appDeps.newId }, deps.verifier, apiKeys);
+  await registerTemplateRoutes(app, templates, apiKeys);
+  await registerDigestRoutes(app, { run: (at) => digestRuntime.run(at) }, apiKeys);
 
   let subscriptions: Subscription[] = [];
   return {
     app,
     deps: appDeps,
     live,
-    channels: { store: channelStore, runtime, registry: channelRegistry },
+    channels: { store: channelStore, runtime, registry: channelRegistry, pushSubscriptions },
+    digests: { store: digestStore, runtime: digestRuntime },
     webhooks: { store: webhookStore, sender: webhookSender },
     retention: retentionRunner,
+    templates,
     async start(opts) {
       await applyMigrations({ pool, schema, migrationsDir: MIGRATIONS_DIR, logger });
+      await templates.refresh(true);
       await relay.start();
       await live.start();
       subscriptions = await startConsumers({ bus, workBus, deps: appDeps, queues: queueNames(deps.queuePrefix), logger });
       await runtime.start();
+      digestRuntime.start();
       webhookSender.start();
       retentionRunner.start();
       if (opts) await app.listen({ port: opts.port, host: opts.host });
@@ -278,6 +329,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     },
     async close() {
       await retentionRunner.stop();
+      await digestRuntime.stop();
       await runtime.stop();
       await webhookSender.stop();
       await Promise.all(subscriptions.map((s) => s.cancel()));

@@ -35,9 +35,12 @@ describe('web demo in a real browser', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all([ana?.close(), bo?.close()]);
-    await herald?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    try {
+      await Promise.all([ana?.close(), bo?.close()]);
+      await herald?.close();
+    } finally {
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   const count = (page: Page, selector: string) => page.locator(selector).count();

@@ -8,7 +8,7 @@ import { apiClient, uniqueName } from '../support/client.js';
 import { waitFor } from '../support/wait.js';
 
 // The zero-setup promise: with no provider configured, `npm start` captures what it would send and
-// shows it at /dev/outbox, through the gateway, with the statuses the contract names.
+// shows it at /dev/outbox, through the gateway, with the statuses docs/protocol.md names.
 describe('embedded mode: out-of-band channels without any provider', () => {
   let herald: Herald;
   let dataDir: string;
@@ -25,8 +25,11 @@ describe('embedded mode: out-of-band channels without any provider', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await herald?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    try {
+      await herald?.close();
+    } finally {
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('a follow for someone away turns into a captured email shown at /dev/outbox, and its status says sent', async () => {

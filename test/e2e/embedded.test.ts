@@ -21,8 +21,11 @@ describe('embedded mode, through HTTP', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await herald?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    try {
+      await herald?.close();
+    } finally {
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   const seen = (type: string, match: (data: any) => boolean) =>
@@ -127,8 +130,11 @@ describe('embedded mode: the send API for other backends', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await herald?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    try {
+      await herald?.close();
+    } finally {
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('accepts the API key through the gateway, is idempotent, and reports delivery status', async () => {

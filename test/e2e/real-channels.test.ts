@@ -11,7 +11,7 @@ interface Mail {
 }
 
 // Real mode, through the gateway: every service its own process on PostgreSQL, RabbitMQ and Redis,
-// email to a real SMTP server; the channel surface of the contract as a client and a backend see it.
+// email to a real SMTP server; the channel surface of docs/api.md as a client and a backend see it.
 describe('real infrastructure: email fallback and its status through the gateway', () => {
   let stack: RealStack;
   let smtp: SMTPServer;

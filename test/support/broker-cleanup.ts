@@ -3,7 +3,7 @@ import { DEFAULT_RETRY_DELAYS_MS, deadLetterQueueName, retryQueueName } from '@h
 
 const SUBSCRIBER_QUEUES = [
   'user-service.address-bounces', 'post-service.users', 'notification-service.events', 'notification-service.fanout',
-  'notification-service.channel.email', 'notification-service.channel.sms', 'notification-service.channel.slack', 'notification-service.channel.urgent',
+  'notification-service.channel.email', 'notification-service.channel.sms', 'notification-service.channel.slack', 'notification-service.channel.push', 'notification-service.channel.urgent',
 ];
 
 /** Deletes the queues a stack declared under `prefix`, and its exchanges, so runs leave no trace. */

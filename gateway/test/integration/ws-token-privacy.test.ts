@@ -131,7 +131,7 @@ describe('access tokens stay out of WebSocket response headers and out of logs',
     ws.close();
   });
 
-  it("accepts 'bearer.<jwt>' offered alone (the contract's older form), which can only be answered with itself", async () => {
+  it("accepts 'bearer.<jwt>' offered alone (the older form docs/api.md still allows), which can only be answered with itself", async () => {
     upstream.state.echoToken = true;
     try {
       const token = tokenFor();

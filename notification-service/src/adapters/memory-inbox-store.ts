@@ -145,12 +145,12 @@ export class MemoryInboxStore implements InboxStore {
     return out;
   }
 
-  settleOnline(notificationIds: readonly string[], escalateAfterMs: number): Promise<number> {
+  settleOnline(items: readonly { recipientId: string; notificationId: string }[], escalateAfterMs: number): Promise<number> {
     return this.serialised(async () => {
       let changed = 0;
-      for (const id of notificationIds) {
-        const item = this.state.items.get(id.toLowerCase());
-        if (!item || item.fallbackAt === null || item.notification.readAt !== null) continue;
+      for (const { recipientId, notificationId } of items) {
+        const item = this.state.items.get(notificationId.toLowerCase());
+        if (!item || item.recipientId !== recipientId.toLowerCase() || item.fallbackAt === null || item.notification.readAt !== null) continue;
         if (item.notification.priority === 'critical') {
           item.fallbackAt = new Date(Date.parse(item.notification.createdAt) + escalateAfterMs).toISOString();
         } else {

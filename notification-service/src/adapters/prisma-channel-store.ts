@@ -5,10 +5,11 @@ import type { ChannelStore, ClaimedDelivery, ClaimResult, DeadLetter, DueDeliver
 import { undeliverableKey, type Addresses } from '../domain/fallback-rules.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { tables, type Db, type NotificationPrisma, type Tables } from './prisma-client.js';
-import { fromRow, notificationColumnsOf, type NotificationRow } from './prisma-inbox-rows.js';
+import { fromRow, notificationColumnsOf, ofRecipients, type NotificationRow } from './prisma-inbox-rows.js';
 import { pgArray, pgText, uuidArray } from './pg-safe.js';
 import { preferencesOf } from './prisma-preference-store.js';
 import { CHANGED_COLUMNS, enqueueStatusWebhooks, webhookTables, type WebhookTables } from './prisma-webhook-store.js';
+import { pushTables, usersWithPushSubscriptions, type PushTables } from './prisma-push-subscription-store.js';
 
 /** The status order of domain/notification.ts STATUS_RANK, in SQL: updates only ever move forward. */
 const rank = (column: Prisma.Sql) => Prisma.sql`(CASE ${column}
@@ -31,6 +32,8 @@ export class PrismaChannelStore implements ChannelStore {
   private readonly t: Tables;
   /** Status webhooks: every status change below owes its messages in the same statement. */
   private readonly w: WebhookTables;
+  /** Web Push subscriptions: whether a person has one is their push address. */
+  private readonly p: PushTables;
 
   constructor(
     private readonly prisma: NotificationPrisma,
@@ -38,6 +41,7 @@ export class PrismaChannelStore implements ChannelStore {
   ) {
     this.t = tables(schema);
     this.w = webhookTables(schema);
+    this.p = pushTables(schema);
   }
 
   /** `WITH changed AS (<update RETURNING CHANGED_COLUMNS>)` + the webhook insert: one statement. */
@@ -46,7 +50,7 @@ export class PrismaChannelStore implements ChannelStore {
   }
 
   fire<T>(work: (batch: FireBatch) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction((tx) => work(fireBatch(tx, this.t)));
+    return this.prisma.$transaction((tx) => work(fireBatch(tx, this.t, this.p)));
   }
 
   async claim(notificationId: string, channel: OutOfBandChannel, leaseMs: number): Promise<ClaimResult> {
@@ -57,7 +61,7 @@ export class PrismaChannelStore implements ChannelStore {
         SELECT ${notificationColumnsOf('n')}, d.recipient_id AS d_recipient, d.address, d.attempts, d.urgent, d.claimed_at, d.dispatched_at, d.status,
           (d.claimed_at IS NOT NULL AND d.claimed_at > now() - make_interval(secs => ${leaseMs / 1000})) AS live_claim,
           d.claim_lost_at, (d.claim_lost_at IS NOT NULL AND d.claim_lost_at <= now() - make_interval(secs => ${graceMs / 1000})) AS grace_over
-        FROM ${t.deliveries} d JOIN ${t.notifications} n ON n.id = d.notification_id
+        FROM ${t.deliveries} d JOIN ${t.notifications} n ON n.recipient_id = d.recipient_id AND n.id = d.notification_id
         WHERE d.notification_id = ${notificationId}::uuid AND d.channel = ${channel}
         FOR UPDATE OF d`;
       const row = rows[0];
@@ -259,9 +263,12 @@ export class PrismaChannelStore implements ChannelStore {
   }
 
   async sentAfterRead(): Promise<{ sent: number; afterRead: number }> {
+    // One probe of the notification per send, in its recipient's partition (a subquery per row,
+    // never turned into a join that would scan every partition for a day's sends).
     const rows = await this.prisma.$queryRaw<{ sent: number; after_read: number }[]>`
-      SELECT count(*)::int AS sent, count(*) FILTER (WHERE n.read_at IS NOT NULL AND n.read_at < d.sent_at)::int AS after_read
-      FROM ${this.t.deliveries} d JOIN ${this.t.notifications} n ON n.id = d.notification_id
+      SELECT count(*)::int AS sent,
+        count(*) FILTER (WHERE (SELECT n.read_at FROM ${this.t.notifications} n WHERE n.recipient_id = d.recipient_id AND n.id = d.notification_id) < d.sent_at)::int AS after_read
+      FROM ${this.t.deliveries} d
       WHERE d.sent_at > now() - interval '1 day'`;
     return { sent: rows[0]?.sent ?? 0, afterRead: rows[0]?.after_read ?? 0 };
   }
@@ -276,15 +283,20 @@ function insertAttempts(db: NotificationPrisma, t: Tables, d: ClaimedDelivery, a
       ${pgArray(list.map((a) => (a.error ? pgText(a.error.slice(0, 1000)) : null)))}::text[], ${pgArray(list.map((a) => Math.round(a.latencyMs)))}::int[]) AS u(p, o, c, e, l)`;
 }
 
-function fireBatch(db: Db, t: Tables): FireBatch {
+function fireBatch(db: Db, t: Tables, p: PushTables): FireBatch {
   return {
     async claimDue(now, limit) {
+      // Due timers are everyone's: the sweep reads each partition's partial index of live timers (in
+      // due order, merged) and locks what it takes; then it updates each claimed row in its own
+      // partition, the recipients given as constants so the update is planned on their partitions only.
+      const due = await db.$queryRaw<{ recipient_id: string; id: string }[]>`
+        SELECT recipient_id, id FROM ${t.notifications} WHERE fallback_at IS NOT NULL AND fallback_at <= ${now}
+        ORDER BY fallback_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+      if (due.length === 0) return [];
       const rows = await db.$queryRaw<(NotificationRow & { fallback_channels: string[] })[]>`
-        WITH due AS (
-          SELECT id FROM ${t.notifications} WHERE fallback_at IS NOT NULL AND fallback_at <= ${now}
-          ORDER BY fallback_at LIMIT ${limit} FOR UPDATE SKIP LOCKED
-        )
-        UPDATE ${t.notifications} n SET fallback_at = NULL, fallback_reason = 'fired' FROM due WHERE n.id = due.id
+        UPDATE ${t.notifications} n SET fallback_at = NULL, fallback_reason = 'fired'
+        FROM unnest(${uuidArray(due.map((d) => d.recipient_id))}, ${uuidArray(due.map((d) => d.id))}) AS due(recipient_id, id)
+        WHERE ${ofRecipients(due.map((d) => d.recipient_id))} AND n.recipient_id = due.recipient_id AND n.id = due.id
         RETURNING ${notificationColumnsOf('n')}, n.fallback_channels`;
       return rows.map((row): FiredItem => ({ recipientId: row.recipient_id, notification: fromRow(row), channels: (row.fallback_channels ?? []) as OutOfBandChannel[] }));
     },
@@ -297,7 +309,9 @@ function fireBatch(db: Db, t: Tables): FireBatch {
       const bounced = await db.$queryRaw<{ channel: string; address: string }[]>`
         SELECT channel, address FROM ${t.undeliverable} WHERE user_id = ANY(${ids})`;
       const preferences = new Map(users.map((u) => [u.id, preferencesOf(u.preferences, u.timezone)]));
-      const addresses = new Map<string, Addresses>(users.map((u) => [u.id, { email: u.email, phone: u.phone, slackWebhookUrl: preferences.get(u.id)!.slackWebhookUrl ?? null }]));
+      // Push: the person is the address while they have a subscription; the sender reads them all.
+      const pushing = await usersWithPushSubscriptions(db, p, users.filter((u) => preferences.get(u.id)!.channels.push).map((u) => u.id));
+      const addresses = new Map<string, Addresses>(users.map((u) => [u.id, { email: u.email, phone: u.phone, slackWebhookUrl: preferences.get(u.id)!.slackWebhookUrl ?? null, pushSubscription: pushing.has(u.id) ? u.id : null }]));
       return { preferences, addresses, undeliverable: new Set(bounced.map((b) => undeliverableKey(b.channel, b.address))) };
     },
 
@@ -305,8 +319,9 @@ function fireBatch(db: Db, t: Tables): FireBatch {
       if (items.length === 0) return;
       await db.$executeRaw`
         UPDATE ${t.notifications} n SET fallback_at = u.at, fallback_reason = NULL
-        FROM unnest(${uuidArray(items.map((i) => i.notificationId))}, ${pgArray(items.map((i) => i.until.toISOString()))}::timestamptz[]) AS u(id, at)
-        WHERE n.id = u.id`;
+        FROM unnest(${uuidArray(items.map((i) => i.recipientId))}, ${uuidArray(items.map((i) => i.notificationId))}, ${pgArray(items.map((i) => i.until.toISOString()))}::timestamptz[])
+          AS u(recipient_id, id, at)
+        WHERE ${ofRecipients(items.map((i) => i.recipientId))} AND n.recipient_id = u.recipient_id AND n.id = u.id`;
     },
 
     async insertDeliveries(rows) {

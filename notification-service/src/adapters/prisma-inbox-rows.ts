@@ -1,5 +1,6 @@
 import type { Actor, Category, Notification, NotificationType, ObjectKind, Priority } from '../domain/notification.js';
 import { Prisma } from '../generated/prisma/client.js';
+import { uuidArray } from './pg-safe.js';
 
 /** A `notifications` row as raw SQL returns it (uuid → string, jsonb → value, timestamptz → Date). */
 export interface NotificationRow {
@@ -32,6 +33,15 @@ export const notificationColumnsOf = (alias: 'n') => Prisma.raw(COLUMN_NAMES.map
 // against the partial indexes' predicates.
 export const LISTED = Prisma.raw('superseded_by IS NULL AND in_inbox');
 export const UNREAD = Prisma.raw('read_at IS NULL AND superseded_by IS NULL AND in_inbox');
+
+/**
+ * `n.recipient_id = ANY(<the recipients>)`, for statements that join the inbox (alias `n`) to a
+ * list of (recipient, id) pairs. The join alone prunes at run time, one probe per pair, but the
+ * planner prices each probe as if it visited every partition and, for a long list, may prefer
+ * scanning them all; with the list as a constant it prunes while planning, to the partitions of
+ * these recipients only (one for one person).
+ */
+export const ofRecipients = (recipientIds: readonly string[]) => Prisma.sql`n.recipient_id = ANY(${uuidArray(new Set(recipientIds))})`;
 
 export function fromRow(row: NotificationRow): Notification {
   const notification: Notification = {

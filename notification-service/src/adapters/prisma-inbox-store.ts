@@ -2,20 +2,20 @@ import { CHANNELS, type Channel, type DeliveryStatus, type Notification } from '
 import type { ChannelStatus, InboxStore, InboxUnitOfWork, SendRecord } from '../domain/ports.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { tables, type NotificationPrisma, type Tables } from './prisma-client.js';
-import { fromRow, LISTED, NOTIFICATION_COLUMNS, UNREAD, type NotificationRow } from './prisma-inbox-rows.js';
+import { fromRow, LISTED, NOTIFICATION_COLUMNS, ofRecipients, UNREAD, type NotificationRow } from './prisma-inbox-rows.js';
 import { prismaUnitOfWork } from './prisma-inbox-writes.js';
 import { uuidArray } from './pg-safe.js';
 
 // A read settles the item's deliveries: in_app becomes `read`; out-of-band ones not yet sent are
 // cancelled (reason `read`), and an email already sent shows `read` too (the person saw it).
 // The timer itself is cleared by the UPDATE that marks the item read.
-const settleDeliveries = (t: Tables, at: Date) => Prisma.sql`
+const settleDeliveries = (t: Tables, userId: string, at: Date) => Prisma.sql`
   UPDATE ${t.deliveries} SET
     status = CASE WHEN channel = 'in_app' OR status IN ('sent', 'delivered', 'opened', 'clicked') THEN 'read' ELSE 'cancelled' END,
     reason = CASE WHEN channel = 'in_app' OR status IN ('sent', 'delivered', 'opened', 'clicked') THEN reason ELSE 'read' END,
     next_attempt_at = NULL,
     updated_at = ${at}
-  WHERE notification_id IN (SELECT id FROM marked)
+  WHERE recipient_id = ${userId}::uuid AND notification_id IN (SELECT id FROM marked)
     AND status IN ('pending', 'scheduled', 'queued', 'sent', 'delivered', 'opened', 'clicked')
     -- A send in flight finishes and records itself; cancelling under it would lose that record.
     AND NOT (channel <> 'in_app' AND status = 'queued' AND claimed_at IS NOT NULL)`;
@@ -24,6 +24,12 @@ const settleDeliveries = (t: Tables, at: Date) => Prisma.sql`
  * The inbox on PostgreSQL. Reads are keyset scans of the partial indexes on (recipient_id, id);
  * the unread count is an exact count(*) over the unread partial index, so concurrent inserts and
  * reads can never make it drift the way a stored counter could.
+ *
+ * `notifications` is partitioned by hash of `recipient_id` (migration 20261211120000_partition_inbox):
+ * every statement here names the recipient of each row it reads or writes, as a value or through a
+ * join on (recipient_id, id), so the planner reads the recipient's partition only; a statement for
+ * several people reads one partition per distinct person. The one exception is a sender reading the
+ * status of what it sent (deliveryStatuses), which knows ids but not recipients.
  */
 export class PrismaInboxStore implements InboxStore {
   private readonly t: Tables;
@@ -98,14 +104,15 @@ export class PrismaInboxStore implements InboxStore {
       WITH RECURSIVE chain(id, superseded_by) AS (
         SELECT id, superseded_by FROM ${this.t.notifications} WHERE id = ANY(${[...ids]}::uuid[]) AND recipient_id = ${userId}::uuid
         UNION
-        SELECT n.id, n.superseded_by FROM ${this.t.notifications} n JOIN chain c ON n.id = c.superseded_by
+        -- A successor has the same recipient: the recursion stays in their partition.
+        SELECT n.id, n.superseded_by FROM ${this.t.notifications} n JOIN chain c ON n.recipient_id = ${userId}::uuid AND n.id = c.superseded_by
       ), marked AS (
         UPDATE ${this.t.notifications} SET read_at = ${at}, fallback_at = NULL,
           fallback_reason = CASE WHEN fallback_at IS NULL THEN fallback_reason ELSE 'read' END
         WHERE id IN (SELECT id FROM chain WHERE superseded_by IS NULL)
           AND recipient_id = ${userId}::uuid AND read_at IS NULL AND superseded_by IS NULL
         RETURNING id
-      ), settled AS (${settleDeliveries(this.t, at)})
+      ), settled AS (${settleDeliveries(this.t, userId, at)})
       SELECT id FROM marked`;
     return rows.map((r) => r.id);
   }
@@ -117,7 +124,7 @@ export class PrismaInboxStore implements InboxStore {
           fallback_reason = CASE WHEN fallback_at IS NULL THEN fallback_reason ELSE 'read' END
         WHERE recipient_id = ${userId}::uuid AND ${UNREAD}
         RETURNING id
-      ), settled AS (${settleDeliveries(this.t, at)})
+      ), settled AS (${settleDeliveries(this.t, userId, at)})
       SELECT count(*)::int AS count FROM marked`;
     return rows[0]?.count ?? 0;
   }
@@ -131,17 +138,19 @@ export class PrismaInboxStore implements InboxStore {
 
   async deliveryStatuses(ids: readonly string[], viewerId: string): Promise<Map<string, ChannelStatus[]>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.prisma.$queryRaw<DeliveryStatusRow[]>`
-      SELECT d.notification_id, d.channel, d.status, d.attempts, d.last_error, d.reason, d.not_before, d.digest, d.provider, d.updated_at
-      FROM ${this.t.notifications} n JOIN ${this.t.deliveries} d ON d.notification_id = n.id
-      WHERE n.id = ANY(${[...ids]}::uuid[]) AND (n.recipient_id = ${viewerId}::uuid OR n.sender_id = ${viewerId}::uuid)`;
-    // Out-of-band channels have no row until their timer fires: their state is on the notification.
-    const timers = await this.prisma.$queryRaw<TimerRow[]>`
-      SELECT id, fallback_at, fallback_channels, fallback_reason, created_at, read_at FROM ${this.t.notifications}
-      WHERE id = ANY(${[...ids]}::uuid[]) AND (recipient_id = ${viewerId}::uuid OR sender_id = ${viewerId}::uuid) AND fallback_channels IS NOT NULL`;
+    // The viewer's own items first, in their partition. Ids left over may be items the viewer sent
+    // through the send API to others: those are looked up by sender, in each partition's small
+    // sender index (the recipients are not known here).
+    const own = await this.statusRows(Prisma.sql`n.recipient_id = ${viewerId}::uuid`, ids);
+    const found = new Set(own.timers.map((r) => r.id).concat(own.rows.map((r) => r.notification_id)));
+    const rest = ids.map((id) => id.toLowerCase()).filter((id) => !found.has(id));
+    const sent = rest.length > 0 ? await this.statusRows(Prisma.sql`n.sender_id = ${viewerId}::uuid`, rest) : { rows: [], timers: [] };
+    const rows = [...own.rows, ...sent.rows];
+    const timers = [...own.timers, ...sent.timers];
     const out = new Map<string, ChannelStatus[]>();
     for (const row of rows) out.set(row.notification_id, [...(out.get(row.notification_id) ?? []), toChannelStatus(row)]);
     for (const timer of timers) {
+      if (timer.fallback_channels === null) continue;
       const listed = out.get(timer.id) ?? [];
       for (const channel of timer.fallback_channels) {
         if (listed.some((c) => c.channel === channel)) continue;
@@ -153,13 +162,30 @@ export class PrismaInboxStore implements InboxStore {
     return out;
   }
 
-  async settleOnline(notificationIds: readonly string[], escalateAfterMs: number): Promise<number> {
-    if (notificationIds.length === 0) return 0;
+  /** Delivery rows and timers of the items among `ids` that `who` selects (by recipient or by sender). */
+  private async statusRows(who: Prisma.Sql, ids: readonly string[]): Promise<{ rows: DeliveryStatusRow[]; timers: TimerRow[] }> {
+    const rows = await this.prisma.$queryRaw<DeliveryStatusRow[]>`
+      SELECT d.notification_id, d.channel, d.status, d.attempts, d.last_error, d.reason, d.not_before, d.digest, d.digest_id, d.provider, d.updated_at
+      FROM ${this.t.notifications} n JOIN ${this.t.deliveries} d ON d.recipient_id = n.recipient_id AND d.notification_id = n.id
+      WHERE ${who} AND n.id = ANY(${[...ids]}::uuid[])`;
+    // Out-of-band channels have no row until their timer fires: their state is on the notification.
+    // Every item of the viewer is present here (a NULL channel list for items without a timer), so
+    // the caller knows which ids it found.
+    const timers = await this.prisma.$queryRaw<TimerRow[]>`
+      SELECT n.id, n.fallback_at, n.fallback_channels, n.fallback_reason, n.created_at, n.read_at FROM ${this.t.notifications} n
+      WHERE ${who} AND n.id = ANY(${[...ids]}::uuid[])`;
+    return { rows, timers };
+  }
+
+  async settleOnline(items: readonly { recipientId: string; notificationId: string }[], escalateAfterMs: number): Promise<number> {
+    if (items.length === 0) return 0;
     return this.prisma.$executeRaw`
-      UPDATE ${this.t.notifications} SET
-        fallback_at = CASE WHEN priority = 'critical' THEN created_at + make_interval(secs => ${escalateAfterMs / 1000}) ELSE NULL END,
-        fallback_reason = CASE WHEN priority = 'critical' THEN fallback_reason ELSE 'delivered_live' END
-      WHERE id = ANY(${uuidArray(notificationIds)}) AND fallback_at IS NOT NULL AND read_at IS NULL`;
+      UPDATE ${this.t.notifications} n SET
+        fallback_at = CASE WHEN n.priority = 'critical' THEN n.created_at + make_interval(secs => ${escalateAfterMs / 1000}) ELSE NULL END,
+        fallback_reason = CASE WHEN n.priority = 'critical' THEN n.fallback_reason ELSE 'delivered_live' END
+      FROM unnest(${uuidArray(items.map((i) => i.recipientId))}, ${uuidArray(items.map((i) => i.notificationId))}) AS u(recipient_id, id)
+      WHERE ${ofRecipients(items.map((i) => i.recipientId))} AND n.recipient_id = u.recipient_id AND n.id = u.id
+        AND n.fallback_at IS NOT NULL AND n.read_at IS NULL`;
   }
 
   async findSendRequest(senderId: string, idempotencyKey: string): Promise<SendRecord | null> {
@@ -177,6 +203,7 @@ interface DeliveryStatusRow {
   reason: string | null;
   not_before: Date | null;
   digest: string | null;
+  digest_id: string | null;
   provider: string | null;
   updated_at: Date;
 }
@@ -184,7 +211,8 @@ interface DeliveryStatusRow {
 interface TimerRow {
   id: string;
   fallback_at: Date | null;
-  fallback_channels: string[];
+  /** NULL: the item never had a timer. */
+  fallback_channels: string[] | null;
   fallback_reason: string | null;
   created_at: Date;
   read_at: Date | null;
@@ -210,5 +238,6 @@ function toChannelStatus(row: DeliveryStatusRow): ChannelStatus {
   if (row.reason !== null) status.reason = row.reason;
   if (row.not_before !== null) status.notBefore = row.not_before.toISOString();
   if (row.digest !== null) status.digest = row.digest as 'daily' | 'weekly';
+  if (row.digest_id !== null) status.digestId = row.digest_id;
   return status;
 }

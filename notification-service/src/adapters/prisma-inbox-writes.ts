@@ -1,7 +1,7 @@
 import type { InboxItem, InboxUnitOfWork, ReceiptGroup } from '../domain/ports.js';
 import type { Notification } from '../domain/notification.js';
 import type { Db, Tables } from './prisma-client.js';
-import { fromRow, notificationColumnsOf, type NotificationRow } from './prisma-inbox-rows.js';
+import { fromRow, notificationColumnsOf, ofRecipients, type NotificationRow } from './prisma-inbox-rows.js';
 import { pgArray, pgJson, pgText, uuidArray } from './pg-safe.js';
 
 /**
@@ -65,7 +65,7 @@ export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
       const rows = await db.$queryRaw<NotificationRow[]>`
         SELECT ${notificationColumnsOf('n')} FROM ${t.notifications} n
         JOIN unnest(${rs}, ${ks}::text[]) AS k(r, g) ON n.recipient_id = k.r AND n.group_key = k.g
-        WHERE n.read_at IS NULL AND n.superseded_by IS NULL AND n.in_inbox
+        WHERE ${ofRecipients(pairs.map(([r]) => r))} AND n.read_at IS NULL AND n.superseded_by IS NULL AND n.in_inbox
         ORDER BY n.recipient_id, n.id
         FOR UPDATE OF n`;
       // Ascending ids: the last row per (recipient, key) is the newest open item.
@@ -104,15 +104,13 @@ export function prismaUnitOfWork(db: Db, t: Tables): InboxUnitOfWork {
     async supersede(replacements) {
       if (replacements.length === 0) return;
       const oldIds = replacements.map((r) => r.oldId);
+      // The successor carries its own fallbacks; the old item's timer would announce a stale count.
       await db.$executeRaw`
-        UPDATE ${t.notifications} AS n SET superseded_by = r.new_id
+        UPDATE ${t.notifications} AS n SET superseded_by = r.new_id,
+          fallback_reason = CASE WHEN n.fallback_at IS NULL THEN n.fallback_reason ELSE 'superseded' END, fallback_at = NULL
         FROM unnest(${uuidArray(oldIds)}, ${uuidArray(replacements.map((r) => r.newId))}, ${uuidArray(replacements.map((r) => r.recipientId))})
           AS r(old_id, new_id, recipient_id)
-        WHERE n.id = r.old_id AND n.recipient_id = r.recipient_id`;
-      // The successor carries its own fallbacks; the old item's would announce a stale count.
-      await db.$executeRaw`
-        UPDATE ${t.notifications} SET fallback_at = NULL, fallback_reason = 'superseded'
-        WHERE id = ANY(${uuidArray(oldIds)}) AND fallback_at IS NOT NULL`;
+        WHERE ${ofRecipients(replacements.map((r) => r.recipientId))} AND n.recipient_id = r.recipient_id AND n.id = r.old_id`;
       await db.$executeRaw`
         UPDATE ${t.deliveries} SET status = 'cancelled', reason = 'superseded', next_attempt_at = NULL, updated_at = now()
         WHERE notification_id = ANY(${uuidArray(oldIds)}) AND channel <> 'in_app' AND status IN ('pending', 'scheduled', 'queued')`;

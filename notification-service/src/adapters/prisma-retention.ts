@@ -1,4 +1,5 @@
 import type { RetentionTask } from '@herald/platform';
+import { Prisma } from '../generated/prisma/client.js';
 import { tables, type NotificationPrisma } from './prisma-client.js';
 import { webhookTables } from './prisma-webhook-store.js';
 
@@ -35,16 +36,23 @@ export function uuidv7Floor(at: Date): string {
  * Notifications: only what nobody will look at again goes, older than the cut-off: read items,
  * superseded ones (their successor is newer, so it is still there or goes in the same run), and
  * fallback-only ones (never listed), in each case with no timer still set. Their deliveries go with
- * them (ON DELETE CASCADE). They are found through the primary key: ids are UUIDv7, so "created
- * before the cut-off" is an id range, walked in id order with a cursor kept across the batches of
- * one run. Unread items are kept, whatever their age.
+ * them, in the same statement (there is no foreign key to cascade: a check per delivery row
+ * inserted into a partitioned table's key costs more than the insert). Unread items are kept, whatever their age. The table is partitioned by
+ * recipient (docs/notification-service.md "Partitioning"), and a run deletes partition by
+ * partition: each statement names one partition and deletes at most a batch from it, so no
+ * statement locks or reads more than one partition, and the dead rows of a run pile up in one
+ * partition at a time, whose autovacuum (tuned per partition) follows behind. Within a partition the
+ * rows are found through notifications_retention_idx, which holds only read, superseded and
+ * fallback-only items: ids are UUIDv7, so "created before the cut-off" is an id range, walked in id
+ * order with a cursor kept across the batches of one run.
  */
 export function notificationRetentionTasks(prisma: NotificationPrisma, schema: string, settings: NotificationRetentionSettings): RetentionTask[] {
   const t = tables(schema);
   const w = webhookTables(schema);
   const before = (now: Date, days: number) => new Date(now.getTime() - days * DAY_MS);
-  // The notifications walk: where the previous batch of this run stopped.
-  let walk: { run: number; after: string } | undefined;
+  // The notifications walk: the partitions, where this run started among them (`first`), how many
+  // it has finished (`done`), and where the previous batch in the current one stopped.
+  let walk: { run: number; partitions: Prisma.Sql[]; first: number; done: number; after: string } | undefined;
 
   return [
     {
@@ -72,17 +80,37 @@ export function notificationRetentionTasks(prisma: NotificationPrisma, schema: s
       name: 'notifications',
       deleteBatch: async (now, limit) => {
         const cutoff = before(now, settings.readNotificationsDays);
-        if (walk?.run !== now.getTime()) walk = { run: now.getTime(), after: '00000000-0000-0000-0000-000000000000' };
-        const rows = await prisma.$queryRaw<{ id: string }[]>`
-          WITH doomed AS (
-            SELECT id FROM ${t.notifications}
-            WHERE id > ${walk.after}::uuid AND id < ${uuidv7Floor(cutoff)}::uuid AND created_at < ${cutoff}
-              AND fallback_at IS NULL AND (read_at IS NOT NULL OR superseded_by IS NOT NULL OR NOT in_inbox)
-            ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-          DELETE FROM ${t.notifications} n USING doomed WHERE n.id = doomed.id
-          RETURNING n.id`;
-        for (const { id } of rows) if (id > walk.after) walk.after = id;
-        return rows.length;
+        if (walk?.run !== now.getTime()) {
+          const partitions = await partitionsOf(prisma, schema);
+          // A run cut short by its batch limit left partitions unvisited: the next run starts there,
+          // so a backlog cannot keep the last partitions waiting.
+          const first = walk && walk.done < walk.partitions.length ? (walk.first + walk.done) % partitions.length : 0;
+          walk = { run: now.getTime(), partitions, first, done: 0, after: NIL_UUID };
+        }
+        // Up to `limit` rows, from as many partitions as it takes: a batch that found fewer means
+        // the run is over (RetentionTask), so a partition running dry moves on to the next one.
+        let deleted = 0;
+        while (deleted < limit && walk.done < walk.partitions.length) {
+          const partition = walk.partitions[(walk.first + walk.done) % walk.partitions.length]!;
+          const want = limit - deleted;
+          const rows = await prisma.$queryRaw<{ id: string }[]>`
+            WITH doomed AS (
+              SELECT recipient_id, id FROM ${partition}
+              WHERE id > ${walk.after}::uuid AND id < ${uuidv7Floor(cutoff)}::uuid AND created_at < ${cutoff} AND fallback_at IS NULL
+                AND (read_at IS NOT NULL OR superseded_by IS NOT NULL OR NOT in_inbox)
+              ORDER BY id LIMIT ${want} FOR UPDATE SKIP LOCKED
+            ), gone AS (
+              DELETE FROM ${partition} n USING doomed WHERE n.recipient_id = doomed.recipient_id AND n.id = doomed.id
+              RETURNING n.id
+            ), deliveries AS (
+              DELETE FROM ${t.deliveries} d USING gone WHERE d.notification_id = gone.id
+            )
+            SELECT id FROM gone`;
+          for (const { id } of rows) if (id > walk.after) walk.after = id;
+          deleted += rows.length;
+          if (rows.length < want) Object.assign(walk, { done: walk.done + 1, after: NIL_UUID });
+        }
+        return deleted;
       },
     },
     {
@@ -93,4 +121,19 @@ export function notificationRetentionTasks(prisma: NotificationPrisma, schema: s
           LIMIT ${limit} FOR UPDATE SKIP LOCKED)`,
     },
   ];
+}
+
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * The partitions of `notifications`, schema-qualified, in name order (notifications_p00 ...); the
+ * table itself should it not be partitioned.
+ */
+async function partitionsOf(prisma: NotificationPrisma, schema: string): Promise<Prisma.Sql[]> {
+  const rows = await prisma.$queryRaw<{ name: string }[]>`
+    SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = to_regclass(${`"${schema}"."notifications"`}) ORDER BY c.relname`;
+  const names = rows.map((r) => r.name).filter((name) => IDENTIFIER.test(name));
+  return (names.length > 0 ? names : ['notifications']).map((name) => Prisma.raw(`"${schema}"."${name}"`));
 }

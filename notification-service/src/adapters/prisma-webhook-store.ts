@@ -19,9 +19,10 @@ export type WebhookTables = ReturnType<typeof webhookTables>;
 /**
  * The INSERT that owes one `delivery.status` message to every live endpoint of the notification's
  * sender whose events match, for each row of `changed`: a data-modifying CTE of the status update,
- * RETURNING notification_id, channel, status, reason, provider, attempts. Appended to that update,
- * it runs in the same statement, so a status change and its webhooks commit together or not at all,
- * and an update that changed nothing (a status that would move backwards) owes nothing.
+ * RETURNING CHANGED_COLUMNS (with the recipient, which finds the notification in its partition).
+ * Appended to that update, it runs in the same statement, so a status change and its webhooks commit
+ * together or not at all, and an update that changed nothing (a status that would move backwards)
+ * owes nothing.
  */
 export function enqueueStatusWebhooks(t: Tables, w: WebhookTables, changed: Prisma.Sql = Prisma.raw('changed')): Prisma.Sql {
   return Prisma.sql`
@@ -34,13 +35,13 @@ export function enqueueStatusWebhooks(t: Tables, w: WebhookTables, changed: Pris
           'reason', c.reason, 'provider', c.provider, 'attempts', c.attempts))),
       now()
     FROM ${changed} c
-    JOIN ${t.notifications} n ON n.id = c.notification_id
+    JOIN ${t.notifications} n ON n.recipient_id = c.recipient_id AND n.id = c.notification_id
     JOIN ${w.endpoints} e ON e.owner_id = n.sender_id AND e.disabled_at IS NULL
     WHERE e.events IS NULL OR ('delivery.' || c.status) = ANY(e.events)`;
 }
 
 /** What a status update must RETURN for enqueueStatusWebhooks. */
-export const CHANGED_COLUMNS = Prisma.sql`notification_id, channel, status, reason, provider, attempts`;
+export const CHANGED_COLUMNS = Prisma.sql`notification_id, recipient_id, channel, status, reason, provider, attempts`;
 
 export interface WebhookEndpoint {
   id: string;

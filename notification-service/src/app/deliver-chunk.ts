@@ -4,6 +4,7 @@ import { idBefore, lowerBoundId } from '../domain/notification-ids.js';
 import { DEFAULT_PREFERENCES } from '../domain/preferences.js';
 import type { DeliveryRow, InboxItem, InboxUnitOfWork } from '../domain/ports.js';
 import { timed, type AppDeps } from './deps.js';
+import type { InAppWords } from './in-app-text.js';
 import { decide, deliveryRows, inInbox, type Decisions, type FallbackPlan } from './delivery-rows.js';
 import { pushLive } from './push-live.js';
 
@@ -81,7 +82,10 @@ export async function deliverChunks(deps: AppDeps, inputs: readonly ChunkInput[]
   // Presence before the transaction: someone online gets no fallback timer, so nothing has to be
   // cleared after the push (no settle UPDATE). Best effort: unknown counts as away.
   const everyone = [...new Set(planned.flatMap((p) => [...p.plans.keys()]))];
+  // The recipients' languages for the in-app words (templates), read while presence is.
+  const words = everyone.length > 0 && deps.inApp ? deps.inApp.prepare(everyone).catch((err: unknown) => void deps.logger.warn({ err }, 'in-app templates unavailable; the default words stay')) : undefined;
   const onlineBefore = everyone.length > 0 ? await timed(deps.metrics, 'presence', () => deps.live.whoIsOnline(everyone).catch(() => new Set<string>())) : new Set<string>();
+  const localize = (await words) ?? undefined;
 
   await timed(deps.metrics, 'write', () => deps.inbox.transaction(async (uow) => {
     const claims = planned.length > 0 ? await uow.claimReceipts(planned.map((p) => ({ eventId: p.input.eventId, recipientIds: [...p.plans.keys()] }))) : [];
@@ -94,7 +98,7 @@ export async function deliverChunks(deps: AppDeps, inputs: readonly ChunkInput[]
     const deliveries: DeliveryRow[] = [];
     const replacements: { recipientId: string; oldId: string; newId: string }[] = [];
     for (const p of planned) {
-      write(deps, p, heads.get(p), now, onlineBefore, { items, deliveries, replacements });
+      write(deps, p, heads.get(p), now, onlineBefore, { items, deliveries, replacements }, localize);
     }
     if (items.length > 0) {
       // Numbered last, just before the inserts: the stream rows stay locked only until the commit.
@@ -124,6 +128,7 @@ function write(
   now: Date,
   onlineBefore: Set<string>,
   out: { items: InboxItem[]; deliveries: DeliveryRow[]; replacements: { recipientId: string; oldId: string; newId: string }[] },
+  localize?: InAppWords,
 ): void {
   const { draft, senderId } = p.input;
   for (const recipientId of p.claimed) {
@@ -140,6 +145,7 @@ function write(
     } else {
       notification = toNotification(draft, at);
     }
+    localize?.(notification, recipientId, draft);
     const listedHere = inInbox(decisions);
     const { rows, fallback } = deliveryRows(notification.id, recipientId, decisions, now, deps.fallbackDelayMs);
     const online = onlineBefore.has(recipientId);
@@ -219,13 +225,13 @@ async function decideAll(deps: AppDeps, inputs: readonly ChunkInput[], now: Date
 // Someone who saw it live does not need the email too; a critical alert escalates if left unread.
 async function settleOnline(deps: AppDeps, created: readonly Created[], online: Set<string>): Promise<void> {
   if (online.size === 0) return;
-  const ids = created.filter((c) => c.inInbox && c.fallback && online.has(c.recipientId)).map((c) => c.notification.id);
-  if (ids.length === 0) return;
+  const seen = created.filter((c) => c.inInbox && c.fallback && online.has(c.recipientId)).map((c) => ({ recipientId: c.recipientId, notificationId: c.notification.id }));
+  if (seen.length === 0) return;
   try {
-    await deps.inbox.settleOnline(ids, deps.escalateAfterMs);
+    await deps.inbox.settleOnline(seen, deps.escalateAfterMs);
   } catch (err) {
     // Already committed and announced; a retry of the event would not redo this, so do not fail it.
     // The cost of not settling is an email the worker will still skip if the item was read.
-    deps.logger.warn({ err, count: ids.length }, 'could not clear the fallback timers of online recipients');
+    deps.logger.warn({ err, count: seen.length }, 'could not clear the fallback timers of online recipients');
   }
 }

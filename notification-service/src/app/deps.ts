@@ -1,6 +1,7 @@
 import type { Logger } from '@herald/platform';
 import type { Clock, InboxStore, LiveDelivery, PreferenceStore, ProjectionStore, UserErasure } from '../domain/ports.js';
 import type { ChunkInput, ChunkResult } from './deliver-chunk.js';
+import type { InAppText } from './in-app-text.js';
 import type { WorkQueue } from './work-message.js';
 
 /** Counters of the event pipeline (prom-client in src/adapters/prom-metrics.ts; plain counts in tests). */
@@ -57,6 +58,8 @@ export interface AppDeps {
   escalateAfterMs: number;
   /** Chunks that arrive together go through one pass (app/chunk-batcher.ts); without it, each alone. */
   chunks?: { deliver(input: ChunkInput): Promise<ChunkResult> };
+  /** In-app words in each recipient's language (the in_app templates); without it, the drafts' English stays. */
+  inApp?: InAppText;
 }
 
 export const DEFAULT_PAGE_SIZE = 20;

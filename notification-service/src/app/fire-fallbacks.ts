@@ -41,7 +41,7 @@ export async function sweepTimers(deps: FireDeps, limit = 500): Promise<SweepRes
     if (fired.length === 0) return { fired: 0, deferred: 0, queued: 0 };
     const recipients = [...new Set(fired.map((f) => f.recipientId))];
     const { preferences, addresses, undeliverable } = await batch.recipients(recipients);
-    const defer: { notificationId: string; until: Date }[] = [];
+    const defer: { notificationId: string; recipientId: string; until: Date }[] = [];
     const rows: (FiredDelivery & { notificationId: string; recipientId: string; urgent: boolean })[] = [];
     for (const item of fired) {
       const decision = decideFire({
@@ -53,7 +53,7 @@ export async function sweepTimers(deps: FireDeps, limit = 500): Promise<SweepRes
         now,
       });
       if (decision.action === 'defer') {
-        defer.push({ notificationId: item.notification.id, until: decision.until });
+        defer.push({ notificationId: item.notification.id, recipientId: item.recipientId, until: decision.until });
         continue;
       }
       const urgent = item.notification.priority === 'critical';

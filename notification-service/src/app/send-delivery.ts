@@ -12,9 +12,11 @@ export interface ChannelMetrics {
 }
 
 export interface SendDeps {
-  store: ChannelStore;
+  /** Where the send is recorded: the channel store, or the digests (a digest is sent like a delivery). */
+  store: Pick<ChannelStore, 'claim' | 'cancelClaimed' | 'recordSent' | 'recordRetry' | 'recordFinal'>;
   senders: ReadonlyMap<OutOfBandChannel, ChannelSender>;
-  render(delivery: ClaimedDelivery): OutboundMessage;
+  /** The message in the recipient's language (templates); may read the recipient first. */
+  render(delivery: ClaimedDelivery): OutboundMessage | Promise<OutboundMessage>;
   retry: RetryPolicy;
   /** How long a claim protects a send in flight; a worker that dies leaves it to expire. */
   leaseMs: number;
@@ -54,7 +56,7 @@ export async function sendDelivery(deps: SendDeps, notificationId: string, chann
     await end(deps, delivery, { status: 'failed', reason: 'no_provider', lastError: `no provider is configured for ${channel}` }, []);
     return 'failed';
   }
-  const message = deps.render(delivery);
+  const message = await deps.render(delivery);
   let sent: Awaited<ReturnType<ChannelSender['send']>>;
   try {
     sent = await sender.send(message);

@@ -10,7 +10,7 @@ export const SEND_SCOPE = 'notifications:send';
 /**
  * A key limited with `noncritical` may not send `priority: critical` (it skips quiet hours and
  * digests: a leaked marketing key must not page people at night). Without it, the send scope
- * includes critical, as the public contract says.
+ * includes critical, as docs/api.md says.
  */
 export const NONCRITICAL_SCOPE = 'notifications:noncritical';
 /** How long ids nobody registered are looked up again before they are refused: a user registered a moment ago may not be projected yet. */

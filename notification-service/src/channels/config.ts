@@ -1,4 +1,5 @@
 import { env } from '@herald/platform';
+import { vapidKeysSetting, vapidSubjectSetting } from './vapid.js';
 
 /**
  * The out-of-band settings (README.md's configuration table), shared by the standalone service and
@@ -15,6 +16,8 @@ export const channelEnvSpec = {
   channelConcurrency: env.int('CHANNEL_CONCURRENCY', 16, 1, 1000),
   /** How often the timers are swept. */
   channelSweepMs: env.int('CHANNEL_SWEEP_MS', 1000, 10, 60_000),
+  /** How often each instance looks for people whose digest time has come (docs/channels.md "Digests"). */
+  digestSweepMs: env.int('DIGEST_SWEEP_MS', 60_000, 100, 3_600_000),
   /** How long a worker's claim on a send protects it; past it another worker may take over. */
   channelClaimLeaseMs: env.int('CHANNEL_CLAIM_LEASE_MS', 60_000, 1000, 3_600_000),
   /** A dispatched delivery no worker claimed (its message was lost) is published again this long after. */
@@ -35,4 +38,10 @@ export const channelEnvSpec = {
   trackingSecret: env.optionalString('TRACKING_SECRET'),
   /** Status webhooks may use http:// and private or local addresses (development, tests); https to public hosts only otherwise. */
   webhookAllowHttp: env.bool('WEBHOOK_ALLOW_HTTP', false),
+  /** Web Push: VAPID_PUBLIC_KEY + VAPID_PRIVATE_KEY (a pair, or neither: no push sender; embedded generates one). */
+  vapidKeys: vapidKeysSetting,
+  /** VAPID_SUBJECT: a mailto: or https: contact for push services. */
+  vapidSubject: vapidSubjectSetting,
+  /** Push subscriptions may use http:// and https:// endpoints on 127.0.0.1, localhost and [::1] (tests, local push services). */
+  pushAllowHttp: env.bool('PUSH_ALLOW_HTTP', false),
 };

@@ -1,5 +1,7 @@
 import type { ChannelProvider, ChannelSender, OutOfBandChannel } from '../domain/channels.js';
-import { CaptureProvider, createFailoverSender, SlackWebhookProvider, SmtpEmailProvider, TwilioSmsProvider } from '../adapters/channels/index.js';
+import type { PushSubscriptionStore } from '../domain/push.js';
+import { CaptureProvider, createFailoverSender, SlackWebhookProvider, SmtpEmailProvider, TwilioSmsProvider, WebPushProvider } from '../adapters/channels/index.js';
+import { DEFAULT_VAPID_SUBJECT, type VapidKeys } from './vapid.js';
 
 /** The provider settings of channels/config.ts, as the registry needs them. */
 export interface ProviderSettings {
@@ -19,6 +21,10 @@ export interface ProviderSettings {
   smsAuthToken?: string | undefined;
   smsFrom?: string | undefined;
   slackWebhookHosts: string;
+  /** Web Push: the VAPID pair (none: no push sender), its contact, and loopback endpoints for tests. */
+  vapidKeys?: VapidKeys | undefined;
+  vapidSubject?: string | undefined;
+  pushAllowHttp?: boolean | undefined;
   /** Embedded mode: a channel with no provider configured is captured (shown at /dev/outbox). */
   captureUnconfigured: boolean;
   /** Tests: plain http and a short breaker. */
@@ -38,7 +44,7 @@ export interface ChannelRegistry {
  * preference, behind breakers (adapters/channels/failover.ts). Adding a channel is one entry in
  * domain/channels.ts, one adapter, and one block here (docs/channels.md, "How to add a channel").
  */
-export function buildChannelRegistry(s: ProviderSettings): ChannelRegistry {
+export function buildChannelRegistry(s: ProviderSettings, stores: { pushSubscriptions?: Pick<PushSubscriptionStore, 'forUser' | 'removeGone'> } = {}): ChannelRegistry {
   const providers: Partial<Record<OutOfBandChannel, ChannelProvider[]>> = {};
   providers.email = [s.smtpUrl, s.smtpFallbackUrl]
     .flatMap((url, i) => (url ? [new SmtpEmailProvider({ name: i === 0 ? 'smtp' : 'smtp-fallback', url, from: s.mailFrom, ...(s.channelConcurrency ? { maxConnections: s.channelConcurrency } : {}) })] : []));
@@ -54,13 +60,21 @@ export function buildChannelRegistry(s: ProviderSettings): ChannelRegistry {
   // captures it too, unless hosts were set explicitly (a test or an operator pointing it somewhere).
   const slackConfigured = !s.captureUnconfigured || hosts.join(',') !== 'hooks.slack.com';
   providers.slack = slackConfigured ? [new SlackWebhookProvider({ name: 'slack', allowedHosts: hosts, requireHttps: s.slackRequireHttps ?? true })] : [];
+  // Web Push needs the VAPID pair browsers subscribed with, and the subscriptions to send to.
+  providers.push =
+    s.vapidKeys && stores.pushSubscriptions
+      ? [new WebPushProvider({ name: 'web-push', vapid: { ...s.vapidKeys, subject: s.vapidSubject ?? DEFAULT_VAPID_SUBJECT }, subscriptions: stores.pushSubscriptions, allowLoopbackHttp: s.pushAllowHttp ?? false })]
+      : [];
 
   let capture: CaptureProvider | undefined;
   const senders = new Map<OutOfBandChannel, ChannelSender>();
-  for (const channel of ['email', 'sms', 'slack'] as const) {
+  for (const channel of ['email', 'sms', 'slack', 'push'] as const) {
     let list = providers[channel] ?? [];
     if (list.length === 0 && s.captureUnconfigured) list = [(capture ??= new CaptureProvider())];
-    if (list.length > 0) senders.set(channel, createFailoverSender(channel, list, s.breaker ?? {}));
+    // Push's one provider speaks to every browser vendor's push service: one service's trouble must
+    // not open a breaker for all of them; each delivery backs off on its own instead.
+    const breaker = channel === 'push' && list[0] instanceof WebPushProvider ? { ...s.breaker, failureThreshold: Number.MAX_SAFE_INTEGER } : (s.breaker ?? {});
+    if (list.length > 0) senders.set(channel, createFailoverSender(channel, list, breaker));
   }
   return {
     senders,

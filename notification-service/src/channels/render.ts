@@ -10,7 +10,7 @@ export interface RenderContext {
 
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** What one delivery says on its channel. Templates per type × channel × locale come with their own issue; this is the plain default. */
+/** What one delivery says on its channel, plainly, in English: what is sent when the templates (docs/templates.md) fail. */
 export function renderMessage(ctx: RenderContext, input: { notification: Notification; channel: OutOfBandChannel; address: string; deliveryId: string }): OutboundMessage {
   const { notification: n, channel } = input;
   const base = ctx.publicUrl.replace(/\/+$/, '');

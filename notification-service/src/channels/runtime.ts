@@ -28,6 +28,11 @@ export interface ChannelRuntimeOptions {
   /** How often the timers are swept (a full batch sweeps again at once). */
   sweepIntervalMs: number;
   logger: Logger;
+  /**
+   * Digests share the channel queues and workers: a message `{d: digest id, c: channel}` is sent
+   * like a delivery, with the digests' ledger and rendering (channels/digest-runtime.ts).
+   */
+  digests?: Pick<SendDeps, 'store' | 'render'>;
 }
 
 export interface ChannelRuntime {
@@ -51,7 +56,12 @@ export function createChannelRuntime(opts: ChannelRuntimeOptions): ChannelRuntim
     workBus.publish(due.map((d) => ({ routingKey: channelRoutingKey(d), messageId: `${d.notificationId}.${d.channel}`, body: { n: d.notificationId, c: d.channel } })));
 
   const handler = async (message: { body: unknown; messageId?: string }) => {
-    const { n, c } = (message.body ?? {}) as { n?: unknown; c?: unknown };
+    const { n, c, d } = (message.body ?? {}) as { n?: unknown; c?: unknown; d?: unknown };
+    if (d !== undefined && opts.digests) {
+      if (typeof d !== 'string' || !/^[0-9a-f-]{36}$/i.test(d) || !isOutOfBandChannel(c)) throw new PermanentError('a digest message is {d: digest id, c: channel}');
+      await sendDelivery({ ...opts.send, ...opts.digests, logger: logger.child({ digestId: d, channel: c }) }, d, c as OutOfBandChannel);
+      return;
+    }
     if (typeof n !== 'string' || !/^[0-9a-f-]{36}$/i.test(n) || !isOutOfBandChannel(c)) throw new PermanentError('a channel message is {n: notification id, c: channel}');
     await sendDelivery({ ...opts.send, logger: logger.child({ notificationId: n, channel: c }) }, n, c as OutOfBandChannel);
   };

@@ -33,7 +33,7 @@ export interface FireBatch {
    */
   recipients(userIds: readonly string[]): Promise<{ preferences: Map<string, Preferences>; addresses: Map<string, Addresses>; undeliverable: Set<string> }>;
   /** Quiet hours began: the timer is set again. */
-  defer(items: readonly { notificationId: string; until: Date }[]): Promise<void>;
+  defer(items: readonly { notificationId: string; recipientId: string; until: Date }[]): Promise<void>;
   /** Inserts the rows (queued ones due for dispatch now); returns the queued ones actually inserted (never twice). */
   insertDeliveries(rows: readonly (FiredDelivery & { notificationId: string; recipientId: string; urgent: boolean })[]): Promise<DueDelivery[]>;
 }

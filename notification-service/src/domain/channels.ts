@@ -21,8 +21,7 @@ export const OUT_OF_BAND: Readonly<Record<'email' | 'sms' | 'slack' | 'push', Ch
   email: { label: 'email', address: 'email', enabled: true, fixHint: 'Check the email address in your profile.' },
   sms: { label: 'SMS', address: 'phone', enabled: true, fixHint: 'Check the phone number in your profile (international format, e.g. +14155550123).' },
   slack: { label: 'Slack', address: 'slackWebhookUrl', enabled: true, fixHint: 'Check the Slack webhook URL in your notification settings.' },
-  // Web Push: preferences and subscriptions are accepted; the sender arrives with its own issue.
-  push: { label: 'push', address: 'pushSubscription', enabled: false, fixHint: 'Allow notifications for this site again in your browser.' },
+  push: { label: 'push', address: 'pushSubscription', enabled: true, fixHint: 'Switch on “Push notifications on this device” in your notification settings again (and allow notifications for this site in your browser).' },
 });
 
 export type OutOfBandChannel = keyof typeof OUT_OF_BAND;
@@ -38,11 +37,17 @@ export interface OutboundMessage {
   /** Stable per delivery (notification × channel): the email Message-ID and the provider idempotency key. */
   deliveryId: string;
   channel: OutOfBandChannel;
-  /** Email address, E.164 phone number, or Slack incoming-webhook URL. */
+  /** Email address, E.164 phone number, Slack incoming-webhook URL, or (push) the person's id: their subscriptions are read at send time. */
   to: string;
   subject: string;
   text: string;
   html?: string;
+  /** `mrkdwn`: `text` is Slack mrkdwn its template already escaped; the provider sends it as it is. */
+  format?: 'mrkdwn';
+  /** Push: where a tap on the notification leads. */
+  url?: string;
+  /** Push: what the service worker gets besides the words (docs/channels.md "Web Push"); `urgent` sends it with Urgency: high. */
+  push?: { notificationId: string; type: string; tag?: string; urgent: boolean };
   /** SMS: where the provider posts delivery receipts. */
   statusCallbackUrl?: string;
 }

@@ -15,11 +15,13 @@ export interface Addresses {
   email?: string | null;
   phone?: string | null;
   slackWebhookUrl?: string | null;
+  /** Push: the person's id when they have a push subscription (the sender reads them all at send time). */
+  pushSubscription?: string | null;
 }
 
 export type FiredDelivery =
   | { channel: OutOfBandChannel; status: 'queued'; address: string }
-  | { channel: OutOfBandChannel; status: 'skipped'; reason: 'channel_off' | 'type_off' | 'no_address' | 'undeliverable' | 'not_supported' };
+  | { channel: OutOfBandChannel; status: 'skipped'; reason: 'channel_off' | 'type_off' | 'no_address' | 'no_push_subscription' | 'undeliverable' | 'not_supported' };
 
 export type FireDecision = { action: 'defer'; until: Date } | { action: 'send'; deliveries: FiredDelivery[] };
 
@@ -58,7 +60,7 @@ export function decideFire(q: FireQuestion): FireDecision {
       continue;
     }
     const address = addressFor(channel, q.addresses);
-    if (!address) deliveries.push({ channel, status: 'skipped', reason: 'no_address' });
+    if (!address) deliveries.push({ channel, status: 'skipped', reason: OUT_OF_BAND[channel].address === 'pushSubscription' ? 'no_push_subscription' : 'no_address' });
     else if (q.undeliverable.has(undeliverableKey(channel, address))) deliveries.push({ channel, status: 'skipped', reason: 'undeliverable' });
     else deliveries.push({ channel, status: 'queued', address });
   }
@@ -74,7 +76,7 @@ export function addressFor(channel: OutOfBandChannel, addresses: Addresses): str
     case 'slackWebhookUrl':
       return addresses.slackWebhookUrl || null;
     case 'pushSubscription':
-      return null;
+      return addresses.pushSubscription || null;
   }
 }
 
@@ -87,17 +89,18 @@ export interface RetryPolicy {
 /** After a failed attempt: try again later, or end (and how). `attempts` counts the one that just failed. */
 export type FailureOutcome =
   | { action: 'retry'; at: Date }
-  | { action: 'end'; status: 'failed' | 'bounced'; reason: 'max_attempts' | 'rejected' | 'bounced' };
+  | { action: 'end'; status: 'failed' | 'bounced'; reason: 'max_attempts' | 'rejected' | 'bounced' | 'no_push_subscription' };
 
 export function afterFailure(
-  failure: { kind: FailureKind; retryAfterMs?: number },
+  failure: { kind: FailureKind; retryAfterMs?: number; errorClass?: string },
   attempts: number,
   policy: RetryPolicy,
   now: Date,
   random: () => number = Math.random,
 ): FailureOutcome {
   if (failure.kind === 'address') return { action: 'end', status: 'bounced', reason: 'bounced' };
-  if (failure.kind === 'permanent') return { action: 'end', status: 'failed', reason: 'rejected' };
+  // Push: every subscription of the person was gone (404/410) or none was left: said as such.
+  if (failure.kind === 'permanent') return { action: 'end', status: 'failed', reason: failure.errorClass === 'no_push_subscription' ? 'no_push_subscription' : 'rejected' };
   if (attempts >= policy.maxAttempts) return { action: 'end', status: 'failed', reason: 'max_attempts' };
   const delay = retryDelayMs(attempts, { baseMs: policy.baseMs, maxMs: policy.maxMs, retryAfterMs: failure.retryAfterMs }, random);
   return { action: 'retry', at: new Date(now.getTime() + delay) };

@@ -59,6 +59,8 @@ export interface ChannelStatus {
   notBefore?: string;
   /** Waiting for this digest rather than being sent on its own. */
   digest?: 'daily' | 'weekly';
+  /** The digest that took it (docs/channels.md "Digests"): it went out, or ended, with that digest. */
+  digestId?: string;
   updatedAt: string;
 }
 
@@ -160,9 +162,10 @@ export interface InboxStore {
   /**
    * After the live push: people who had a live session need no fallback (their timer is cleared,
    * reason `delivered_live`), except critical items, whose timer moves to createdAt +
-   * ESCALATE_AFTER_MS. Returns how many items changed.
+   * ESCALATE_AFTER_MS. Each item comes with its recipient (the inbox is found by recipient first).
+   * Returns how many items changed.
    */
-  settleOnline(notificationIds: readonly string[], escalateAfterMs: number): Promise<number>;
+  settleOnline(items: readonly { recipientId: string; notificationId: string }[], escalateAfterMs: number): Promise<number>;
   findSendRequest(senderId: string, idempotencyKey: string): Promise<SendRecord | null>;
 }
 

@@ -1,9 +1,10 @@
 import type { Actor, NotificationType } from './notification.js';
 
 /**
- * The words of a notification. Every string a person reads lives in one phrasebook per locale,
- * keyed by type, so adding a language is adding one object (English only for now). Grammar that
- * differs between languages (how "Ana and 4 others" is built) belongs to the phrasebook too.
+ * The words of a notification, in English: what a draft is written with. Each recipient's inbox
+ * item is then worded by the in_app template of their language (docs/templates.md), whose English
+ * files say exactly this. Grammar that differs between languages (how "Ana and 4 others" is built)
+ * belongs to the phrasebook too.
  */
 
 export interface RenderInput {

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifySchema } from 'fastify';
 import { AppError, ConflictError, NotFoundError, type HttpApp } from '@herald/platform';
-import type { ChannelStore } from '../domain/channel-ports.js';
+import type { ChannelStore, ReplayResult } from '../domain/channel-ports.js';
 import { ENABLED_OUT_OF_BAND_CHANNELS, OUT_OF_BAND_CHANNELS } from '../domain/channels.js';
 import { isMachineRequest, type TrackingSigner } from '../channels/tracking.js';
 import { verifyTwilioSignature } from '../adapters/channels/twilio-signature.js';
@@ -17,6 +17,8 @@ export interface ChannelRouteDeps {
   signer: TrackingSigner;
   /** Publishes replayed deliveries at once rather than at the next sweep. */
   sweep(): Promise<void>;
+  /** A digest's dead letter (docs/channels.md "Digests"): replayed on its own ledger; null when the dead letter is not a digest's. */
+  replayDigest?(deadLetterId: string, now: Date): Promise<ReplayResult | null>;
   publicUrl: string;
   smsAuthToken?: string;
   /** Embedded mode without providers: what was captured, shown at /dev/outbox. */
@@ -67,7 +69,7 @@ export async function registerChannelRoutes(app: HttpApp, deps: ChannelRouteDeps
         response: { 202: Type.Object({ id: Type.String(), status: Type.String() }), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
       },
     }, async (req, reply) => {
-      const result = await deps.store.replay(req.params.id, new Date());
+      const result = (await deps.replayDigest?.(req.params.id, new Date())) ?? (await deps.store.replay(req.params.id, new Date()));
       if (result === 'not_found') throw new NotFoundError('dead letter');
       if (result === 'already_replayed') throw new ConflictError('already_replayed', 'this dead letter was already replayed');
       if (result === 'already_sent') throw new ConflictError('already_sent', 'this delivery already went out; it is not sent again');

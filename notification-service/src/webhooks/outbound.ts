@@ -23,7 +23,7 @@ export interface PostOptions {
  * somewhere inside the network (SSRF) however its records are set, even if they change after the
  * URL was registered: the check is on the addresses this very connection uses.
  */
-const publicLookup: LookupFunction = (hostname, options, callback) => {
+export const publicLookup: LookupFunction = (hostname, options, callback) => {
   dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
     if (err) return callback(err, '');
     if (addresses.length === 0 || addresses.some((a) => !isPublicAddress(a.address))) {

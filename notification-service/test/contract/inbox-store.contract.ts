@@ -4,6 +4,9 @@ import type { InboxStore } from '../../src/domain/ports.js';
 import { FALLBACK_DELAY_MS, item, many, newUser, plusMs, seed, type MakeStores } from './stores.js';
 
 /** What every InboxStore must do; run against the memory store and PostgreSQL through Prisma. */
+/** Items of one recipient, as settleOnline takes them. */
+const seenBy = (recipientId: string, ...ids: string[]) => ids.map((notificationId) => ({ recipientId, notificationId }));
+
 export function inboxStoreContract(name: string, make: MakeStores): void {
   describe(`InboxStore contract: ${name}`, () => {
     let inbox: InboxStore;
@@ -171,13 +174,13 @@ export function inboxStoreContract(name: string, make: MakeStores): void {
       const settled = (await inbox.deliveryStatuses([scheduled!.id], user)).get(scheduled!.id)!;
       expect(settled.map((c) => `${c.channel}:${c.status}:${c.reason}`)).toEqual(['in_app:read:undefined', 'email:cancelled:read']);
       expect(settled[1]!.updatedAt).toBe(readAt.toISOString());
-      expect(await inbox.settleOnline([seenLive!.id], 300_000)).toBe(1);
+      expect(await inbox.settleOnline(seenBy(user, seenLive!.id), 300_000)).toBe(1);
       expect(await inbox.markAllRead(user, new Date())).toBe(3);
       expect(await channelsOf(fired!.id, user)).toEqual(['in_app:read', 'email:read', 'sms:cancelled:read', 'slack:skipped:no_address']);
       expect(await channelsOf(digested!.id, user)).toEqual(['in_app:read', 'email:cancelled:read']);
       expect(await channelsOf(seenLive!.id, user)).toEqual(['in_app:read', 'email:skipped:delivered_live']);
       // A cleared timer is not set again, and a read item's timer is not escalated.
-      expect(await inbox.settleOnline([scheduled!.id, seenLive!.id], 300_000)).toBe(0);
+      expect(await inbox.settleOnline(seenBy(user, scheduled!.id, seenLive!.id), 300_000)).toBe(0);
       expect(await channelsOf(scheduled!.id, user)).toEqual(['in_app:read', 'email:cancelled:read']);
     });
 
@@ -204,7 +207,7 @@ export function inboxStoreContract(name: string, make: MakeStores): void {
       expect(await inbox.listAfter(user, readOne!.id, 10).then((l) => l.map((n) => n.id))).not.toContain(head!.id);
       // The old item's timer and pending rows would announce a stale count; what was sent stays as it is.
       expect(await channelsOf(head!.id, user)).toEqual(['in_app:delivered', 'email:cancelled:superseded', 'sms:cancelled:superseded', 'slack:sent']);
-      expect(await inbox.settleOnline([head!.id], 300_000)).toBe(0);
+      expect(await inbox.settleOnline(seenBy(user, head!.id), 300_000)).toBe(0);
       expect(await inbox.unreadCount(user)).toBe(2);
       expect((await inbox.transaction((uow) => uow.openGroups([{ groupKey: key, recipientIds: [user] }]).then(([own]) => own!))).get(user)!.id).toBe(successor.id);
       expect(await inbox.markRead([head!.id], user, new Date())).toEqual([successor.id]);
@@ -245,8 +248,10 @@ export function inboxStoreContract(name: string, make: MakeStores): void {
       const [noTimer] = await seed(inbox, user, [{}], { fallback: null });
       const [untouched] = await seed(inbox, user);
       await inbox.markRead([read!.id], user, new Date());
-      expect(await inbox.settleOnline([a!.id, b!.id, critical!.id, read!.id, noTimer!.id, uuidv7()], 300_000)).toBe(3);
-      expect(await inbox.settleOnline([a!.id, b!.id, read!.id, noTimer!.id], 300_000)).toBe(0);
+      expect(await inbox.settleOnline(seenBy(user, a!.id, b!.id, critical!.id, read!.id, noTimer!.id, uuidv7()), 300_000)).toBe(3);
+      expect(await inbox.settleOnline(seenBy(user, a!.id, b!.id, read!.id, noTimer!.id), 300_000)).toBe(0);
+      // An item is settled only for its own recipient.
+      expect(await inbox.settleOnline(seenBy(newUser(), untouched!.id), 300_000)).toBe(0);
       expect(await channelsOf(a!.id, user)).toEqual(['in_app:delivered', 'email:skipped:delivered_live']);
       expect(await channelsOf(b!.id, user)).toEqual(['in_app:delivered', 'email:skipped:delivered_live']);
       // Critical: still goes out if left unread, ESCALATE_AFTER_MS after creation instead of the fallback delay.

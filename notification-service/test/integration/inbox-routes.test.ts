@@ -168,9 +168,16 @@ describe('inbox routes', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/v1/admin/dead-letters',
       '/api/v1/admin/dead-letters/{id}/replay',
+      '/api/v1/admin/digests/run',
+      '/api/v1/admin/templates',
+      '/api/v1/admin/templates/{type}/{channel}/{locale}',
+      '/api/v1/admin/templates/{type}/{channel}/{locale}/preview',
       '/api/v1/notifications',
       '/api/v1/notifications/mutes',
       '/api/v1/notifications/mutes/{userId}',
+      '/api/v1/notifications/push-subscriptions',
+      '/api/v1/notifications/push-subscriptions/vapid-public-key',
+      '/api/v1/notifications/push-subscriptions/{id}',
       '/api/v1/notifications/read-all',
       '/api/v1/notifications/status',
       '/api/v1/notifications/unread-count',
@@ -184,6 +191,8 @@ describe('inbox routes', () => {
     expect(Object.keys(doc.paths['/api/v1/notifications']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/api/v1/admin/dead-letters'])).toEqual(['get']);
     expect(Object.keys(doc.paths['/api/v1/admin/dead-letters/{id}/replay'])).toEqual(['post']);
+    expect(Object.keys(doc.paths['/api/v1/admin/digests/run'])).toEqual(['post']);
+    expect(Object.keys(doc.paths['/api/v1/admin/templates/{type}/{channel}/{locale}']).sort()).toEqual(['delete', 'get', 'put']);
     expect(Object.keys(doc.paths['/api/v1/providers/sms/status'])).toEqual(['post']);
     expect(doc.paths['/api/v1/users/me/preferences'].put.requestBody.content['application/json'].schema.properties).toHaveProperty('quietHours');
   });

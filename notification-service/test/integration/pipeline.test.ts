@@ -76,7 +76,7 @@ describe('event pipeline on PostgreSQL', () => {
     const recipients = Array.from({ length: 5 }, () => uuidv7());
     const senders = Array.from({ length: 8 }, (_, i) => ({ id: uuidv7(), username: `m${i}`, displayName: `M ${i}` }));
     await h.service.deps.projections.mute(recipients[0]!, senders[0]!.id, 'mute', new Date());
-    const batches = async () => (await h.instances[0]!.registry.getSingleMetric('notification_chunk_batch_size')!.get()).values.find((v) => v.metricName === 'notification_chunk_batch_size_count')?.value ?? 0;
+    const batches = async () => (await h.instances[0]!.registry.getSingleMetric('notification_chunk_batch_size')!.get()).values.find((v) => (v as { metricName?: string }).metricName === 'notification_chunk_batch_size_count')?.value ?? 0;
     const before = await batches();
     const messages = senders.flatMap((sender) => recipients.map((recipientId) => messageSent({ sender, recipientId, messageId: uuidv7() })));
     await Promise.all(messages.map((m) => handleEvent(h.service.deps, m)));

@@ -132,6 +132,57 @@ describe('notification-service retention', () => {
     expect(await count(h.pool, `${SCHEMA}.receipts`)).toBe(0);
   });
 
+  it('deletes partition by partition in small batches: every partition loses exactly its old read, superseded and hidden items, with their deliveries', async () => {
+    await q(`DELETE FROM ${SCHEMA}.notifications`);
+    await q(`DELETE FROM ${SCHEMA}.deliveries`);
+    // 256 people (so every one of the 16 partitions holds some), each with items of every kind.
+    const kinds = [
+      { days: 181, read: true, goes: true },
+      { days: 200, read: true, goes: true },
+      { days: 181, superseded: true, goes: true },
+      { days: 181, inInbox: false, goes: true },
+      { days: 181, goes: false },
+      { days: 181, read: true, timer: true, goes: false },
+      { days: 179, read: true, goes: false },
+    ];
+    const rows = Array.from({ length: 256 }, () => uuidv7()).flatMap((recipient) =>
+      kinds.map((k) => ({ ...k, recipient, id: uuidv7At(ago(k.days)), created: ago(k.days) })),
+    );
+    await q(
+      `INSERT INTO ${SCHEMA}.notifications (id, recipient_id, type, category, priority, title, body, data, created_at, read_at, superseded_by, in_inbox, fallback_at, fallback_channels)
+       SELECT u.id, u.r, 'like', 'informational', 'low', 't', 'b', '{}', u.created, CASE WHEN u.read THEN u.created END,
+              CASE WHEN u.superseded THEN gen_random_uuid() END, u.in_inbox, CASE WHEN u.timer THEN $7::timestamptz END, CASE WHEN u.timer THEN ARRAY['email'] END
+       FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::boolean[], $5::boolean[], $6::boolean[], $8::boolean[]) AS u(id, r, created, read, superseded, in_inbox, timer)`,
+      [rows.map((r) => r.id), rows.map((r) => r.recipient), rows.map((r) => r.created), rows.map((r) => !!r.read), rows.map((r) => !!r.superseded),
+        rows.map((r) => r.inInbox ?? true), NOW, rows.map((r) => !!r.timer)],
+    );
+    await q(`INSERT INTO ${SCHEMA}.deliveries (notification_id, channel, recipient_id, status) SELECT id, 'in_app', recipient_id, 'delivered' FROM ${SCHEMA}.notifications`);
+    const perPartition = async () =>
+      new Map((await q(`SELECT tableoid::regclass::text AS p, count(*)::int AS n FROM ${SCHEMA}.notifications GROUP BY 1`)).rows.map((r) => [r.p as string, r.n as number]));
+    const before = await perPartition();
+    expect(before.size).toBe(16);
+
+    // Batches of 7: each partition holds far more than a batch, and a batch often ends mid-partition;
+    // 10 batches per run, so it takes many runs (an hour apart), each starting where the last stopped.
+    let clock = NOW.getTime();
+    const job = createRetentionRunner({
+      tasks: notificationRetentionTasks(createPrismaClient(h.pool, SCHEMA), SCHEMA, RETENTION_DEFAULTS),
+      intervalMs: 0, batchSize: 7, maxBatchesPerRun: 10, logger, registry: new Registry(), clock: { now: () => new Date((clock += 3_600_000)) },
+    });
+    let deleted = 0;
+    for (let n = -1; n !== 0; ) {
+      n = (await job.runOnce()).notifications!;
+      expect(n).toBeLessThanOrEqual(70);
+      deleted += n;
+    }
+    expect(deleted).toBe(rows.filter((r) => r.goes).length);
+    expect(await ids(`SELECT id FROM ${SCHEMA}.notifications`)).toEqual(new Set(rows.filter((r) => !r.goes).map((r) => r.id)));
+    // Each partition kept 3 of its 7 items per person.
+    for (const [partition, n] of await perPartition()) expect(n * 7, partition).toBe(before.get(partition)! * 3);
+    // Deliveries went with their notifications, in the same statements, no more, no less.
+    expect(await ids(`SELECT notification_id AS id FROM ${SCHEMA}.deliveries`)).toEqual(await ids(`SELECT id FROM ${SCHEMA}.notifications`));
+  });
+
   it('each instance wires the job and exposes its counter on /metrics', async () => {
     for (const instance of h.instances) {
       expect(await instance.service.retention.runOnce()).toEqual({ receipts: 0, send_requests: 0, delivery_attempts: 0, notifications: 0, webhook_deliveries: 0 });

@@ -40,3 +40,4 @@ export { TcpProxy } from './tcp-proxy.js';
 export { DatabaseOutage, watchProcessFailures } from './db-outage.js';
 export { freePort } from './free-port.js';
 export { waitFor, type WaitOptions } from './wait-for.js';
+export { decryptPushBody, fakeBrowser, startPushService, verifyVapid, type FakeBrowser, type LocalPushService, type PushAnswer, type ReceivedPush, type VapidClaims } from './web-push-service.js';

@@ -51,6 +51,7 @@ const REASONS = {
   read: 'you read it first',
   superseded: 'replaced by a newer one',
   no_address: 'no address to send to',
+  no_push_subscription: 'no browser has push switched on',
   undeliverable: 'the address bounced before',
   max_attempts: 'gave up after retries',
   rejected: 'refused by the provider',

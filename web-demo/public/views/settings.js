@@ -5,6 +5,7 @@
 import { h, field, mount, uniqueId } from '../lib/dom.js';
 import { showFormError, clearFormErrors } from '../lib/form-errors.js';
 import { CHANNELS, DEFAULT_CHANNELS, adoptServerChannels, hasBounced } from '../lib/channels.js';
+import { pushToggle } from '../components/push-toggle.js';
 
 export { CHANNELS };
 export const FREQUENCIES = [['instant', 'Instantly'], ['daily', 'Daily digest'], ['weekly', 'Weekly digest']];
@@ -60,7 +61,13 @@ export async function renderSettings(root, ctx) {
   const types = [...new Set([...TYPES, ...Object.keys(prefs.types ?? {})])];
   const user = await me;
   if (user && !user.error) ctx.session.setUser({ ...ctx.session.user, ...user });
-  mount(page, h('h1', null, 'Notification settings'), contactCard(user, ctx), preferencesForm(prefs, types, ctx), devOutbox());
+  const form = preferencesForm(prefs, types, ctx);
+  // Switching push on for this device also switches the push channel on: tick its box to match.
+  const onChannelEnabled = () => {
+    const box = form.elements.namedItem('channels.push');
+    if (box) box.checked = true;
+  };
+  mount(page, h('h1', null, 'Notification settings'), contactCard(user, ctx), pushToggle(ctx, { onChannelEnabled }), form, devOutbox());
 }
 
 /** A note next to an address the server knows does not take messages. */

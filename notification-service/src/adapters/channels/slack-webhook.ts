@@ -40,11 +40,13 @@ export class SlackWebhookProvider implements ChannelProvider {
 
   async send(message: OutboundMessage): Promise<SentReceipt> {
     const url = this.checkedUrl(message.to);
-    const text = message.subject ? `${message.subject}\n${message.text}` : message.text;
+    // Text from a Slack template is mrkdwn already (title, links, escaping): sent as it is.
+    const formatted = message.format === 'mrkdwn';
+    const text = formatted ? message.text : message.subject ? `${message.subject}\n${message.text}` : message.text;
     const payload: { text: string; blocks?: unknown[] } = { text };
     if (this.withBlocks) {
-      const title = message.subject ? `*${escapeMrkdwn(message.subject)}*\n` : '';
-      const section = truncate(`${title}${escapeMrkdwn(message.text)}`, MAX_SECTION);
+      const title = message.subject && !formatted ? `*${escapeMrkdwn(message.subject)}*\n` : '';
+      const section = truncate(formatted ? message.text : `${title}${escapeMrkdwn(message.text)}`, MAX_SECTION);
       payload.blocks = [{ type: 'section', text: { type: 'mrkdwn', text: section } }];
     }
 

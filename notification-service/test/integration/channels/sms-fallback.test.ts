@@ -50,7 +50,7 @@ describe('SMS fallback against a flaky Twilio-compatible API', () => {
   }
 
   it('every message is accepted exactly once or dead-lettered as failed; a receipt moves it to delivered; a bad signature is a 403', async () => {
-    const people = [];
+    const people: Awaited<ReturnType<typeof smsPerson>>[] = [];
     for (let i = 0; i < 16; i++) people.push(await smsPerson(i));
     await waitFor(async () => (await count(h.pool, `${SCHEMA}.users WHERE id = ANY($1::uuid[])`, [people.map((p) => p.id)])) === people.length, 'the projection');
     for (const p of people) await h.publish(event('user.followed', { follower: { id: uuidv7(), username: 'actor', displayName: 'Actor' }, followeeId: p.id }));

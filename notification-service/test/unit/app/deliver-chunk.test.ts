@@ -38,14 +38,14 @@ describe('deliverChunk: preferences route each channel', () => {
     expect(timerOf(w, nid)).toEqual({ at: FALLBACK_AT, reason: null });
   });
 
-  it('one timer for every out-of-band channel switched on; push (not built yet) is never put on it', async () => {
+  it('one timer for every out-of-band channel switched on, push included', async () => {
     const w = memoryWorld();
     await w.preferences.put(bo.id, prefs({ channels: { sms: true, slack: true, push: true } }));
     const { created } = await deliverChunk(w.deps, { eventId: uuidv7(), draft: alert(), recipientIds: [bo.id] });
     const nid = created[0]!.notification.id;
-    expect(await statusOf(w, bo.id, nid)).toEqual({ in_app: 'delivered', email: 'scheduled', sms: 'scheduled', slack: 'scheduled' });
+    expect(await statusOf(w, bo.id, nid)).toEqual({ in_app: 'delivered', email: 'scheduled', sms: 'scheduled', slack: 'scheduled', push: 'scheduled' });
     const channels = (await w.inbox.deliveryStatuses([nid], bo.id)).get(nid)!;
-    expect(channels.map((c) => c.channel)).toEqual(['in_app', 'email', 'sms', 'slack']);
+    expect(channels.map((c) => c.channel)).toEqual(['in_app', 'email', 'sms', 'slack', 'push']);
     expect(channels.slice(1).every((c) => c.notBefore === FALLBACK_AT)).toBe(true);
   });
 

@@ -1,0 +1,60 @@
+// The settings card "Push notifications on this device": the one place the browser's notification
+// permission is asked for (only when switched on). Its state is this browser's own: a subscription
+// the server knows about. data-state on the card: checking, on, off, working, blocked, unsupported.
+import { h, uniqueId } from '../lib/dom.js';
+import { currentSubscription, disablePush, enablePush, ensurePushChannel, pushSupport, registeredEntry } from '../lib/web-push.js';
+
+/**
+ * @param {{api: import('../api.js').ApiClient}} ctx
+ * @param {{onChannelEnabled?: () => void}} [opts]  told when switching on also turned the push channel on in the preferences
+ */
+export function pushToggle(ctx, { onChannelEnabled } = {}) {
+  const headingId = uniqueId('push');
+  const inputId = uniqueId('push-toggle');
+  const toggle = h('input', { type: 'checkbox', id: inputId, testid: 'push-toggle', disabled: true, 'aria-describedby': `${inputId}-status` });
+  const status = h('p', { class: 'hint', id: `${inputId}-status`, testid: 'push-status', role: 'status' }, 'Checking this browser…');
+  const card = h('section', { class: 'card push-card', testid: 'push-card', 'aria-labelledby': headingId, dataset: { state: 'checking' } },
+    h('h2', { id: headingId }, 'Push notifications'),
+    h('label', { class: 'check', for: inputId }, toggle, ' Push notifications on this device'),
+    status);
+
+  const show = (state, message, { checked = toggle.checked, enabled = true, alert = false } = {}) => {
+    card.dataset.state = state;
+    toggle.checked = checked;
+    toggle.disabled = !enabled;
+    status.textContent = message;
+    status.setAttribute('role', alert ? 'alert' : 'status');
+  };
+  const blocked = () => show('blocked', 'Notifications are blocked for this site. Allow them in your browser’s site settings to switch push on.', { checked: false, enabled: false });
+
+  (async () => {
+    const support = pushSupport();
+    if (support === 'unsupported') return show('unsupported', 'This browser cannot receive push notifications.', { checked: false, enabled: false });
+    if (support === 'insecure') return show('unsupported', 'Push notifications need this page over https (or on localhost).', { checked: false, enabled: false });
+    if (support === 'denied') return blocked();
+    const subscription = support === 'granted' ? await currentSubscription() : null;
+    const entry = subscription ? await registeredEntry(ctx.api, subscription) : null;
+    if (entry) show('on', 'Herald can reach you here when you are away.', { checked: true });
+    else show('off', 'Get a system notification on this device for what you miss while away.', { checked: false });
+  })().catch((err) => show('off', `Could not check push on this device: ${err?.message ?? err}`, { checked: false, alert: true }));
+
+  toggle.addEventListener('change', async () => {
+    const wanted = toggle.checked;
+    show('working', wanted ? 'Switching push on…' : 'Switching push off…', { enabled: false });
+    try {
+      if (wanted) {
+        await enablePush(ctx.api);
+        if (await ensurePushChannel(ctx.api)) onChannelEnabled?.();
+        show('on', 'Push is on for this device.', { checked: true });
+      } else {
+        await disablePush(ctx.api);
+        show('off', 'Push is off for this device.', { checked: false });
+      }
+    } catch (err) {
+      if (err?.code === 'denied') return blocked();
+      show(wanted ? 'off' : 'on', err?.message ?? String(err), { checked: !wanted, alert: true });
+    }
+  });
+
+  return card;
+}
