@@ -10,6 +10,8 @@ const OPEN = 1;
 const SEEN_LIMIT = 2000;
 /** The seq -> id map is bounded like the seen map. */
 const SEQ_LIMIT = 2000;
+/** The most ids one `read` frame may carry (docs/protocol.md). */
+export const MAX_READ_IDS = 200;
 
 /** A notification's place in its recipient's stream, or null when it has none (written before seq existed). */
 export function seqOf(n) {
@@ -199,10 +201,15 @@ export class LiveClient {
     }
   }
 
-  /** Sends `{"type":"read","ids":[...]}`; false when not connected (the caller uses HTTP anyway). */
+  /**
+   * Sends `{"type":"read","ids":[...]}`, at most MAX_READ_IDS per frame (the server refuses more);
+   * false when not connected (the caller uses HTTP anyway).
+   */
   markRead(ids) {
     if (!ids.length) return false;
-    return this.send({ type: 'read', ids });
+    let sent = true;
+    for (let i = 0; i < ids.length; i += MAX_READ_IDS) sent = this.send({ type: 'read', ids: ids.slice(i, i + MAX_READ_IDS) }) && sent;
+    return sent;
   }
 
   send(frame) {

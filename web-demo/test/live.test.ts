@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { GAP_LOOKBACK_MS, LiveClient, backoffDelay, compareIds, earlierCursor } from '../public/live.js';
+import { GAP_LOOKBACK_MS, LiveClient, MAX_READ_IDS, backoffDelay, compareIds, earlierCursor } from '../public/live.js';
 import { FakeWebSocket } from './fake-websocket.js';
 
 type Status = { state: string; attempt: number; retryInMs?: number };
@@ -212,6 +212,18 @@ describe('LiveClient', () => {
     expect(client.markRead(['01A', '01B'])).toBe(true);
     expect(ws.framesOfType('read')).toEqual([{ type: 'read', ids: ['01A', '01B'] }]);
     expect(client.markRead([])).toBe(false);
+  });
+
+  it('splits a read of more than MAX_READ_IDS ids into frames the server accepts', () => {
+    const { client } = setup();
+    client.start();
+    const ws = FakeWebSocket.latest();
+    ws.serverOpen();
+    const ids = Array.from({ length: 450 }, (_, i) => `01R${String(i).padStart(4, '0')}`);
+    expect(client.markRead(ids)).toBe(true);
+    const frames = ws.framesOfType('read') as { ids: string[] }[];
+    expect(frames.map((f) => f.ids.length)).toEqual([MAX_READ_IDS, MAX_READ_IDS, 50]);
+    expect(frames.flatMap((f) => f.ids)).toEqual(ids);
   });
 
   it('stops for good: no reconnect after stop(), and the socket is closed normally', () => {
