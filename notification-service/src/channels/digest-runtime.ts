@@ -108,6 +108,9 @@ export function createDigestRuntime(opts: DigestRuntimeOptions): DigestRuntime {
     },
     start() {
       running = true;
+      // The first sweep comes one interval after start (what is owed then is still owed: run keys
+      // are per period); the dispatch of digests already queued starts at once.
+      lastRun = opts.clock.now().getTime();
       timer = setTimeout(() => void tick(), 0);
     },
     async stop() {
