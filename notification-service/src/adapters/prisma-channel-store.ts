@@ -137,22 +137,8 @@ export class PrismaChannelStore implements ChannelStore {
           claimed_at = NULL, next_attempt_at = NULL, dispatched_at = NULL, updated_at = now()
         WHERE notification_id = ${d.notificationId}::uuid AND channel = ${d.channel} AND status = 'queued'`)),
       insertAttempts(this.prisma, t, d, attempts),
-      this.prisma.$executeRaw`
-        INSERT INTO ${t.deadLetters} (id, notification_id, channel, recipient_id, status, reason, last_error, attempts)
-        VALUES (${end.deadLetterId}::uuid, ${d.notificationId}::uuid, ${d.channel}, ${d.recipientId}::uuid, ${end.status}, ${end.reason}, ${pgText(end.lastError)}, ${d.attempts})`,
+      ...deadLetterWrites(this.prisma, t, d, end),
     ];
-    if (end.status === 'bounced') {
-      writes.push(this.prisma.$executeRaw`
-        INSERT INTO ${t.undeliverable} (user_id, channel, address, reason) VALUES (${d.recipientId}::uuid, ${d.channel}, ${d.address.toLowerCase()}, ${pgText(end.lastError)})
-        ON CONFLICT (user_id, channel, address) DO UPDATE SET reason = EXCLUDED.reason, created_at = now()`);
-      // user-service shows "this address bounced" on the profile (GET /api/v1/users/me): told
-      // through the outbox, in the same transaction, like every other event.
-      if (d.channel === 'email' || d.channel === 'sms' || d.channel === 'slack') {
-        const row = outboxRow(createEvent('user.address_bounced', { userId: d.recipientId, channel: d.channel, address: d.address }, { producer: 'notification-service' }));
-        writes.push(this.prisma.$executeRaw`
-          INSERT INTO ${t.outbox} (id, routing_key, payload) VALUES (${row.id}::uuid, ${row.routingKey}, ${JSON.stringify(row.payload)}::jsonb)`);
-      }
-    }
     await this.prisma.$transaction(writes);
   }
 
@@ -274,7 +260,36 @@ export class PrismaChannelStore implements ChannelStore {
   }
 }
 
-function insertAttempts(db: NotificationPrisma, t: Tables, d: ClaimedDelivery, attempts: readonly AttemptRecord[]) {
+/**
+ * A send that ended for good (a delivery's or a digest's): its dead letter, and on a bounce the
+ * undeliverable address and the `user.address_bounced` event for user-service (which shows "this
+ * address bounced" on the profile), told through the outbox in the same transaction.
+ */
+export function deadLetterWrites(
+  db: NotificationPrisma,
+  t: Tables,
+  d: Pick<ClaimedDelivery, 'notificationId' | 'channel' | 'recipientId' | 'address' | 'attempts'>,
+  end: { status: 'failed' | 'bounced'; reason: string; lastError: string; deadLetterId: string },
+) {
+  const writes = [
+    db.$executeRaw`
+      INSERT INTO ${t.deadLetters} (id, notification_id, channel, recipient_id, status, reason, last_error, attempts)
+      VALUES (${end.deadLetterId}::uuid, ${d.notificationId}::uuid, ${d.channel}, ${d.recipientId}::uuid, ${end.status}, ${end.reason}, ${pgText(end.lastError)}, ${d.attempts})`,
+  ];
+  if (end.status !== 'bounced') return writes;
+  writes.push(db.$executeRaw`
+    INSERT INTO ${t.undeliverable} (user_id, channel, address, reason) VALUES (${d.recipientId}::uuid, ${d.channel}, ${d.address.toLowerCase()}, ${pgText(end.lastError)})
+    ON CONFLICT (user_id, channel, address) DO UPDATE SET reason = EXCLUDED.reason, created_at = now()`);
+  if (d.channel === 'email' || d.channel === 'sms' || d.channel === 'slack') {
+    const row = outboxRow(createEvent('user.address_bounced', { userId: d.recipientId, channel: d.channel, address: d.address }, { producer: 'notification-service' }));
+    writes.push(db.$executeRaw`
+      INSERT INTO ${t.outbox} (id, routing_key, payload) VALUES (${row.id}::uuid, ${row.routingKey}, ${JSON.stringify(row.payload)}::jsonb)`);
+  }
+  return writes;
+}
+
+/** The attempts of one send (a delivery's or a digest's: `notificationId` names either). */
+export function insertAttempts(db: NotificationPrisma, t: Tables, d: Pick<ClaimedDelivery, 'notificationId' | 'channel' | 'attempts'>, attempts: readonly AttemptRecord[]) {
   const list = attempts.length > 0 ? attempts : [{ provider: 'none', outcome: 'transient', latencyMs: 0 } as AttemptRecord];
   return db.$executeRaw`
     INSERT INTO ${t.attempts} (notification_id, channel, attempt, provider, outcome, error_class, error, latency_ms)

@@ -1,5 +1,3 @@
-import { createEvent } from '@herald/contracts';
-import { outboxRow } from '@herald/platform';
 import type { AttemptRecord, OutOfBandChannel } from '../domain/channels.js';
 import type { ClaimResult, ReplayResult } from '../domain/channel-ports.js';
 import type {
@@ -20,6 +18,7 @@ import { tables, type Db, type NotificationPrisma, type Tables } from './prisma-
 import { fromRow, notificationColumnsOf, ofRecipients, type NotificationRow } from './prisma-inbox-rows.js';
 import { pgArray, pgText, uuidArray } from './pg-safe.js';
 import { preferencesOf } from './prisma-preference-store.js';
+import { deadLetterWrites, insertAttempts } from './prisma-channel-store.js';
 import { pushTables, usersWithPushSubscriptions, type PushTables } from './prisma-push-subscription-store.js';
 import { CHANGED_COLUMNS, enqueueStatusWebhooks, webhookTables, type WebhookTables } from './prisma-webhook-store.js';
 
@@ -279,20 +278,8 @@ export class PrismaDigestStore implements DigestStore {
         WHERE recipient_id = ${d.recipientId}::uuid AND channel = ${d.channel} AND digest_id = ${d.notificationId}::uuid AND status = 'queued'`)),
       insertAttempts(this.prisma, t, d, attempts),
       // The dead letter names the digest by its id (dead_letters.notification_id); a replay finds it there.
-      this.prisma.$executeRaw`
-        INSERT INTO ${t.deadLetters} (id, notification_id, channel, recipient_id, status, reason, last_error, attempts)
-        VALUES (${end.deadLetterId}::uuid, ${d.notificationId}::uuid, ${d.channel}, ${d.recipientId}::uuid, ${end.status}, ${end.reason}, ${pgText(end.lastError)}, ${d.attempts})`,
+      ...deadLetterWrites(this.prisma, t, d, end),
     ];
-    if (end.status === 'bounced') {
-      writes.push(this.prisma.$executeRaw`
-        INSERT INTO ${t.undeliverable} (user_id, channel, address, reason) VALUES (${d.recipientId}::uuid, ${d.channel}, ${d.address.toLowerCase()}, ${pgText(end.lastError)})
-        ON CONFLICT (user_id, channel, address) DO UPDATE SET reason = EXCLUDED.reason, created_at = now()`);
-      if (d.channel === 'email' || d.channel === 'sms' || d.channel === 'slack') {
-        const row = outboxRow(createEvent('user.address_bounced', { userId: d.recipientId, channel: d.channel, address: d.address }, { producer: 'notification-service' }));
-        writes.push(this.prisma.$executeRaw`
-          INSERT INTO ${t.outbox} (id, routing_key, payload) VALUES (${row.id}::uuid, ${row.routingKey}, ${JSON.stringify(row.payload)}::jsonb)`);
-      }
-    }
     await this.prisma.$transaction(writes);
   }
 
@@ -334,14 +321,6 @@ function unnestKeys(keys: readonly DigestRunKey[]): Prisma.Sql {
     ${pgArray(keys.map((k) => k.at.toISOString()))}::timestamptz[]) AS k(recipient_id, frequency, period, at)`;
 }
 
-function insertAttempts(db: NotificationPrisma, t: Tables, d: ClaimedDigest, attempts: readonly AttemptRecord[]) {
-  const list = attempts.length > 0 ? attempts : [{ provider: 'none', outcome: 'transient', latencyMs: 0 } as AttemptRecord];
-  return db.$executeRaw`
-    INSERT INTO ${t.attempts} (notification_id, channel, attempt, provider, outcome, error_class, error, latency_ms)
-    SELECT ${d.notificationId}::uuid, ${d.channel}, ${d.attempts}, p, o, c, e, l FROM unnest(
-      ${pgArray(list.map((a) => a.provider))}::text[], ${pgArray(list.map((a) => a.outcome))}::text[], ${pgArray(list.map((a) => a.errorClass ?? null))}::text[],
-      ${pgArray(list.map((a) => (a.error ? pgText(a.error.slice(0, 1000)) : null)))}::text[], ${pgArray(list.map((a) => Math.round(a.latencyMs)))}::int[]) AS u(p, o, c, e, l)`;
-}
 
 function digestBatch(db: Db, t: Tables, g: DigestTables): DigestBatch {
   return {
