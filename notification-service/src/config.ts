@@ -31,6 +31,8 @@ export const notificationServiceConfigSpec = {
   databaseUrl: env.url('DATABASE_URL', ['postgres', 'postgresql']),
   // Ends up in SQL identifiers: a plain lowercase one only.
   databaseSchema: matching('DATABASE_SCHEMA', 'notifications', /^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase identifier ([a-z_][a-z0-9_]*)'),
+  /** Connections for the decide step's prepared reads (generic plans; adapters/pg-prepared.ts). */
+  databaseReadPoolSize: env.int('DATABASE_READ_POOL_SIZE', 4, 1, 100),
   amqpUrl: env.url('AMQP_URL', ['amqp', 'amqps']),
   amqpExchange: env.string('AMQP_EXCHANGE', 'herald.events'),
   /** Internal topic exchange for fan-out chunks; not part of the public protocol (docs/protocol.md). */

@@ -12,6 +12,15 @@ const config = readNotificationServiceConfig();
 const logger = createLogger(SERVICE_NAME).child({ instanceId: config.instanceId });
 const registry = createMetricsRegistry(SERVICE_NAME);
 const pool = createPgPool(config.databaseUrl, { applicationName: SERVICE_NAME, onIdleError: (err) => logger.warn({ err: err.message }, 'idle PostgreSQL connection lost') });
+// The decide step's prepared reads (preferences, mutes: adapters/pg-prepared.ts) run on their own
+// few connections, set to always use the generic plan: PostgreSQL otherwise keeps re-planning them,
+// because a plan made for a one-element array always looks cheaper than the plan for any array.
+const readPool = createPgPool(config.databaseUrl, {
+  max: config.databaseReadPoolSize,
+  applicationName: `${SERVICE_NAME} reads`,
+  options: '-c plan_cache_mode=force_generic_plan',
+  onIdleError: (err) => logger.warn({ err: err.message }, 'idle PostgreSQL connection lost'),
+});
 const amqp = { url: config.amqpUrl, logger, registry };
 const bus = await AmqpEventBus.connect({ ...amqp, exchange: config.amqpExchange, connectionName: `${SERVICE_NAME} events` });
 const workBus = await AmqpEventBus.connect({ ...amqp, exchange: config.amqpWorkExchange, connectionName: `${SERVICE_NAME} work` });
@@ -22,6 +31,7 @@ const service = await createNotificationService({
   logger,
   registry,
   pool,
+  readPool,
   schema: config.databaseSchema,
   bus,
   workBus,
@@ -39,6 +49,6 @@ const service = await createNotificationService({
   channels: { ...config, captureUnconfigured: false },
   retention: retentionSettings(config),
 });
-closeOnSignals(logger, [() => pool.end(), () => redis.quit(), () => bus.close(), () => workBus.close(), () => service.close()]);
+closeOnSignals(logger, [() => pool.end(), () => readPool.end(), () => redis.quit(), () => bus.close(), () => workBus.close(), () => service.close()]);
 await service.start({ port: config.port, host: config.host });
 logger.info({ port: config.port, host: config.host }, 'notification-service listening');

@@ -67,6 +67,12 @@ export interface NotificationServiceDeps {
   registry: Registry;
   /** Owned by the caller (it may be the one shared connection of the embedded mode); never ended here. */
   pool: pg.Pool;
+  /**
+   * Where the decide step's prepared reads run (preferences, mutes and blocks, languages:
+   * adapters/pg-prepared.ts); main.ts gives a few connections that always use generic plans. Owned
+   * by the caller. Default: `pool`.
+   */
+  readPool?: pg.Pool;
   schema: string;
   /** herald.events: the domain events this service consumes. */
   bus: EventBus;
@@ -161,7 +167,8 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
   const { logger, pool, schema, bus, workBus, registry } = deps;
   const ch: ChannelSettings = { ...CHANNEL_DEFAULTS, ...withoutUndefined(deps.channels ?? {}) };
   const prisma = createPrismaClient(pool, schema);
-  const inbox = new PrismaInboxStore(prisma, schema);
+  const reads = deps.readPool ?? pool;
+  const inbox = new PrismaInboxStore(prisma, schema, pool);
   const clock = deps.clock ?? { now: () => new Date() };
   const live =
     deps.live?.(inbox) ??
@@ -182,8 +189,8 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
 
   const appDeps: AppDeps = {
     inbox,
-    preferences: new PrismaPreferenceStore(prisma, schema),
-    projections: new PrismaProjectionStore(prisma, schema),
+    preferences: new PrismaPreferenceStore(prisma, schema, reads),
+    projections: new PrismaProjectionStore(prisma, schema, reads),
     erasure: new PrismaUserErasure(prisma, schema),
     live,
     work: busWorkQueue(workBus),
@@ -206,7 +213,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
   const signer = new TrackingSigner(ch.trackingSecret ?? randomBytes(32).toString('base64url'));
   const templates = await Templates.create({
     store: new PrismaTemplateStore(prisma, schema),
-    directory: new PgRecipientDirectory(pool, schema),
+    directory: new PgRecipientDirectory(reads, schema),
     publicUrl: ch.publicUrl,
     signer,
     logger: logger.child({ component: 'templates' }),

@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import type { Recipient, RecipientDirectory } from '../templates/recipients.js';
+import { pgArray } from './pg-safe.js';
+import { PreparedRead } from './pg-prepared.js';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -11,6 +13,8 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 export class PgRecipientDirectory implements RecipientDirectory {
   private readonly users: string;
   private readonly preferences: string;
+  /** Every fan-out chunk asks (in-app words): a prepared statement (pg-prepared.ts). */
+  private readonly languages: PreparedRead<{ id: string; locale: string | null }>;
 
   constructor(
     private readonly pool: Pick<pg.Pool, 'query'>,
@@ -19,11 +23,12 @@ export class PgRecipientDirectory implements RecipientDirectory {
     if (!IDENTIFIER.test(schema)) throw new Error(`invalid schema name "${schema}"`);
     this.users = `"${schema}"."users"`;
     this.preferences = `"${schema}"."preferences"`;
+    this.languages = new PreparedRead(`SELECT id, locale FROM ${this.users} WHERE id = ANY($1::uuid[])`);
   }
 
   async locales(userIds: readonly string[]): Promise<Map<string, string | null>> {
     if (userIds.length === 0) return new Map();
-    const { rows } = await this.pool.query<{ id: string; locale: string | null }>(`SELECT id, locale FROM ${this.users} WHERE id = ANY($1::uuid[])`, [[...new Set(userIds)]]);
+    const rows = await this.languages.rows(this.pool, [pgArray([...new Set(userIds)])]);
     return new Map(rows.map((r) => [r.id, r.locale]));
   }
 

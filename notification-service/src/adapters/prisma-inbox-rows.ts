@@ -32,7 +32,9 @@ export const notificationColumnsOf = (alias: 'n') => Prisma.raw(COLUMN_NAMES.map
 // The filters every inbox query shares, written out (not parameters) so the planner matches them
 // against the partial indexes' predicates.
 export const LISTED = Prisma.raw('superseded_by IS NULL AND in_inbox');
-export const UNREAD = Prisma.raw('read_at IS NULL AND superseded_by IS NULL AND in_inbox');
+/** Unread and listed: what the badge counts (the notifications_unread_idx partial index). */
+export const UNREAD_TEXT = 'read_at IS NULL AND superseded_by IS NULL AND in_inbox';
+export const UNREAD = Prisma.raw(UNREAD_TEXT);
 
 /**
  * `n.recipient_id = ANY(<the recipients>)`, for statements that join the inbox (alias `n`) to a

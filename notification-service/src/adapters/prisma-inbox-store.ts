@@ -2,9 +2,10 @@ import { CHANNELS, type Channel, type DeliveryStatus, type Notification } from '
 import type { ChannelStatus, InboxStore, InboxUnitOfWork, SendRecord } from '../domain/ports.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { tables, type NotificationPrisma, type Tables } from './prisma-client.js';
-import { fromRow, LISTED, NOTIFICATION_COLUMNS, ofRecipients, UNREAD, type NotificationRow } from './prisma-inbox-rows.js';
+import { fromRow, LISTED, NOTIFICATION_COLUMNS, ofRecipients, UNREAD, UNREAD_TEXT, type NotificationRow } from './prisma-inbox-rows.js';
 import { prismaUnitOfWork } from './prisma-inbox-writes.js';
-import { uuidArray } from './pg-safe.js';
+import { pgArray, uuidArray } from './pg-safe.js';
+import { PreparedRead, qualified, type Queryable } from './pg-prepared.js';
 
 // A read settles the item's deliveries: in_app becomes `read`; out-of-band ones not yet sent are
 // cancelled (reason `read`), and an email already sent shows `read` too (the person saw it).
@@ -33,12 +34,16 @@ const settleDeliveries = (t: Tables, userId: string, at: Date) => Prisma.sql`
  */
 export class PrismaInboxStore implements InboxStore {
   private readonly t: Tables;
+  /** Every push after a commit and every hello read these: prepared statements (pg-prepared.ts). */
+  private readonly reads: ReturnType<typeof countReads>;
 
   constructor(
     private readonly prisma: NotificationPrisma,
     schema: string,
+    private readonly pool: Queryable,
   ) {
     this.t = tables(schema);
+    this.reads = countReads(schema);
   }
 
   transaction<T>(work: (uow: InboxUnitOfWork) => Promise<T>): Promise<T> {
@@ -65,19 +70,12 @@ export class PrismaInboxStore implements InboxStore {
   }
 
   async streamHead(userId: string): Promise<{ unread: number; seq: number }> {
-    const [row] = await this.prisma.$queryRaw<{ unread: number; seq: bigint | null }[]>`
-      SELECT (SELECT count(*)::int FROM ${this.t.notifications} WHERE recipient_id = ${userId}::uuid AND ${UNREAD}) AS unread,
-             (SELECT seq FROM ${this.t.streams} WHERE user_id = ${userId}::uuid) AS seq`;
-    return { unread: row?.unread ?? 0, seq: Number(row?.seq ?? 0) };
+    return (await this.streamHeads([userId])).get(userId)!;
   }
 
   async streamHeads(userIds: readonly string[]): Promise<Map<string, { unread: number; seq: number }>> {
     if (userIds.length === 0) return new Map();
-    const rows = await this.prisma.$queryRaw<{ id: string; unread: number; seq: bigint | null }[]>`
-      SELECT u.id,
-             (SELECT count(*)::int FROM ${this.t.notifications} n WHERE n.recipient_id = u.id AND ${UNREAD}) AS unread,
-             (SELECT s.seq FROM ${this.t.streams} s WHERE s.user_id = u.id) AS seq
-      FROM unnest(${uuidArray(new Set(userIds))}) AS u(id)`;
+    const rows = await this.reads.heads.rows(this.pool, [pgArray([...new Set(userIds)])]);
     const heads = new Map(rows.map((r) => [r.id, { unread: r.unread, seq: Number(r.seq ?? 0) }]));
     // Keyed as asked, like unreadCounts.
     return new Map(userIds.map((id) => [id, heads.get(id.toLowerCase()) ?? { unread: 0, seq: 0 }]));
@@ -89,9 +87,7 @@ export class PrismaInboxStore implements InboxStore {
 
   async unreadCounts(userIds: readonly string[]): Promise<Map<string, number>> {
     if (userIds.length === 0) return new Map();
-    const rows = await this.prisma.$queryRaw<{ id: string; count: number }[]>`
-      SELECT u.id, (SELECT count(*)::int FROM ${this.t.notifications} n WHERE n.recipient_id = u.id AND ${UNREAD}) AS count
-      FROM unnest(${uuidArray(new Set(userIds))}) AS u(id)`;
+    const rows = await this.reads.counts.rows(this.pool, [pgArray([...new Set(userIds)])]);
     const counts = new Map(rows.map((r) => [r.id, r.count]));
     // Keyed as asked, so a caller's casing of an id still finds its count.
     return new Map(userIds.map((id) => [id, counts.get(id.toLowerCase()) ?? 0]));
@@ -240,4 +236,20 @@ function toChannelStatus(row: DeliveryStatusRow): ChannelStatus {
   if (row.digest !== null) status.digest = row.digest as 'daily' | 'weekly';
   if (row.digest_id !== null) status.digestId = row.digest_id;
   return status;
+}
+
+/**
+ * Badge counts: per person a count over the unread partial index of their partition (pruned at run
+ * time, one probe per person). A correlated subquery beats `recipient_id = ANY(..) GROUP BY`, whose
+ * plan for a thousand people costs more than the counts (docs/performance.md, "Planning").
+ */
+function countReads(schema: string) {
+  const notifications = qualified(schema, 'notifications');
+  const unread = `(SELECT count(*)::int FROM ${notifications} n WHERE n.recipient_id = u.id AND ${UNREAD_TEXT})`;
+  return {
+    counts: new PreparedRead<{ id: string; count: number }>(`SELECT u.id, ${unread} AS count FROM unnest($1::uuid[]) AS u(id)`),
+    heads: new PreparedRead<{ id: string; unread: number; seq: string | null }>(`
+      SELECT u.id, ${unread} AS unread, (SELECT s.seq FROM ${qualified(schema, 'streams')} s WHERE s.user_id = u.id) AS seq
+      FROM unnest($1::uuid[]) AS u(id)`),
+  };
 }

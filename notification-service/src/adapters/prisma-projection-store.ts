@@ -3,6 +3,7 @@ import { PROFILE_FIELDS, type ProjectionChange, type UserProfileChanges } from '
 import { Prisma } from '../generated/prisma/client.js';
 import { tables, type Db, type NotificationPrisma, type Tables } from './prisma-client.js';
 import { pgArray, pgText, uuidArray } from './pg-safe.js';
+import { PreparedRead, qualified, type Queryable } from './pg-prepared.js';
 
 type ProfileField = (typeof PROFILE_FIELDS)[number];
 
@@ -29,12 +30,16 @@ const newer = (field: ProfileField) =>
  */
 export class PrismaProjectionStore implements ProjectionStore {
   private readonly t: Tables;
+  /** The decide step of every event reads these: prepared statements (pg-prepared.ts). */
+  private readonly reads: ReturnType<typeof unreachableReads>;
 
   constructor(
     private readonly prisma: NotificationPrisma,
     schema: string,
+    private readonly pool: Queryable,
   ) {
     this.t = tables(schema);
+    this.reads = unreachableReads(schema);
   }
 
   async applyChanges(changes: readonly ProjectionChange[]): Promise<void> {
@@ -149,17 +154,8 @@ export class PrismaProjectionStore implements ProjectionStore {
   /** The tombstone arms use users_deleted_idx, which holds deleted accounts only. */
   async unreachable(recipientIds: readonly string[], actorId?: string): Promise<Set<string>> {
     if (recipientIds.length === 0) return new Set();
-    const ids = uuidArray(recipientIds);
-    const byActor = actorId
-      ? Prisma.sql`
-        SELECT user_id AS id FROM ${this.t.mutes} WHERE muted_user_id = ${actorId}::uuid AND user_id = ANY(${ids})
-        UNION
-        SELECT r FROM unnest(${ids}) AS r WHERE EXISTS (SELECT 1 FROM ${this.t.users} WHERE id = ${actorId}::uuid AND deleted_at IS NOT NULL)
-        UNION`
-      : Prisma.empty;
-    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
-      ${byActor}
-      SELECT id FROM ${this.t.users} WHERE deleted_at IS NOT NULL AND id = ANY(${ids})`;
+    const ids = pgArray(recipientIds);
+    const rows = actorId ? await this.reads.byActor.rows(this.pool, [ids, actorId]) : await this.reads.deleted.rows(this.pool, [ids]);
     return new Set(rows.map((r) => r.id));
   }
 
@@ -173,13 +169,7 @@ export class PrismaProjectionStore implements ProjectionStore {
     });
     const out = groups.map(() => new Set<string>());
     if (recipients.length === 0) return out;
-    // One row per (group, recipient): the same three reasons as unreachable(), probed by key.
-    const rows = await this.prisma.$queryRaw<{ i: number; r: string }[]>`
-      SELECT p.i, p.r FROM unnest(${pgArray(index)}::int[], ${uuidArray(recipients)}, ${pgArray(actors)}::uuid[]) AS p(i, r, a)
-      WHERE EXISTS (SELECT 1 FROM ${this.t.users} u WHERE u.id = p.r AND u.deleted_at IS NOT NULL)
-        OR (p.a IS NOT NULL AND (
-          EXISTS (SELECT 1 FROM ${this.t.mutes} m WHERE m.user_id = p.r AND m.muted_user_id = p.a)
-          OR EXISTS (SELECT 1 FROM ${this.t.users} u WHERE u.id = p.a AND u.deleted_at IS NOT NULL)))`;
+    const rows = await this.reads.many.rows(this.pool, [pgArray(index), pgArray(recipients), pgArray(actors)]);
     for (const row of rows) out[row.i]!.add(row.r);
     return out;
   }
@@ -203,4 +193,27 @@ export class PrismaProjectionStore implements ProjectionStore {
     const rows = await this.prisma.mute.findMany({ where: { userId }, orderBy: [{ createdAt: 'desc' }, { mutedUserId: 'asc' }] });
     return rows.map((r) => ({ userId: r.mutedUserId, kind: r.kind as MuteKind, createdAt: r.createdAt.toISOString() }));
   }
+}
+
+/** Who of a list cannot get an actor's notification: muted or blocked it, or either account is gone. */
+function unreachableReads(schema: string) {
+  const users = qualified(schema, 'users');
+  const mutes = qualified(schema, 'mutes');
+  const deleted = `SELECT id FROM ${users} WHERE deleted_at IS NOT NULL AND id = ANY($1::uuid[])`;
+  return {
+    deleted: new PreparedRead<{ id: string }>(deleted),
+    byActor: new PreparedRead<{ id: string }>(`
+      SELECT user_id AS id FROM ${mutes} WHERE muted_user_id = $2::uuid AND user_id = ANY($1::uuid[])
+      UNION
+      SELECT r FROM unnest($1::uuid[]) AS r WHERE EXISTS (SELECT 1 FROM ${users} WHERE id = $2::uuid AND deleted_at IS NOT NULL)
+      UNION
+      ${deleted}`),
+    // One row per (group, recipient): the same three reasons as unreachable(), probed by key.
+    many: new PreparedRead<{ i: number; r: string }>(`
+      SELECT p.i, p.r FROM unnest($1::int[], $2::uuid[], $3::uuid[]) AS p(i, r, a)
+      WHERE EXISTS (SELECT 1 FROM ${users} u WHERE u.id = p.r AND u.deleted_at IS NOT NULL)
+        OR (p.a IS NOT NULL AND (
+          EXISTS (SELECT 1 FROM ${mutes} m WHERE m.user_id = p.r AND m.muted_user_id = p.a)
+          OR EXISTS (SELECT 1 FROM ${users} u WHERE u.id = p.a AND u.deleted_at IS NOT NULL)))`),
+  };
 }

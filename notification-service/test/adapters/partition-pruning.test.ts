@@ -157,7 +157,7 @@ beforeAll(async () => {
   pool.on('connect', instrument);
   await applyMigrations({ pool, schema: SCHEMA, migrationsDir: MIGRATIONS_DIR });
   prisma = createPrismaClient(pool, SCHEMA);
-  inbox = new PrismaInboxStore(prisma, SCHEMA);
+  inbox = new PrismaInboxStore(prisma, SCHEMA, pool);
   channels = new PrismaChannelStore(prisma, SCHEMA);
   erasure = new PrismaUserErasure(prisma, SCHEMA);
   // Everyone else: 1,200 people with 20 items each in every partition, some read, some grouped,

@@ -16,7 +16,7 @@ import { item, newUser, type MakeStores, type Stores } from './stores.js';
 
 // One fresh database for this file, migrated by the real runner; every test uses its own user ids.
 const SCHEMA = 'notifications';
-let setup: Promise<{ db: TestDatabase; pool: pg.Pool; prisma: NotificationPrisma; stores: Stores }> | undefined;
+let setup: Promise<{ db: TestDatabase; pool: pg.Pool; reads: pg.Pool; prisma: NotificationPrisma; stores: Stores }> | undefined;
 
 const make: MakeStores = async () => {
   setup ??= (async () => {
@@ -24,23 +24,26 @@ const make: MakeStores = async () => {
     // Several connections, so the concurrency cases really run side by side.
     const pool = createPgPool(db.url, { max: 8 });
     await applyMigrations({ pool, schema: SCHEMA, migrationsDir: MIGRATIONS_DIR });
+    // The decide step's prepared reads on connections that always use generic plans, as main.ts runs them.
+    const reads = createPgPool(db.url, { max: 4, options: '-c plan_cache_mode=force_generic_plan' });
     const prisma = createPrismaClient(pool, SCHEMA);
     const stores = {
-      inbox: new PrismaInboxStore(prisma, SCHEMA),
-      preferences: new PrismaPreferenceStore(prisma, SCHEMA),
-      projections: new PrismaProjectionStore(prisma, SCHEMA),
+      inbox: new PrismaInboxStore(prisma, SCHEMA, pool),
+      preferences: new PrismaPreferenceStore(prisma, SCHEMA, reads),
+      projections: new PrismaProjectionStore(prisma, SCHEMA, reads),
       erasure: new PrismaUserErasure(prisma, SCHEMA),
     };
-    return { db, pool, prisma, stores };
+    return { db, pool, reads, prisma, stores };
   })();
   return (await setup).stores;
 };
 
 afterAll(async () => {
   if (!setup) return;
-  const { db, pool, prisma } = await setup;
+  const { db, pool, reads, prisma } = await setup;
   await prisma.$disconnect();
   await pool.end();
+  await reads.end();
   await db.drop();
 });
 

@@ -9,6 +9,8 @@ export interface PgPoolOptions {
   idleTimeoutMillis?: number;
   /** Called for errors on idle clients (server restart, network drop). */
   onIdleError?: (err: Error) => void;
+  /** Settings for every connection, as `-c name=value` pairs (libpq's `options`). */
+  options?: string;
 }
 
 export function createPgPool(url: string, opts: PgPoolOptions = {}): pg.Pool {
@@ -16,6 +18,7 @@ export function createPgPool(url: string, opts: PgPoolOptions = {}): pg.Pool {
     connectionString: url,
     max: opts.max ?? 10,
     application_name: opts.applicationName,
+    ...(opts.options ? { options: opts.options } : {}),
     // Fail fast when the database is unreachable or the pool is exhausted, instead of hanging a request.
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: opts.idleTimeoutMillis ?? 30_000,

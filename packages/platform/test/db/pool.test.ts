@@ -23,6 +23,17 @@ describe('createPgPool', () => {
     }
   });
 
+  it('applies `options` to every connection it opens', async () => {
+    const pool = createPgPool(db.url, { max: 2, options: '-c plan_cache_mode=force_generic_plan' });
+    try {
+      const clients = await Promise.all([pool.connect(), pool.connect()]);
+      for (const client of clients) expect((await client.query('SHOW plan_cache_mode')).rows).toEqual([{ plan_cache_mode: 'force_generic_plan' }]);
+      clients.forEach((c) => c.release());
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('survives the server killing an idle connection, and reconnects', async () => {
     const errors: Error[] = [];
     const pool = createPgPool(db.url, { max: 1, onIdleError: (err) => errors.push(err) });
