@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { AmqpEventBus, closeOnSignals, createLogger, createMetricsRegistry, createPgPool, readPem, TokenVerifier } from '@herald/platform';
 import { RedisLiveTransport } from './adapters/redis-live-transport.js';
 import { RedisPresence } from './adapters/redis-presence.js';
+import { RedisPaceStore } from './adapters/redis-pace-store.js';
 import { readNotificationServiceConfig } from './config.js';
 import { retentionSettings } from './retention.js';
 import { liveOptionsFromConfig } from './live/index.js';
@@ -46,6 +47,8 @@ const service = await createNotificationService({
   transport: new RedisLiveTransport({ redis, prefix: config.redisPrefix, logger }),
   liveOptions: liveOptionsFromConfig(config),
   redis,
+  // Providers' rate limits are per account, so every instance reserves its slots in one place.
+  paceStore: new RedisPaceStore({ redis, prefix: config.redisPrefix }),
   channels: { ...config, captureUnconfigured: false },
   retention: retentionSettings(config),
 });

@@ -38,7 +38,11 @@ import { registerRoutes } from './http/routes.js';
 import { registerChannelRoutes } from './http/channel-routes.js';
 import { PrismaChannelStore } from './adapters/prisma-channel-store.js';
 import type { channelEnvSpec } from './channels/config.js';
-import { channelMetrics, trackingCounter } from './channels/metrics.js';
+import { channelMetrics, providerPaceCounter, trackingCounter } from './channels/metrics.js';
+import { createProviderPace, paceMaxWaitMs } from './channels/provider-pace.js';
+import { MemoryPaceStore } from './adapters/memory-pace-store.js';
+import type { PaceStore } from './domain/provider-pace.js';
+import { DEFAULT_THROTTLES } from './domain/throttle.js';
 import { failureNotifier } from './channels/notice.js';
 import { buildChannelRegistry, type ChannelRegistry } from './channels/registry.js';
 import { createChannelRuntime, type ChannelRuntime } from './channels/runtime.js';
@@ -97,6 +101,11 @@ export interface NotificationServiceDeps {
   live?: (inbox: LiveInbox) => LiveHub;
   /** Checked by /readyz when given (the connection behind presence and transport). */
   redis?: Pick<Redis, 'ping'>;
+  /**
+   * Where providers' rate-limit slots are reserved (PROVIDER_RATE_<NAME>): Redis in standalone mode,
+   * shared by every instance; this process's memory by default (embedded: one process).
+   */
+  paceStore?: PaceStore;
   outboxPollMs?: number;
   /** Out-of-band channels: timers, retries, providers (channels/config.ts); defaults as documented. */
   channels?: Partial<ChannelSettings>;
@@ -139,6 +148,7 @@ const CHANNEL_DEFAULTS: ChannelSettings = {
   smtpUrl: undefined, smtpFallbackUrl: undefined, smsProviderUrl: undefined, smsFallbackProviderUrl: undefined, smsAccountSid: undefined,
   smsAuthToken: undefined, smsFrom: undefined, trackingSecret: undefined, webhookAllowHttp: false,
   vapidKeys: undefined, vapidSubject: DEFAULT_VAPID_SUBJECT, pushAllowHttp: false,
+  throttles: DEFAULT_THROTTLES, providerRates: {},
 };
 
 export interface NotificationService {
@@ -206,9 +216,16 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
   const batchDeps = appDeps;
   appDeps.chunks = new ChunkBatcher((inputs) => deliverChunks(batchDeps, inputs), { ...DEFAULT_BATCHING, maxRecipients: appDeps.chunkSize }, promBatchSizes(registry));
 
-  const channelStore = new PrismaChannelStore(prisma, schema);
+  const channelStore = new PrismaChannelStore(prisma, schema, ch.throttles);
   const pushSubscriptions = new PrismaPushSubscriptionStore(prisma, schema);
-  const channelRegistry = buildChannelRegistry(ch, { pushSubscriptions });
+  const pace = createProviderPace({
+    rates: ch.providerRates,
+    store: deps.paceStore ?? new MemoryPaceStore(),
+    maxWaitMs: paceMaxWaitMs(ch.channelClaimLeaseMs),
+    logger: logger.child({ component: 'provider-pace' }),
+    count: providerPaceCounter(registry, Object.keys(ch.providerRates)),
+  });
+  const channelRegistry = buildChannelRegistry(ch, { pushSubscriptions, ...(pace ? { pace } : {}) });
   if (!ch.trackingSecret) logger.warn('TRACKING_SECRET is not set: tracking links are signed with a per-process key and stop working after a restart');
   const signer = new TrackingSigner(ch.trackingSecret ?? randomBytes(32).toString('base64url'));
   const templates = await Templates.create({

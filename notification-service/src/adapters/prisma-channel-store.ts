@@ -3,6 +3,7 @@ import { outboxRow } from '@herald/platform';
 import type { AttemptRecord, OutOfBandChannel } from '../domain/channels.js';
 import type { ChannelStore, ClaimedDelivery, ClaimResult, DeadLetter, DueDelivery, FireBatch, FiredItem, ReplayResult } from '../domain/channel-ports.js';
 import { undeliverableKey, type Addresses } from '../domain/fallback-rules.js';
+import { NO_THROTTLES, type ThrottlePolicy } from '../domain/throttle.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { tables, type Db, type NotificationPrisma, type Tables } from './prisma-client.js';
 import { fromRow, notificationColumnsOf, ofRecipients, type NotificationRow } from './prisma-inbox-rows.js';
@@ -10,6 +11,7 @@ import { pgArray, pgText, uuidArray } from './pg-safe.js';
 import { preferencesOf } from './prisma-preference-store.js';
 import { CHANGED_COLUMNS, enqueueStatusWebhooks, webhookTables, type WebhookTables } from './prisma-webhook-store.js';
 import { pushTables, usersWithPushSubscriptions, type PushTables } from './prisma-push-subscription-store.js';
+import { throttleAtClaim } from './prisma-throttle.js';
 
 /** The status order of domain/notification.ts STATUS_RANK, in SQL: updates only ever move forward. */
 const rank = (column: Prisma.Sql) => Prisma.sql`(CASE ${column}
@@ -38,6 +40,8 @@ export class PrismaChannelStore implements ChannelStore {
   constructor(
     private readonly prisma: NotificationPrisma,
     schema: string,
+    /** Per-person throttles, checked at every claim (docs/channels.md "Throttles"); none by default. */
+    private readonly throttles: ThrottlePolicy = NO_THROTTLES,
   ) {
     this.t = tables(schema);
     this.w = webhookTables(schema);
@@ -87,6 +91,11 @@ export class PrismaChannelStore implements ChannelStore {
           WHERE notification_id = ${notificationId}::uuid AND channel = ${channel}`;
         return { kind: 'busy' };
       }
+      // Over the person's throttle: settled here (held for their digest, or skipped), never sent.
+      const notification = fromRow(row);
+      const subject = { notificationId, recipientId: row.d_recipient, channel, type: notification.type, priority: notification.priority };
+      const throttled = await throttleAtClaim(tx, t, this.throttles, subject);
+      if (throttled) return { kind: 'throttled', outcome: throttled };
       await tx.$executeRaw`
         UPDATE ${t.deliveries} SET claimed_at = now(), claim_lost_at = NULL, attempts = attempts + 1, dispatched_at = NULL, next_attempt_at = NULL, updated_at = now()
         WHERE notification_id = ${notificationId}::uuid AND channel = ${channel}`;
@@ -97,7 +106,7 @@ export class PrismaChannelStore implements ChannelStore {
         address: row.address,
         attempts: row.attempts + 1,
         urgent: row.urgent,
-        notification: fromRow(row),
+        notification,
         previousClaimLost: row.claimed_at !== null,
       };
       return { kind: 'claimed', delivery };
@@ -108,6 +117,12 @@ export class PrismaChannelStore implements ChannelStore {
     await this.prisma.$executeRaw(this.withWebhooks(Prisma.sql`
       UPDATE ${this.t.deliveries} SET status = 'cancelled', reason = ${reason}, claimed_at = NULL, attempts = attempts - 1, updated_at = now()
       WHERE notification_id = ${d.notificationId}::uuid AND channel = ${d.channel} AND status = 'queued'`));
+  }
+
+  async deferClaimed(d: ClaimedDelivery, at: Date): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE ${this.t.deliveries} SET next_attempt_at = ${at}, claimed_at = NULL, dispatched_at = NULL, attempts = attempts - 1, updated_at = now()
+      WHERE notification_id = ${d.notificationId}::uuid AND channel = ${d.channel} AND status = 'queued'`;
   }
 
   async recordSent(d: ClaimedDelivery, result: { provider: string; providerMessageId?: string; status: 'sent' | 'delivered'; sentAt: Date }, attempts: readonly AttemptRecord[]) {

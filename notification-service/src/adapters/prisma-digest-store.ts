@@ -27,6 +27,13 @@ const CLAIM_LOST_GRACE_MS = 5_000;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/**
+ * A held row, waiting for its digest: `pending` with `digest` set (held at fan-out), or `queued`
+ * with `digest` set (a delivery over the person's throttle, prisma-throttle.ts), and not taken by a
+ * digest yet. Written out exactly as deliveries_digest_idx's predicate, so the planner uses it.
+ */
+const HELD = Prisma.sql`d.digest IS NOT NULL AND d.digest_id IS NULL AND d.status IN ('pending', 'queued')`;
+
 function digestTables(schema: string) {
   if (!IDENTIFIER.test(schema)) throw new Error(`invalid schema name "${schema}"`);
   return { digests: Prisma.raw(`"${schema}"."digests"`), runs: Prisma.raw(`"${schema}"."digest_runs"`) };
@@ -57,7 +64,7 @@ interface DigestRow {
 
 /**
  * Digests on PostgreSQL (docs/channels.md "Digests"). The held rows are `deliveries` rows with
- * `digest` set and status `pending` (found by deliveries_digest_idx); a run key in `digest_runs`
+ * `digest` set and no `digest_id` (HELD, found by deliveries_digest_idx); a run key in `digest_runs`
  * takes them once per person and period; a digest in `digests` is then sent like a delivery: the
  * same claim, lease, grace after a lost claim, retries and dead letter as PrismaChannelStore, on
  * its own row. Items taken by a digest wait as `queued` with `digest_id` set and NO address, claim
@@ -80,12 +87,11 @@ export class PrismaDigestStore implements DigestStore {
   }
 
   async candidates(after: DigestCandidate | null, limit: number): Promise<DigestCandidate[]> {
-    const from = after ? Prisma.sql`AND (digest, recipient_id) > (${after.frequency}::text, ${after.recipientId}::uuid)` : Prisma.empty;
-    // Filters written out so the planner matches deliveries_digest_idx's predicate.
+    const from = after ? Prisma.sql`AND (d.digest, d.recipient_id) > (${after.frequency}::text, ${after.recipientId}::uuid)` : Prisma.empty;
     const rows = await this.prisma.$queryRaw<{ digest: string; recipient_id: string }[]>`
-      SELECT digest, recipient_id FROM ${this.t.deliveries}
-      WHERE digest IS NOT NULL AND status = 'pending' ${from}
-      GROUP BY digest, recipient_id ORDER BY digest, recipient_id LIMIT ${limit}`;
+      SELECT d.digest, d.recipient_id FROM ${this.t.deliveries} d
+      WHERE ${HELD} ${from}
+      GROUP BY d.digest, d.recipient_id ORDER BY d.digest, d.recipient_id LIMIT ${limit}`;
     return rows.filter((r) => r.digest === 'daily' || r.digest === 'weekly').map((r) => ({ recipientId: r.recipient_id, frequency: r.digest as DigestFrequency }));
   }
 
@@ -117,7 +123,7 @@ export class PrismaDigestStore implements DigestStore {
       WHERE NOT EXISTS (SELECT 1 FROM ${g.runs} r WHERE r.recipient_id = k.recipient_id AND r.frequency = k.frequency AND r.period = k.period)
         AND EXISTS (
           SELECT 1 FROM ${t.deliveries} d JOIN ${t.notifications} n ON n.recipient_id = d.recipient_id AND n.id = d.notification_id
-          WHERE d.recipient_id = k.recipient_id AND d.digest = k.frequency AND d.status = 'pending' AND d.digest IS NOT NULL
+          WHERE d.recipient_id = k.recipient_id AND d.digest = k.frequency AND ${HELD}
             AND n.created_at < k.at AND ${ofRecipients(keys.map((k) => k.recipientId))})`;
     return rows.map(toKey);
   }
@@ -236,6 +242,12 @@ export class PrismaDigestStore implements DigestStore {
       WHERE id = ${d.notificationId}::uuid AND status = 'queued'`;
   }
 
+  async deferClaimed(d: ClaimedDigest, at: Date): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE ${this.g.digests} SET next_attempt_at = ${at}, claimed_at = NULL, dispatched_at = NULL, attempts = attempts - 1, updated_at = now()
+      WHERE id = ${d.notificationId}::uuid AND status = 'queued'`;
+  }
+
   async recordSent(d: ClaimedDigest, result: { provider: string; providerMessageId?: string; status: 'sent' | 'delivered'; sentAt: Date }, attempts: readonly AttemptRecord[]) {
     const { t, g } = this;
     const sentIds = uuidArray(d.digest.items.map((i) => i.id));
@@ -321,7 +333,6 @@ function unnestKeys(keys: readonly DigestRunKey[]): Prisma.Sql {
     ${pgArray(keys.map((k) => k.at.toISOString()))}::timestamptz[]) AS k(recipient_id, frequency, period, at)`;
 }
 
-
 function digestBatch(db: Db, t: Tables, g: DigestTables): DigestBatch {
   return {
     async claimRuns(keys) {
@@ -342,7 +353,7 @@ function digestBatch(db: Db, t: Tables, g: DigestTables): DigestBatch {
       const rows = await db.$queryRaw<{ notification_id: string; recipient_id: string; channel: string; digest: string; type: string; read: boolean; superseded: boolean }[]>`
         SELECT d.notification_id, d.recipient_id, d.channel, d.digest, n.type, n.read_at IS NOT NULL AS read, n.superseded_by IS NOT NULL AS superseded
         FROM ${unnestKeys(keys)}
-        JOIN ${t.deliveries} d ON d.recipient_id = k.recipient_id AND d.digest = k.frequency AND d.status = 'pending' AND d.digest IS NOT NULL
+        JOIN ${t.deliveries} d ON d.recipient_id = k.recipient_id AND d.digest = k.frequency AND ${HELD}
         JOIN ${t.notifications} n ON n.recipient_id = d.recipient_id AND n.id = d.notification_id
         WHERE n.created_at < k.at AND ${ofRecipients(keys.map((k) => k.recipientId))}
         ORDER BY d.notification_id, d.channel
@@ -365,7 +376,7 @@ function digestBatch(db: Db, t: Tables, g: DigestTables): DigestBatch {
         FROM unnest(${uuidArray(rows.map((r) => r.recipientId))}, ${uuidArray(rows.map((r) => r.notificationId))}, ${pgArray(rows.map((r) => r.channel))}::text[],
           ${pgArray(rows.map((r) => r.status))}::text[], ${pgArray(rows.map((r) => r.reason))}::text[], ${pgArray(rows.map((r) => r.digestId))}::uuid[])
           AS u(recipient_id, notification_id, channel, status, reason, digest_id)
-        WHERE d.recipient_id = u.recipient_id AND d.notification_id = u.notification_id AND d.channel = u.channel AND d.status = 'pending'`;
+        WHERE d.recipient_id = u.recipient_id AND d.notification_id = u.notification_id AND d.channel = u.channel AND ${HELD}`;
     },
 
     async insertDigests(digests) {

@@ -1,19 +1,21 @@
 import { isDatabaseUnavailable, type Logger } from '@herald/platform';
 import type { ChannelStore, ClaimedDelivery } from '../domain/channel-ports.js';
-import { OUT_OF_BAND, SendFailure, type AttemptRecord, type ChannelSender, type OutboundMessage, type OutOfBandChannel } from '../domain/channels.js';
+import { OUT_OF_BAND, RATE_LIMITED, SendFailure, type AttemptRecord, type ChannelSender, type OutboundMessage, type OutOfBandChannel } from '../domain/channels.js';
 import { afterFailure, type RetryPolicy } from '../domain/fallback-rules.js';
 import type { Clock } from '../domain/ports.js';
 
 /** Counters of the channel workers (prom-client in channels/metrics.ts). */
 export interface ChannelMetrics {
   attempt(channel: OutOfBandChannel, record: AttemptRecord): void;
-  outcome(channel: OutOfBandChannel, outcome: 'sent' | 'retry' | 'failed' | 'bounced' | 'cancelled'): void;
+  outcome(channel: OutOfBandChannel, outcome: 'sent' | 'retry' | 'failed' | 'bounced' | 'cancelled' | 'deferred'): void;
   ambiguousSend(channel: OutOfBandChannel): void;
+  /** Over the person's throttle: held for their digest, or skipped (herald_channel_throttled_total). */
+  throttled(channel: OutOfBandChannel, outcome: 'digest' | 'skipped'): void;
 }
 
 export interface SendDeps {
   /** Where the send is recorded: the channel store, or the digests (a digest is sent like a delivery). */
-  store: Pick<ChannelStore, 'claim' | 'cancelClaimed' | 'recordSent' | 'recordRetry' | 'recordFinal'>;
+  store: Pick<ChannelStore, 'claim' | 'cancelClaimed' | 'deferClaimed' | 'recordSent' | 'recordRetry' | 'recordFinal'>;
   senders: ReadonlyMap<OutOfBandChannel, ChannelSender>;
   /** The message in the recipient's language (templates); may read the recipient first. */
   render(delivery: ClaimedDelivery): OutboundMessage | Promise<OutboundMessage>;
@@ -28,12 +30,14 @@ export interface SendDeps {
   notifyFailure(delivery: ClaimedDelivery, status: 'failed' | 'bounced', reason: string): Promise<void>;
 }
 
-export type SendOutcome = 'sent' | 'retry' | 'failed' | 'bounced' | 'cancelled' | 'busy' | 'gone';
+export type SendOutcome = 'sent' | 'retry' | 'failed' | 'bounced' | 'cancelled' | 'deferred' | 'throttled' | 'busy' | 'gone';
 
 /**
  * One attempt of one delivery, the body of every channel worker (docs/channels.md):
- * claim it (so a second worker cannot send it too), re-check it is unread, send through the
- * channel's providers (failover behind breakers), then record the outcome: sent; a retry at a
+ * claim it (so a second worker cannot send it too; a delivery over the person's throttle is settled
+ * by the claim instead), re-check it is unread, send through the channel's providers (failover
+ * behind breakers, each paced by its rate limit), then record the outcome: sent; deferred when a
+ * provider's pace had no slot soon enough (still queued, no attempt spent); a retry at a
  * backoff with full jitter (the timer is in PostgreSQL, the worker acks); or the end, with a dead
  * letter, an undeliverable address for a bounce, and an in-app notice. Only a crash between the
  * provider's answer and this record can send twice; the next claim counts it (ambiguous send).
@@ -42,6 +46,11 @@ export type SendOutcome = 'sent' | 'retry' | 'failed' | 'bounced' | 'cancelled' 
  */
 export async function sendDelivery(deps: SendDeps, notificationId: string, channel: OutOfBandChannel): Promise<SendOutcome> {
   const claim = await deps.store.claim(notificationId, channel, deps.leaseMs);
+  if (claim.kind === 'throttled') {
+    deps.metrics.throttled(channel, claim.outcome);
+    deps.logger.info({ notificationId, channel, outcome: claim.outcome }, 'delivery throttled');
+    return 'throttled';
+  }
   if (claim.kind !== 'claimed') return claim.kind;
   const delivery = claim.delivery;
   if (delivery.previousClaimLost) deps.metrics.ambiguousSend(channel);
@@ -59,10 +68,11 @@ export async function sendDelivery(deps: SendDeps, notificationId: string, chann
   const message = await deps.render(delivery);
   let sent: Awaited<ReturnType<ChannelSender['send']>>;
   try {
-    sent = await sender.send(message);
+    sent = await sender.send(message, { urgent: delivery.urgent });
   } catch (err) {
     const failure = err instanceof SendFailure ? err : new SendFailure('transient', 'unexpected', err instanceof Error ? err.message : String(err), []);
     for (const a of failure.attempts) deps.metrics.attempt(channel, a);
+    if (failure.errorClass === RATE_LIMITED) return defer(deps, delivery, failure.retryAfterMs ?? 0);
     const next = afterFailure(failure, delivery.attempts, deps.retry, deps.clock.now());
     const lastError = `${failure.errorClass}: ${failure.message}`;
     const provider = failure.attempts.at(-1)?.provider;
@@ -113,6 +123,18 @@ async function recordAfterSend(deps: SendDeps, record: () => Promise<void>): Pro
       await new Promise((resolve) => setTimeout(resolve, RECORD_RETRY_MS));
     }
   }
+}
+
+/**
+ * Back to the queue until the provider's pace has room: due when the slot it was refused would be
+ * within reach, plus up to a second of jitter so deferred deliveries do not all return at once.
+ */
+async function defer(deps: SendDeps, delivery: ClaimedDelivery, retryAfterMs: number): Promise<SendOutcome> {
+  const at = new Date(deps.clock.now().getTime() + retryAfterMs + Math.floor(Math.random() * 1000));
+  await deps.store.deferClaimed(delivery, at);
+  deps.metrics.outcome(delivery.channel, 'deferred');
+  deps.logger.debug({ notificationId: delivery.notificationId, channel: delivery.channel, at: at.toISOString() }, 'delivery deferred by a provider rate limit');
+  return 'deferred';
 }
 
 async function end(deps: SendDeps, delivery: ClaimedDelivery, how: { status: 'failed' | 'bounced'; reason: string; lastError: string; provider?: string }, attempts: AttemptRecord[]) {

@@ -11,11 +11,13 @@ import { ENABLED_OUT_OF_BAND_CHANNELS, type ChannelSender, type OutOfBandChannel
 export function channelMetrics(registry: Registry, store: ChannelStore, senders: () => ReadonlyMap<OutOfBandChannel, ChannelSender>): ChannelMetrics {
   const attempts = new Counter({ name: 'herald_channel_attempts_total', help: 'Attempts against a provider, by channel, provider and outcome', labelNames: ['channel', 'provider', 'outcome', 'error_class'], registers: [registry] });
   const latency = new Histogram({ name: 'herald_channel_send_seconds', help: 'Time one provider took to answer', labelNames: ['channel', 'provider'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] });
-  const outcomes = new Counter({ name: 'herald_channel_deliveries_total', help: 'Delivery outcomes per channel (sent, retry, failed, bounced, cancelled)', labelNames: ['channel', 'outcome'], registers: [registry] });
+  const outcomes = new Counter({ name: 'herald_channel_deliveries_total', help: 'Delivery outcomes per channel (sent, retry, failed, bounced, cancelled; deferred: waiting for a provider rate limit)', labelNames: ['channel', 'outcome'], registers: [registry] });
   const ambiguous = new Counter({ name: 'herald_ambiguous_sends_total', help: 'Deliveries claimed again after a worker died mid-send: each may have gone out twice', labelNames: ['channel'], registers: [registry] });
+  const throttled = new Counter({ name: 'herald_channel_throttled_total', help: 'Deliveries over the person\'s throttle: held for their next digest (outcome="digest") or skipped with reason throttled', labelNames: ['channel', 'outcome'], registers: [registry] });
   for (const channel of ENABLED_OUT_OF_BAND_CHANNELS) {
     ambiguous.inc({ channel }, 0);
-    for (const outcome of ['sent', 'retry', 'failed', 'bounced', 'cancelled']) outcomes.inc({ channel, outcome }, 0);
+    for (const outcome of ['sent', 'retry', 'failed', 'bounced', 'cancelled', 'deferred']) outcomes.inc({ channel, outcome }, 0);
+    for (const outcome of ['digest', 'skipped']) throttled.inc({ channel, outcome }, 0);
   }
   new Gauge({
     name: 'herald_channel_oldest_due_seconds',
@@ -64,7 +66,15 @@ export function channelMetrics(registry: Registry, store: ChannelStore, senders:
     },
     outcome: (channel, outcome) => outcomes.inc({ channel, outcome }),
     ambiguousSend: (channel) => ambiguous.inc({ channel }),
+    throttled: (channel, outcome) => throttled.inc({ channel, outcome }),
   };
+}
+
+/** Sends that waited for a provider's rate-limit slot, and those deferred because it was too far away. */
+export function providerPaceCounter(registry: Registry, providers: readonly string[]): (provider: string, outcome: 'waited' | 'deferred') => void {
+  const paced = new Counter({ name: 'herald_provider_paced_total', help: 'Sends held back by a provider rate limit (PROVIDER_RATE_<NAME>): waited for their slot, or deferred (still queued) because it was too far away', labelNames: ['provider', 'outcome'], registers: [registry] });
+  for (const provider of providers) for (const outcome of ['waited', 'deferred']) paced.inc({ provider, outcome }, 0);
+  return (provider, outcome) => paced.inc({ provider, outcome });
 }
 
 /** Opens and clicks by whether they were counted: mail proxies and link scanners are flagged, not counted. */

@@ -1,6 +1,7 @@
 import type { ChannelProvider, ChannelSender, OutOfBandChannel } from '../domain/channels.js';
 import type { PushSubscriptionStore } from '../domain/push.js';
 import { CaptureProvider, createFailoverSender, SlackWebhookProvider, SmtpEmailProvider, TwilioSmsProvider, WebPushProvider } from '../adapters/channels/index.js';
+import type { ProviderPace } from './provider-pace.js';
 import { DEFAULT_VAPID_SUBJECT, type VapidKeys } from './vapid.js';
 
 /** The provider settings of channels/config.ts, as the registry needs them. */
@@ -44,7 +45,14 @@ export interface ChannelRegistry {
  * preference, behind breakers (adapters/channels/failover.ts). Adding a channel is one entry in
  * domain/channels.ts, one adapter, and one block here (docs/channels.md, "How to add a channel").
  */
-export function buildChannelRegistry(s: ProviderSettings, stores: { pushSubscriptions?: Pick<PushSubscriptionStore, 'forUser' | 'removeGone'> } = {}): ChannelRegistry {
+export function buildChannelRegistry(
+  s: ProviderSettings,
+  stores: {
+    pushSubscriptions?: Pick<PushSubscriptionStore, 'forUser' | 'removeGone'>;
+    /** Each provider's rate limit (PROVIDER_RATE_<NAME>), waited for before every send through it. */
+    pace?: ProviderPace;
+  } = {},
+): ChannelRegistry {
   const providers: Partial<Record<OutOfBandChannel, ChannelProvider[]>> = {};
   providers.email = [s.smtpUrl, s.smtpFallbackUrl]
     .flatMap((url, i) => (url ? [new SmtpEmailProvider({ name: i === 0 ? 'smtp' : 'smtp-fallback', url, from: s.mailFrom, ...(s.channelConcurrency ? { maxConnections: s.channelConcurrency } : {}) })] : []));
@@ -74,7 +82,7 @@ export function buildChannelRegistry(s: ProviderSettings, stores: { pushSubscrip
     // Push's one provider speaks to every browser vendor's push service: one service's trouble must
     // not open a breaker for all of them; each delivery backs off on its own instead.
     const breaker = channel === 'push' && list[0] instanceof WebPushProvider ? { ...s.breaker, failureThreshold: Number.MAX_SAFE_INTEGER } : (s.breaker ?? {});
-    if (list.length > 0) senders.set(channel, createFailoverSender(channel, list, breaker));
+    if (list.length > 0) senders.set(channel, createFailoverSender(channel, list, { ...breaker, ...(stores.pace ? { pace: stores.pace } : {}) }));
   }
   return {
     senders,

@@ -56,7 +56,12 @@ export type ClaimResult =
   /** Another worker holds a live claim: the delivery is rescheduled for when that claim expires. */
   | { kind: 'busy' }
   /** Nothing to do: sent, ended, cancelled, waiting for its backoff, or unknown. */
-  | { kind: 'gone' };
+  | { kind: 'gone' }
+  /**
+   * Over the person's throttle for the channel (domain/throttle.ts): not sent, and already settled
+   * in the claim's transaction: held for their next digest, or skipped with reason `throttled`.
+   */
+  | { kind: 'throttled'; outcome: 'digest' | 'skipped' };
 
 export interface DeadLetter {
   id: string;
@@ -89,6 +94,11 @@ export interface ChannelStore {
   claim(notificationId: string, channel: OutOfBandChannel, leaseMs: number): Promise<ClaimResult>;
   /** The item was read before its send: cancelled, reason `read`. */
   cancelClaimed(d: ClaimedDelivery, reason: 'read'): Promise<void>;
+  /**
+   * The provider's rate limit had no slot soon enough: still queued, due again at `at`, the claim
+   * released and its attempt given back (waiting for our own pace is no failed attempt).
+   */
+  deferClaimed(d: ClaimedDelivery, at: Date): Promise<void>;
   /** `sentAt`: when the successful attempt handed the message to the provider. */
   recordSent(d: ClaimedDelivery, result: { provider: string; providerMessageId?: string; status: 'sent' | 'delivered'; sentAt: Date }, attempts: readonly AttemptRecord[]): Promise<void>;
   recordRetry(d: ClaimedDelivery, at: Date, lastError: string, provider: string | undefined, attempts: readonly AttemptRecord[]): Promise<void>;

@@ -66,6 +66,13 @@ export interface SentReceipt {
  */
 export type FailureKind = 'transient' | 'permanent' | 'address';
 
+/**
+ * The error class of a send that did not reach its provider because the provider's rate limit
+ * (PROVIDER_RATE_<NAME>) had no slot soon enough: transient, yet no failure of the provider (its
+ * breaker ignores it) nor of the delivery (it is deferred without spending an attempt).
+ */
+export const RATE_LIMITED = 'rate_limited';
+
 export class ChannelSendError extends Error {
   override readonly name = 'ChannelSendError';
   constructor(
@@ -102,8 +109,11 @@ export interface AttemptRecord {
 /** A channel's ordered providers behind breakers: the first healthy one sends. */
 export interface ChannelSender {
   readonly channel: OutOfBandChannel;
-  /** Resolves with the receipt and every attempt; rejects with SendFailure (also carrying them). */
-  send(message: OutboundMessage): Promise<SentReceipt & { attempts: AttemptRecord[] }>;
+  /**
+   * Resolves with the receipt and every attempt; rejects with SendFailure (also carrying them).
+   * `urgent` (critical items) takes a provider's rate-limit slot without waiting for it.
+   */
+  send(message: OutboundMessage, opts?: { urgent?: boolean }): Promise<SentReceipt & { attempts: AttemptRecord[] }>;
   /** Breaker state per provider, for /metrics. */
   breakerStates(): Record<string, 'closed' | 'open' | 'half_open' | 'isolated'>;
   close(): Promise<void>;

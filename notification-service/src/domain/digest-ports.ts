@@ -100,7 +100,7 @@ export interface ClaimedDigest extends ClaimedDelivery {
 export const isClaimedDigest = (d: ClaimedDelivery): d is ClaimedDigest => 'digest' in d && (d as ClaimedDigest).digest !== undefined;
 
 /** The writes a channel worker makes while sending one delivery: the digests ledger implements them too. */
-export type DeliveryLedger = Pick<ChannelStore, 'claim' | 'cancelClaimed' | 'recordSent' | 'recordRetry' | 'recordFinal'>;
+export type DeliveryLedger = Pick<ChannelStore, 'claim' | 'cancelClaimed' | 'deferClaimed' | 'recordSent' | 'recordRetry' | 'recordFinal'>;
 
 export interface DigestStore extends DeliveryLedger {
   /** People with pending digest rows after `after` (by frequency, then id), at most `limit`. */

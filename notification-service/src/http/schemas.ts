@@ -44,7 +44,7 @@ export const ChannelStatus = Type.Object({
   attempts: Type.Integer(),
   lastError: Type.Optional(Type.String()),
   provider: Type.Optional(Type.String({ description: 'the provider that took it (smtp, smtp-fallback, twilio, slack, web-push, capture)' })),
-  reason: Type.Optional(Type.String({ description: 'why it was skipped, cancelled, failed or bounced: channel_off, type_off, not_requested, delivered_live, read, superseded, no_address, no_push_subscription, undeliverable, max_attempts, rejected, ...' })),
+  reason: Type.Optional(Type.String({ description: 'why it was skipped, cancelled, failed or bounced: channel_off, type_off, not_requested, delivered_live, read, superseded, no_address, no_push_subscription, undeliverable, throttled, max_attempts, rejected, ...; on a queued delivery, throttled: over the recipient’s limit, waiting for their digest' })),
   notBefore: Type.Optional(Type.String({ format: 'date-time', description: 'held until then (quiet hours)' })),
   digest: Type.Optional(Type.Enum(['daily', 'weekly'], { description: 'waiting for this digest' })),
   digestId: Type.Optional(Type.String({ description: 'the digest that took it: it went out (or ended) with that digest' })),

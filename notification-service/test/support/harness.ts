@@ -62,6 +62,8 @@ export interface HarnessOptions {
   instances?: number;
   /** Out-of-band channel settings (providers, delays); defaults as documented. */
   channels?: NotificationServiceDeps['channels'];
+  /** Where providers' rate-limit slots are reserved (one store shared by every instance, e.g. Redis); each instance's memory by default. */
+  paceStore?: NotificationServiceDeps['paceStore'];
 }
 
 export async function startHarness(name: string, opts: HarnessOptions = {}): Promise<Harness> {
@@ -93,6 +95,7 @@ export async function startHarness(name: string, opts: HarnessOptions = {}): Pro
       live: () => live,
       outboxPollMs: 60_000,
       ...(opts.channels ? { channels: opts.channels } : {}),
+      ...(opts.paceStore ? { paceStore: opts.paceStore } : {}),
     });
     await service.start();
     instances.push({ service, live, registry });

@@ -83,6 +83,9 @@ export async function startChaosStack(extraNsEnv: Record<string, string> = {}): 
     SMTP_URL: smtp.url,
     PUBLIC_URL: 'http://herald.chaos.test',
     TRACKING_SECRET: 'chaos-suite-tracking-secret-0123456789',
+    // The away followers get an email for every post, one a second for minutes, and each must
+    // arrive exactly once: the default throttle (20 emails a day per person) would skip the rest.
+    THROTTLE_EMAIL: 'none',
     ...extraNsEnv,
   };
   const port = () => freePort();

@@ -56,6 +56,7 @@ const REASONS = {
   max_attempts: 'gave up after retries',
   rejected: 'refused by the provider',
   quiet_hours: 'held for quiet hours',
+  throttled: 'too many on this channel lately',
 };
 
 export function statusLabel(status) {

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import {
   ChannelSendError,
+  RATE_LIMITED,
   SendFailure,
   type AttemptRecord,
   type ChannelProvider,
@@ -20,6 +21,11 @@ export interface FailoverOptions {
   halfOpenAfterMs?: number;
   /** Told of every breaker transition, for logs and metrics. */
   onBreakerStateChange?: (provider: string, state: BreakerState) => void;
+  /**
+   * Waits for the provider's rate-limit slot before each send (channels/provider-pace.ts); throws
+   * ChannelSendError `rate_limited` when the slot is too far away.
+   */
+  pace?: (provider: string, urgent: boolean) => Promise<void>;
 }
 
 const STATE_NAMES: Record<CircuitState, BreakerState> = {
@@ -49,6 +55,7 @@ export function createFailoverSender(channel: OutOfBandChannel, providers: reado
   // Only failures that say the provider is unwell trip its breaker: a transient answer about one
   // recipient (`*_recipient`, e.g. SMTP greylisting at RCPT TO) moves on without counting.
   const onlyTransient = handleWhen((err) => err instanceof ChannelSendError && err.kind === 'transient' && !err.errorClass.endsWith('_recipient'));
+  const pace = opts.pace;
   const guarded: Guarded[] = providers.map((provider) => {
     const breaker = circuitBreaker(onlyTransient, {
       halfOpenAfter: opts.halfOpenAfterMs ?? 30_000,
@@ -64,15 +71,22 @@ export function createFailoverSender(channel: OutOfBandChannel, providers: reado
   return {
     channel,
 
-    async send(message: OutboundMessage): Promise<SentReceipt & { attempts: AttemptRecord[] }> {
+    async send(message: OutboundMessage, sendOpts: { urgent?: boolean } = {}): Promise<SentReceipt & { attempts: AttemptRecord[] }> {
       const attempts: AttemptRecord[] = [];
       let retryAfterMs: number | undefined;
       let last: { errorClass: string; message: string } = { errorClass: 'no_provider', message: 'no provider tried' };
 
       for (const { provider, breaker } of guarded) {
-        const started = performance.now();
+        let started = performance.now();
         const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
         try {
+          // The rate-limit slot is taken outside the breaker, so a deferral never counts as the
+          // half-open trial, and not while the breaker is open (the provider would not be asked).
+          // The attempt's latency (and the send time derived from it) starts after the wait.
+          if (pace && breaker.state !== CircuitState.Open) {
+            await pace(provider.name, sendOpts.urgent ?? false);
+            started = performance.now();
+          }
           const receipt = await breaker.execute(() => sendAsPort(provider, message));
           attempts.push({ provider: provider.name, outcome: 'sent', latencyMs: elapsed() });
           return { ...receipt, attempts };
@@ -85,6 +99,9 @@ export function createFailoverSender(channel: OutOfBandChannel, providers: reado
             continue;
           }
           const failure = err as ChannelSendError;
+          // The provider's pace has no slot soon enough: the whole send waits for it, not the next
+          // provider (a fallback is for a provider in trouble, not for one we hold back ourselves).
+          if (failure.errorClass === RATE_LIMITED) throw new SendFailure('transient', RATE_LIMITED, failure.message, attempts, failure.retryAfterMs);
           attempts.push({ provider: provider.name, outcome: failure.kind, errorClass: failure.errorClass, error: failure.message, latencyMs: elapsed() });
           if (failure.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, failure.retryAfterMs);
           if (failure.kind !== 'transient') {

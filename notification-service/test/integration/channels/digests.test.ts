@@ -51,7 +51,7 @@ beforeAll(async () => {
   poolB = createPgPool(db.url, { max: 6 });
   await applyMigrations({ pool, schema: SCHEMA, migrationsDir: MIGRATIONS_DIR });
   const prisma = createPrismaClient(pool, SCHEMA);
-  inbox = new PrismaInboxStore(prisma, SCHEMA);
+  inbox = new PrismaInboxStore(prisma, SCHEMA, pool);
   store = new PrismaDigestStore(prisma, SCHEMA);
   // A second instance: its own pool and client on the same database.
   storeB = new PrismaDigestStore(createPrismaClient(poolB, SCHEMA), SCHEMA);
@@ -157,7 +157,7 @@ function worker(leaseMs = 60_000) {
     leaseMs,
     clock: { now: () => new Date() },
     newId,
-    metrics: { attempt() {}, outcome: (_c, o) => void counts.outcomes.push(o), ambiguousSend: () => void counts.ambiguous++ },
+    metrics: { attempt() {}, outcome: (_c, o) => void counts.outcomes.push(o), ambiguousSend: () => void counts.ambiguous++, throttled() {} },
     logger: createLogger('digests-test', 'silent'),
     notifyFailure: async () => {},
   };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger, uuidv7 } from '@herald/platform';
 import { sendDelivery, type SendDeps } from '../../../src/app/send-delivery.js';
 import type { ChannelStore, ClaimedDelivery } from '../../../src/domain/channel-ports.js';
-import type { ChannelSender } from '../../../src/domain/channels.js';
+import { RATE_LIMITED, SendFailure, type ChannelSender } from '../../../src/domain/channels.js';
 
 // The provider accepted the message, then the database went away before the record: the send must
 // not be treated as failed (a retry would send it again once the database is back).
@@ -44,7 +44,7 @@ function world(opts: { recordFailures: number; error: () => Error; leaseMs?: num
     leaseMs: opts.leaseMs ?? 10_000,
     clock: opts.clock ?? { now: () => new Date() },
     newId: (at) => uuidv7(at.getTime()),
-    metrics: { attempt: () => {}, outcome: () => {}, ambiguousSend: () => {} },
+    metrics: { attempt: () => {}, outcome: () => {}, ambiguousSend: () => {}, throttled: () => {} },
     logger: createLogger('send-delivery-test', 'silent'),
     notifyFailure: async () => {},
   };
@@ -81,5 +81,43 @@ describe('sendDelivery after the provider said yes', () => {
     const { deps, delivery, calls } = world({ recordFailures: 1, error: () => new Error('check constraint violated') });
     await expect(sendDelivery(deps, delivery.notificationId, 'email')).rejects.toThrow('check constraint');
     expect(calls).toEqual({ send: 1, recordSent: 1, recordRetry: 0 });
+  });
+});
+
+describe('sendDelivery with throttles and provider rate limits', () => {
+  it('a claim settled by the throttle sends nothing and is counted by outcome', async () => {
+    const { deps, delivery, calls } = world({ recordFailures: 0, error: dropped });
+    const throttled: string[] = [];
+    deps.store = { ...deps.store, claim: async () => ({ kind: 'throttled', outcome: 'digest' }) } as unknown as ChannelStore;
+    deps.metrics = { ...deps.metrics, throttled: (channel, outcome) => void throttled.push(`${channel}:${outcome}`) };
+    expect(await sendDelivery(deps, delivery.notificationId, 'email')).toBe('throttled');
+    expect(calls.send).toBe(0);
+    expect(throttled).toEqual(['email:digest']);
+  });
+
+  it('a send refused by a provider\'s pace is deferred, still queued, without a retry or an attempt spent', async () => {
+    const { deps, delivery, calls } = world({ recordFailures: 0, error: dropped });
+    const now = Date.now();
+    deps.clock = { now: () => new Date(now) };
+    const deferred: Date[] = [];
+    const outcomes: string[] = [];
+    deps.store = { ...deps.store, deferClaimed: async (_d: ClaimedDelivery, at: Date) => void deferred.push(at) } as unknown as ChannelStore;
+    deps.metrics = { ...deps.metrics, outcome: (_c, o) => void outcomes.push(o) };
+    let urgent: boolean | undefined;
+    deps.senders = new Map([['email', {
+      channel: 'email',
+      send: async (_m: unknown, opts?: { urgent?: boolean }) => {
+        urgent = opts?.urgent;
+        throw new SendFailure('transient', RATE_LIMITED, 'smtp is at its rate limit', [], 4000);
+      },
+    } as unknown as ChannelSender]]);
+    expect(await sendDelivery(deps, delivery.notificationId, 'email')).toBe('deferred');
+    expect(urgent).toBe(false);
+    expect(calls.recordRetry).toBe(0);
+    expect(outcomes).toEqual(['deferred']);
+    expect(deferred).toHaveLength(1);
+    // Due when the refused slot is within reach, plus up to a second of jitter.
+    expect(deferred[0]!.getTime() - now).toBeGreaterThanOrEqual(4000);
+    expect(deferred[0]!.getTime() - now).toBeLessThan(5000);
   });
 });
