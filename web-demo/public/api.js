@@ -1,5 +1,6 @@
 // ApiClient: a thin fetch wrapper over the public HTTP contract (docs/api.md), /api/v1 on this origin.
 // Every failure becomes an ApiError carrying the contract's {code, message, details}.
+import { t } from './lib/i18n.js';
 
 export class ApiError extends Error {
   name = 'ApiError';
@@ -51,7 +52,7 @@ export class ApiClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch {
-      throw new ApiError(0, 'network_error', 'Cannot reach Herald. Check your connection and try again.');
+      throw new ApiError(0, 'network_error', t('error.network'));
     }
     if (res.status === 204) return null;
     const data = await res.json().catch(() => null);
@@ -134,11 +135,11 @@ function toQuery(query) {
 const enc = encodeURIComponent;
 
 function fallbackMessage(status) {
-  if (status === 401) return 'Please log in again.';
-  if (status === 403) return 'That is not yours to change.';
-  if (status === 404) return 'Not found.';
-  if (status === 413) return 'That is too large.';
-  if (status === 429) return 'Too many requests; slow down a little.';
-  if (status === 503) return 'Herald is partly unavailable right now; try again shortly.';
-  return 'Something went wrong.';
+  if (status === 401) return t('error.unauthorized');
+  if (status === 403) return t('error.forbidden');
+  if (status === 404) return t('error.notFound');
+  if (status === 413) return t('error.tooLarge');
+  if (status === 429) return t('error.rateLimited');
+  if (status === 503) return t('error.unavailable');
+  return t('error.generic');
 }

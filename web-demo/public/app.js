@@ -8,6 +8,7 @@ import { NotificationCenter } from './notification-center.js';
 import { FollowState } from './lib/follow-state.js';
 import { matchRoute } from './router.js';
 import { h } from './lib/dom.js';
+import { t, setLocale, onLocaleChange, translateStatic, browserLocale } from './lib/i18n.js';
 import { Toasts } from './components/toasts.js';
 import { ConnectionStatus } from './components/connection-status.js';
 import { renderLogin, renderRegister } from './views/auth.js';
@@ -40,7 +41,16 @@ const VIEWS = {
   post: renderPost,
   settings: renderSettings,
 };
-const TITLES = { home: 'Home', login: 'Log in', register: 'Sign up', inbox: 'Inbox', people: 'People', profile: 'Profile', post: 'Post', settings: 'Settings' };
+const TITLES = {
+  home: () => t('title.home'),
+  login: () => t('title.login'),
+  register: () => t('title.register'),
+  inbox: () => t('title.inbox'),
+  people: () => t('title.people'),
+  profile: () => t('title.profile'),
+  post: () => t('title.post'),
+  settings: () => t('title.settings'),
+};
 const NAV_OF = { home: 'home', inbox: 'inbox', people: 'people', profile: 'profile', settings: 'settings' };
 
 const main = document.getElementById('main');
@@ -52,7 +62,7 @@ const session = new Session();
 const api = new ApiClient({
   getToken: () => session.token,
   refresh: () => refreshSession(),
-  onUnauthorized: () => signOut('Your session has ended. Please log in again.'),
+  onUnauthorized: () => signOut(t('session.ended')),
 });
 const store = new InboxStore();
 const live = new LiveClient({ url: socketUrl, protocols: () => socketProtocols(session.token) });
@@ -104,7 +114,7 @@ function scheduleRefresh() {
   const inMs = Math.max(5_000, (left - 60) * 1000);
   refreshTimer = setTimeout(() => {
     refreshSession()
-      .then((ok) => (ok ? undefined : signOut('Your session has ended. Please log in again.')))
+      .then((ok) => (ok ? undefined : signOut(t('session.ended'))))
       .catch(() => scheduleRefresh());
   }, inMs);
 }
@@ -117,7 +127,7 @@ function startSession() {
   // A reload with an expired access token renews it before the socket tries it.
   if (session.token && isExpired(session.token)) {
     refreshSession()
-      .then((ok) => (ok ? live.start() : signOut('Your session has ended. Please log in again.')))
+      .then((ok) => (ok ? live.start() : signOut(t('session.ended'))))
       .catch(() => live.start());
   } else live.start();
   // Refresh who we are; a 401 here signs out through onUnauthorized.
@@ -165,7 +175,7 @@ function renderBell() {
   bellCount.textContent = String(n);
   bellCount.dataset.count = String(n);
   bell.classList.toggle('has-unread', n > 0);
-  bell.setAttribute('aria-label', n ? `Notifications, ${n} unread` : 'Notifications, none unread');
+  bell.setAttribute('aria-label', n ? t('bell.unread', { count: n }) : t('bell.none'));
   unreadTitle = n ? `(${n > 99 ? '99+' : n}) ` : '';
   document.title = `${unreadTitle}${document.title.replace(/^\(\d+\+?\) /, '')}`;
 }
@@ -194,7 +204,7 @@ function render() {
     const result = view(main, ctx, route);
     if (typeof result === 'function') disposeView = result;
   } else {
-    main.append(h('section', { class: 'page' }, h('h1', null, 'Not found'), h('p', null, h('a', { href: '#/' }, 'Go home'))));
+    main.append(h('section', { class: 'page' }, h('h1', null, t('title.notFound')), h('p', null, h('a', { href: '#/' }, t('notFound.goHome')))));
   }
 
   const isMe = route.name === 'profile' && route.params.id === session.user?.id;
@@ -203,7 +213,7 @@ function render() {
     if (current && a.dataset.nav === current) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
-  document.title = `${unreadTitle}${TITLES[route.name] ?? 'Not found'} · Herald`;
+  document.title = `${unreadTitle}${TITLES[route.name]?.() ?? t('title.notFound')} · Herald`;
   // Move focus into the new view for keyboard and screen-reader users, unless the view chose a field.
   if (!main.contains(document.activeElement)) main.focus({ preventScroll: true });
   window.scrollTo(0, 0);
@@ -222,12 +232,12 @@ live.on('hello', () => {
 });
 live.on('unauthorized', () => {
   refreshSession()
-    .then((ok) => (ok ? live.reconnectNow() : signOut('Your session has ended. Please log in again.')))
+    .then((ok) => (ok ? live.reconnectNow() : signOut(t('session.ended'))))
     .catch(() => {});
 });
 live.on('error', ({ code, message }) => {
   console.warn('live error frame', code, message);
-  toasts.info(`Live updates: ${message ?? code}`, { tone: 'error' });
+  toasts.info(t('live.error', { message: message ?? code }), { tone: 'error' });
 });
 store.subscribe(({ kind }) => {
   if (kind === 'count') renderBell();
@@ -245,10 +255,27 @@ session.onChange(() => {
   else if (session.user?.id && signedInAs && session.user.id !== signedInAs) location.reload();
   else if (session.signedIn) scheduleRefresh();
   signedInAs = session.user?.id ?? signedInAs;
+  applyLocale();
 });
 document.querySelector('[data-testid="logout"]').addEventListener('click', () => signOut());
 window.addEventListener('hashchange', render);
 
+// The language: the signed-in person's profile locale, else the browser's. Saving another locale on
+// the profile (here or in another tab: the session follows the stored user) re-renders everything.
+function applyLocale() {
+  setLocale((session.signedIn && session.user?.locale) || browserLocale());
+}
+onLocaleChange(() => {
+  translateStatic();
+  connection.refresh();
+  renderBell();
+  // Signing out changes the language too, and then goes to the login page itself.
+  if (session.signedIn || PUBLIC_ROUTES.has(matchRoute(location.hash, ROUTES).name)) render();
+});
+
+applyLocale();
+translateStatic();
+connection.refresh();
 renderBell();
 if (session.signedIn) startSession();
 render();

@@ -1,7 +1,8 @@
 // The signed-in session: the access and refresh tokens in localStorage (so they survive reloads and
-// are shared by tabs) and the current user. Other tabs signing in, out, or refreshing the tokens are
-// followed through the storage event. Refreshing is done by one tab at a time (refresh()), because a
-// refresh token works once and presenting a used one ends the session everywhere.
+// are shared by tabs) and the current user. Other tabs signing in, out, refreshing the tokens or
+// changing the profile (its locale: the language) are followed through the storage event.
+// Refreshing is done by one tab at a time (refresh()), because a refresh token works once and
+// presenting a used one ends the session everywhere.
 
 const TOKEN_KEY = 'herald.accessToken';
 const REFRESH_KEY = 'herald.refreshToken';
@@ -18,11 +19,16 @@ export class Session {
     // An expired access token is fine while a refresh token can renew it.
     if (this.token && isExpired(this.token) && !this.refreshToken) this.clear();
     globalThis.addEventListener?.('storage', (e) => {
-      if (e.key !== TOKEN_KEY) return;
-      this.token = e.newValue;
-      this.refreshToken = storage.getItem(REFRESH_KEY);
-      this.user = parse(storage.getItem(USER_KEY));
-      this.emit();
+      if (e.key === TOKEN_KEY) {
+        this.token = e.newValue;
+        this.refreshToken = storage.getItem(REFRESH_KEY);
+        this.user = parse(storage.getItem(USER_KEY));
+        this.emit();
+      } else if (e.key === USER_KEY && this.token && e.newValue) {
+        // The same person's profile changed in another tab (a new display name or locale).
+        this.user = parse(e.newValue);
+        this.emit();
+      }
     });
   }
 

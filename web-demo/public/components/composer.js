@@ -1,18 +1,19 @@
 // The post composer. Calls onPosted with the created post (POST /api/v1/posts → 201 {post}).
 import { h, field } from '../lib/dom.js';
 import { showFormError, clearFormErrors } from '../lib/form-errors.js';
+import { t } from '../lib/i18n.js';
 
 const MAX_CHARS = 2000;
 
 export function composer(ctx, { onPosted }) {
-  const textarea = h('textarea', { rows: 3, maxlength: MAX_CHARS, required: true, placeholder: 'What’s happening? Mention someone with @username' });
+  const textarea = h('textarea', { rows: 3, maxlength: MAX_CHARS, required: true, placeholder: t('composer.placeholder') });
   const counter = h('span', { class: 'muted counter', 'aria-live': 'off' }, '');
-  const form = h('form', { class: 'card composer', testid: 'post-composer', 'aria-label': 'New post' },
-    field({ label: 'New post', name: 'text', testid: 'post-text', control: textarea }),
+  const form = h('form', { class: 'card composer', testid: 'post-composer', 'aria-label': t('composer.label') },
+    field({ label: t('composer.label'), name: 'text', testid: 'post-text', control: textarea }),
     h('p', { class: 'form-error', 'data-form-error': '', tabindex: '-1', testid: 'post-error', hidden: true }),
-    h('div', { class: 'row row-end' }, counter, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'post-submit' }, 'Post')));
+    h('div', { class: 'row row-end' }, counter, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'post-submit' }, t('composer.submit'))));
   textarea.addEventListener('input', () => {
-    counter.textContent = textarea.value.length ? `${textarea.value.length} characters` : '';
+    counter.textContent = textarea.value.length ? t('composer.characters', { count: textarea.value.length }) : '';
   });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();

@@ -1,13 +1,14 @@
 // Shows the LiveClient's state in the header ("Live", "Reconnecting…", "Back online, caught up").
 // The element is a role=status live region, so screen readers hear each change once.
+import { t } from '../lib/i18n.js';
 
 const TEXT = {
-  connecting: 'Connecting…',
-  live: 'Live',
-  reconnecting: 'Reconnecting…',
-  catching_up: 'Back online, catching up…',
-  caught_up: 'Back online, caught up',
-  stopped: 'Offline',
+  connecting: () => t('conn.connecting'),
+  live: () => t('conn.live'),
+  reconnecting: () => t('conn.reconnecting'),
+  catching_up: () => t('conn.catchingUp'),
+  caught_up: () => t('conn.caughtUp'),
+  stopped: () => t('conn.stopped'),
 };
 const CAUGHT_UP_SHOWN_MS = 5000;
 
@@ -18,6 +19,20 @@ export class ConnectionStatus {
     this.text = el.querySelector('.conn-text');
     this.revertTimer = null;
     this.countdownTimer = null;
+    /** @type {{state: string, retryInMs?: number}} */
+    this.last = { state: el.dataset.state || 'stopped' };
+  }
+
+  /** Says the current state again, in the current language (the state and its timers are kept). */
+  refresh() {
+    this.text.textContent = TEXT[this.last.state]?.() ?? this.last.state;
+    this.el.title = this.titleOf(this.last);
+  }
+
+  titleOf({ state, retryInMs }) {
+    if (state !== 'reconnecting') return '';
+    if (!navigator.onLine) return t('conn.deviceOffline');
+    return retryInMs ? t('conn.retryIn', { seconds: Math.ceil(retryInMs / 1000) }) : '';
   }
 
   /** @param {{state: string, retryInMs?: number}} status */
@@ -25,9 +40,8 @@ export class ConnectionStatus {
     clearTimeout(this.revertTimer);
     clearInterval(this.countdownTimer);
     this.el.dataset.state = state;
-    this.text.textContent = TEXT[state] ?? state;
-    this.el.title = state === 'reconnecting' && retryInMs ? `Retrying in ${Math.ceil(retryInMs / 1000)} s` : '';
-    if (state === 'reconnecting' && !navigator.onLine) this.el.title = 'Your device is offline';
+    this.last = { state, retryInMs };
+    this.refresh();
     if (state === 'caught_up') {
       this.revertTimer = setTimeout(() => this.show({ state: 'live' }), CAUGHT_UP_SHOWN_MS);
     }

@@ -1,15 +1,16 @@
 // Follow / Unfollow toggle (aria-pressed) that keeps the FollowState and any sibling buttons in sync.
 import { h } from '../lib/dom.js';
+import { t } from '../lib/i18n.js';
 
 export function followButton(user, ctx, { onChange } = {}) {
   const btn = h('button', { type: 'button', class: 'btn btn-small', testid: 'follow-button', dataset: { userId: user.id } });
-  const name = user.username ? `@${user.username}` : 'this person';
+  const name = user.username ? `@${user.username}` : t('follow.thisPerson');
   const render = (following) => {
     user = { ...user, isFollowing: following };
-    btn.textContent = following ? 'Following' : 'Follow';
+    btn.textContent = following ? t('follow.following') : t('follow.follow');
     btn.dataset.following = String(following);
     btn.setAttribute('aria-pressed', String(following));
-    btn.setAttribute('aria-label', following ? `Unfollow ${name}` : `Follow ${name}`);
+    btn.setAttribute('aria-label', following ? t('follow.unfollowLabel', { name }) : t('follow.followLabel', { name }));
     btn.classList.toggle('btn-primary', !following);
   };
   render(ctx.follows.isFollowing(user));

@@ -4,6 +4,7 @@
 import { h, timeEl, uniqueId } from '../lib/dom.js';
 import { headline, detail, iconFor, routeFor } from '../lib/notification-text.js';
 import { channelLabel, channelStatusesOf, reasonText, statusLabel, statusTone } from '../lib/channels.js';
+import { t, has, formatDate } from '../lib/i18n.js';
 
 /**
  * @param {object} handlers
@@ -19,7 +20,7 @@ export function createNotificationItem(n, handlers) {
   const count = h('span', { class: 'notif-count', testid: 'notification-count', 'aria-hidden': 'true' });
   const body = h('p', { class: 'notif-body' });
   const meta = h('p', { class: 'notif-meta' });
-  const markRead = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'mark-read' }, 'Mark read');
+  const markRead = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'mark-read' }, t('notif.markRead'));
   let current = n;
   const delivery = handlers.loadDelivery ? deliveryDisclosure(() => current, handlers.loadDelivery) : null;
   li.append(icon, h('div', { class: 'notif-main' }, h('div', { class: 'notif-head' }, title, count), body, meta, delivery?.el), markRead);
@@ -49,10 +50,10 @@ export function createNotificationItem(n, handlers) {
     const text = detail(next);
     body.textContent = text;
     body.hidden = !text;
-    meta.replaceChildren(unread ? h('span', { class: 'sr-only' }, 'Unread. ') : '', timeEl(next.createdAt) ?? '');
+    meta.replaceChildren(unread ? h('span', { class: 'sr-only' }, `${t('notif.unread')} `) : '', timeEl(next.createdAt) ?? '');
     markRead.hidden = !unread;
-    markRead.setAttribute('aria-label', `Mark read: ${headline(next)}`);
-    delivery?.toggle.setAttribute('aria-label', `Delivery: ${headline(next)}`);
+    markRead.setAttribute('aria-label', t('notif.markReadLabel', { title: headline(next) }));
+    delivery?.toggle.setAttribute('aria-label', t('notif.deliveryLabel', { title: headline(next) }));
   };
   update(n);
   return { el: li, update };
@@ -61,7 +62,7 @@ export function createNotificationItem(n, handlers) {
 /** A button that opens (and fetches, each time it opens) the per-channel delivery list below it. */
 function deliveryDisclosure(current, load) {
   const panelId = uniqueId('delivery');
-  const toggle = h('button', { type: 'button', class: 'btn btn-small btn-ghost delivery-toggle', testid: 'delivery-toggle', 'aria-expanded': 'false', 'aria-controls': panelId }, 'Delivery');
+  const toggle = h('button', { type: 'button', class: 'btn btn-small btn-ghost delivery-toggle', testid: 'delivery-toggle', 'aria-expanded': 'false', 'aria-controls': panelId }, t('notif.delivery'));
   const panel = h('div', { id: panelId, class: 'delivery', testid: 'delivery-panel', 'aria-live': 'polite', hidden: true });
   let request = 0;
   const close = () => {
@@ -75,11 +76,11 @@ function deliveryDisclosure(current, load) {
     const mine = ++request;
     panel.hidden = false;
     toggle.setAttribute('aria-expanded', 'true');
-    panel.replaceChildren(h('p', { class: 'muted' }, 'Loading delivery…'));
+    panel.replaceChildren(h('p', { class: 'muted' }, t('delivery.loading')));
     try {
       const channels = channelStatusesOf(await load(n), n.id);
       if (mine !== request) return;
-      panel.replaceChildren(channels.length ? deliveryList(channels) : h('p', { class: 'muted', testid: 'delivery-empty' }, 'Nothing recorded for this notification yet.'));
+      panel.replaceChildren(channels.length ? deliveryList(channels) : h('p', { class: 'muted', testid: 'delivery-empty' }, t('delivery.empty')));
     } catch (err) {
       if (mine !== request) return;
       panel.replaceChildren(h('p', { class: 'form-error', role: 'alert', testid: 'delivery-error' }, err.message));
@@ -90,19 +91,19 @@ function deliveryDisclosure(current, load) {
 }
 
 function deliveryList(channels) {
-  return h('ul', { class: 'delivery-list', 'aria-label': 'Delivery by channel' }, channels.map((c) => {
+  return h('ul', { class: 'delivery-list', 'aria-label': t('delivery.byChannel') }, channels.map((c) => {
     const attempts = Number.isInteger(c.attempts) ? c.attempts : null;
     const details = [
       reasonText(c.reason),
-      attempts === null ? '' : `${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}`,
-      c.provider ? `via ${c.provider}` : '',
-      c.notBefore ? `held until ${new Date(c.notBefore).toLocaleString()}` : '',
-      c.digest ? `waiting for the ${c.digest} digest` : '',
+      attempts === null ? '' : t('delivery.attempts', { count: attempts }),
+      c.provider ? t('delivery.via', { provider: c.provider }) : '',
+      c.notBefore ? t('delivery.heldUntil', { date: formatDate(c.notBefore) }) : '',
+      c.digest ? (has(`delivery.digest.${c.digest}`) ? t(`delivery.digest.${c.digest}`) : t('delivery.digestOther', { digest: c.digest })) : '',
     ].filter(Boolean);
     return h('li', { class: 'delivery-row', testid: `delivery-status-${c.channel}`, dataset: { channel: c.channel, status: c.status, ...(attempts === null ? {} : { attempts: String(attempts) }) } },
       h('span', { class: 'delivery-channel' }, channelLabel(c.channel)),
       h('span', { class: `delivery-badge tone-${statusTone(c.status)}`, testid: 'delivery-status-label' }, statusLabel(c.status)),
       details.length ? h('span', { class: 'delivery-detail' }, details.join(' · ')) : null,
-      c.lastError ? h('span', { class: 'delivery-last-error' }, `Last error: ${c.lastError}`) : null);
+      c.lastError ? h('span', { class: 'delivery-last-error' }, t('delivery.lastError', { error: c.lastError })) : null);
   }));
 }

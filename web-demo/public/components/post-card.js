@@ -2,6 +2,7 @@
 // the contract, so author, counts, "liked by me" and comments are shown only when the server sends them.
 import { h, field, timeEl } from '../lib/dom.js';
 import { showFormError, clearFormErrors } from '../lib/form-errors.js';
+import { t } from '../lib/i18n.js';
 
 export function authorOf(item, fallback) {
   const a = item.author ?? item.user ?? null;
@@ -27,7 +28,7 @@ export function richText(text, mentions = []) {
 }
 
 function nameLine(author) {
-  const label = author.displayName || (author.username ? `@${author.username}` : 'Someone');
+  const label = author.displayName || (author.username ? `@${author.username}` : t('post.someone'));
   const link = author.id ? h('a', { href: `#/u/${encodeURIComponent(author.id)}`, class: 'post-author' }, label) : h('span', { class: 'post-author' }, label);
   return h('span', { class: 'post-by' }, link, author.displayName && author.username ? h('span', { class: 'muted' }, ` @${author.username}`) : null);
 }
@@ -49,8 +50,8 @@ export function postCard(post, ctx, { author, expanded = false, loadComments } =
   const renderLike = () => {
     likeBtn.setAttribute('aria-pressed', String(liked));
     likeBtn.dataset.liked = String(liked);
-    likeBtn.replaceChildren(h('span', { 'aria-hidden': 'true' }, liked ? '♥ ' : '♡ '), liked ? 'Liked' : 'Like');
-    likeCountEl.textContent = likeCount === null ? '' : `${likeCount} ${likeCount === 1 ? 'like' : 'likes'}`;
+    likeBtn.replaceChildren(h('span', { 'aria-hidden': 'true' }, liked ? '♥ ' : '♡ '), liked ? t('post.liked') : t('post.like'));
+    likeCountEl.textContent = likeCount === null ? '' : t('post.likes', { count: likeCount });
   };
   renderLike();
   likeBtn.addEventListener('click', async () => {
@@ -83,11 +84,11 @@ export function postCard(post, ctx, { author, expanded = false, loadComments } =
     });
   }
 
-  const textarea = h('textarea', { rows: 2, maxlength: 2000, required: true, placeholder: 'Write a comment…' });
+  const textarea = h('textarea', { rows: 2, maxlength: 2000, required: true, placeholder: t('post.commentPlaceholder') });
   const form = h('form', { class: 'comment-form', testid: 'comment-form', hidden: !expanded },
-    field({ label: 'Comment', name: 'text', testid: 'comment-text', control: textarea }),
+    field({ label: t('post.comment'), name: 'text', testid: 'comment-text', control: textarea }),
     h('p', { class: 'form-error', 'data-form-error': '', tabindex: '-1', testid: 'comment-error', hidden: true }),
-    h('div', { class: 'row' }, h('button', { type: 'submit', class: 'btn btn-primary btn-small', testid: 'comment-submit' }, 'Comment')));
+    h('div', { class: 'row' }, h('button', { type: 'submit', class: 'btn btn-primary btn-small', testid: 'comment-submit' }, t('post.comment'))));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearFormErrors(form);
@@ -111,7 +112,7 @@ export function postCard(post, ctx, { author, expanded = false, loadComments } =
     }
   });
 
-  const toggle = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'comment-toggle', 'aria-expanded': String(expanded) }, 'Comment');
+  const toggle = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'comment-toggle', 'aria-expanded': String(expanded) }, t('post.comment'));
   toggle.addEventListener('click', () => {
     form.hidden = !form.hidden;
     toggle.setAttribute('aria-expanded', String(!form.hidden));
@@ -123,11 +124,11 @@ export function postCard(post, ctx, { author, expanded = false, loadComments } =
   const commentCountEl = h('a', { href: permalink, class: 'muted', testid: 'comment-count' });
   const renderCommentCount = () => {
     commentCountEl.hidden = commentCount === null;
-    commentCountEl.textContent = commentCount === null ? '' : `${commentCount} ${commentCount === 1 ? 'comment' : 'comments'}`;
+    commentCountEl.textContent = commentCount === null ? '' : t('post.comments', { count: commentCount });
   };
   renderCommentCount();
   return h('article', { class: 'card post', testid: 'post-item', dataset: { postId: post.id } },
-    h('header', { class: 'post-head' }, nameLine(who), h('a', { href: permalink, class: 'muted post-time' }, h('span', { class: 'sr-only' }, 'Open post, '), timeEl(post.createdAt) ?? 'open')),
+    h('header', { class: 'post-head' }, nameLine(who), h('a', { href: permalink, class: 'muted post-time' }, h('span', { class: 'sr-only' }, `${t('post.open')} `), timeEl(post.createdAt) ?? t('post.openFallback'))),
     h('p', { class: 'post-text', testid: 'post-body' }, richText(post.text, post.mentions)),
     h('div', { class: 'post-actions' }, likeBtn, likeCountEl, expanded ? null : toggle,
       commentCountEl),

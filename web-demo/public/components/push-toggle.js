@@ -2,6 +2,7 @@
 // permission is asked for (only when switched on). Its state is this browser's own: a subscription
 // the server knows about. data-state on the card: checking, on, off, working, blocked, unsupported.
 import { h, uniqueId } from '../lib/dom.js';
+import { t } from '../lib/i18n.js';
 import { currentSubscription, disablePush, enablePush, ensurePushChannel, pushSupport, registeredEntry } from '../lib/web-push.js';
 
 /**
@@ -12,10 +13,10 @@ export function pushToggle(ctx, { onChannelEnabled } = {}) {
   const headingId = uniqueId('push');
   const inputId = uniqueId('push-toggle');
   const toggle = h('input', { type: 'checkbox', id: inputId, testid: 'push-toggle', disabled: true, 'aria-describedby': `${inputId}-status` });
-  const status = h('p', { class: 'hint', id: `${inputId}-status`, testid: 'push-status', role: 'status' }, 'Checking this browser…');
+  const status = h('p', { class: 'hint', id: `${inputId}-status`, testid: 'push-status', role: 'status' }, t('push.checking'));
   const card = h('section', { class: 'card push-card', testid: 'push-card', 'aria-labelledby': headingId, dataset: { state: 'checking' } },
-    h('h2', { id: headingId }, 'Push notifications'),
-    h('label', { class: 'check', for: inputId }, toggle, ' Push notifications on this device'),
+    h('h2', { id: headingId }, t('push.heading')),
+    h('label', { class: 'check', for: inputId }, toggle, ' ', t('push.toggle')),
     status);
 
   const show = (state, message, { checked = toggle.checked, enabled = true, alert = false } = {}) => {
@@ -25,30 +26,30 @@ export function pushToggle(ctx, { onChannelEnabled } = {}) {
     status.textContent = message;
     status.setAttribute('role', alert ? 'alert' : 'status');
   };
-  const blocked = () => show('blocked', 'Notifications are blocked for this site. Allow them in your browser’s site settings to switch push on.', { checked: false, enabled: false });
+  const blocked = () => show('blocked', t('push.blocked'), { checked: false, enabled: false });
 
   (async () => {
     const support = pushSupport();
-    if (support === 'unsupported') return show('unsupported', 'This browser cannot receive push notifications.', { checked: false, enabled: false });
-    if (support === 'insecure') return show('unsupported', 'Push notifications need this page over https (or on localhost).', { checked: false, enabled: false });
+    if (support === 'unsupported') return show('unsupported', t('push.unsupported'), { checked: false, enabled: false });
+    if (support === 'insecure') return show('unsupported', t('push.insecure'), { checked: false, enabled: false });
     if (support === 'denied') return blocked();
     const subscription = support === 'granted' ? await currentSubscription() : null;
     const entry = subscription ? await registeredEntry(ctx.api, subscription) : null;
-    if (entry) show('on', 'Herald can reach you here when you are away.', { checked: true });
-    else show('off', 'Get a system notification on this device for what you miss while away.', { checked: false });
-  })().catch((err) => show('off', `Could not check push on this device: ${err?.message ?? err}`, { checked: false, alert: true }));
+    if (entry) show('on', t('push.reachable'), { checked: true });
+    else show('off', t('push.offer'), { checked: false });
+  })().catch((err) => show('off', t('push.checkFailed', { error: err?.message ?? String(err) }), { checked: false, alert: true }));
 
   toggle.addEventListener('change', async () => {
     const wanted = toggle.checked;
-    show('working', wanted ? 'Switching push on…' : 'Switching push off…', { enabled: false });
+    show('working', wanted ? t('push.switchingOn') : t('push.switchingOff'), { enabled: false });
     try {
       if (wanted) {
         await enablePush(ctx.api);
         if (await ensurePushChannel(ctx.api)) onChannelEnabled?.();
-        show('on', 'Push is on for this device.', { checked: true });
+        show('on', t('push.isOn'), { checked: true });
       } else {
         await disablePush(ctx.api);
-        show('off', 'Push is off for this device.', { checked: false });
+        show('off', t('push.isOff'), { checked: false });
       }
     } catch (err) {
       if (err?.code === 'denied') return blocked();

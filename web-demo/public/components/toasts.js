@@ -2,6 +2,7 @@
 // count grew) refreshes its toast if that toast is still showing, and never adds a second one.
 import { h } from '../lib/dom.js';
 import { headline, detail, iconFor, routeFor } from '../lib/notification-text.js';
+import { t } from '../lib/i18n.js';
 
 const SHOWN_MS = 6000;
 const MAX_SHOWN = 4;
@@ -60,7 +61,7 @@ export class Toasts {
     const id = `info-${Date.now()}-${Math.random()}`;
     const el = h('div', { class: `toast toast-${tone}`, testid: 'toast', role: tone === 'error' ? 'alert' : null },
       h('p', { class: 'toast-title' }, text),
-      h('button', { type: 'button', class: 'toast-close', 'aria-label': 'Dismiss', testid: 'toast-dismiss', onclick: () => this.dismiss(id) }, '×'));
+      h('button', { type: 'button', class: 'toast-close', 'aria-label': t('toast.dismiss'), testid: 'toast-dismiss', onclick: () => this.dismiss(id) }, '×'));
     this.stack.append(el);
     this.shown.set(id, { el, timer: null });
     this.arm(id);
@@ -78,7 +79,7 @@ export class Toasts {
           ? h('a', { class: 'toast-title', href: route, onclick: () => { this.onOpen(n); this.dismiss(n.id); } }, headline(n))
           : h('p', { class: 'toast-title' }, headline(n)),
         body ? h('p', { class: 'toast-body' }, body) : null),
-      h('button', { type: 'button', class: 'toast-close', 'aria-label': 'Dismiss', testid: 'toast-dismiss', onclick: () => this.dismiss(n.id) }, '×'),
+      h('button', { type: 'button', class: 'toast-close', 'aria-label': t('toast.dismiss'), testid: 'toast-dismiss', onclick: () => this.dismiss(n.id) }, '×'),
     );
   }
 

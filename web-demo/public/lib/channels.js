@@ -2,39 +2,31 @@
 // reads (GET /api/v1/notifications/status). The one place the web demo lists channels; the server's
 // own list (its preferences document, built from notification-service's one channel definition)
 // replaces it as soon as it is known, so a channel added there shows up here with no change.
+// Labels, statuses and reasons are words of the catalogs (lib/i18n.js: `channel.*`, `delivery.status.*`,
+// `delivery.reason.*`), looked up when shown so they follow the language.
+import { t, has } from './i18n.js';
 
-const KNOWN_LABELS = { in_app: 'In-app', email: 'Email', sms: 'SMS', slack: 'Slack', push: 'Push' };
+export const KNOWN_CHANNELS = ['in_app', 'email', 'sms', 'slack', 'push'];
 
-/** [channel, label], in display order (mutated in place by adoptServerChannels). */
-export const CHANNELS = Object.entries(KNOWN_LABELS);
+/** [channel, code] pairs in display order (mutated in place by adoptServerChannels); show channelLabel(channel). */
+export const CHANNELS = KNOWN_CHANNELS.map((c) => [c, c]);
 
 /** Takes the server's channel list (the keys of `preferences.channels`, in its order). */
 export function adoptServerChannels(keys) {
   if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string' && /^[a-z_]{1,16}$/.test(k))) return;
-  CHANNELS.splice(0, CHANNELS.length, ...keys.map((k) => [k, KNOWN_LABELS[k] ?? k.replace(/_/g, ' ')]));
+  CHANNELS.splice(0, CHANNELS.length, ...keys.map((k) => [k, k]));
 }
 
 /** On for someone who never saved preferences (the server's defaults). */
 export const DEFAULT_CHANNELS = Object.fromEntries(CHANNELS.map(([c]) => [c, c === 'in_app' || c === 'email']));
 
+/** The channel's name in the current language ("In-app"); an unknown channel as its code, spaced. */
 export function channelLabel(channel) {
-  return KNOWN_LABELS[channel] ?? String(channel ?? '').replace(/_/g, ' ');
+  return has(`channel.${channel}`) ? t(`channel.${channel}`) : String(channel ?? '').replace(/_/g, ' ');
 }
 
-const STATUSES = {
-  pending: 'Pending',
-  scheduled: 'Scheduled',
-  queued: 'Queued',
-  sent: 'Sent',
-  delivered: 'Delivered',
-  opened: 'Opened',
-  clicked: 'Clicked',
-  read: 'Read',
-  failed: 'Failed',
-  bounced: 'Bounced',
-  skipped: 'Skipped',
-  cancelled: 'Cancelled',
-};
+/** The delivery statuses the catalogs name (`delivery.status.<status>`). */
+export const STATUSES = ['pending', 'scheduled', 'queued', 'sent', 'delivered', 'opened', 'clicked', 'read', 'failed', 'bounced', 'skipped', 'cancelled'];
 
 /** good: it reached the person; bad: it did not and will not; neutral: not sent on purpose; else on its way. */
 const TONES = {
@@ -43,24 +35,11 @@ const TONES = {
   skipped: 'neutral', cancelled: 'neutral',
 };
 
-const REASONS = {
-  channel_off: 'channel off in your settings',
-  type_off: 'off for this type in your settings',
-  not_requested: 'not requested by the sender',
-  delivered_live: 'you saw it live',
-  read: 'you read it first',
-  superseded: 'replaced by a newer one',
-  no_address: 'no address to send to',
-  no_push_subscription: 'no browser has push switched on',
-  undeliverable: 'the address bounced before',
-  max_attempts: 'gave up after retries',
-  rejected: 'refused by the provider',
-  quiet_hours: 'held for quiet hours',
-  throttled: 'too many on this channel lately',
-};
+/** Why a delivery went the way it did (`delivery.reason.<reason>`). */
+export const REASONS = ['channel_off', 'type_off', 'not_requested', 'delivered_live', 'read', 'superseded', 'no_address', 'no_push_subscription', 'undeliverable', 'max_attempts', 'rejected', 'quiet_hours', 'throttled'];
 
 export function statusLabel(status) {
-  return STATUSES[status] ?? String(status ?? 'unknown');
+  return STATUSES.includes(status) ? t(`delivery.status.${status}`) : String(status ?? t('delivery.status.unknown'));
 }
 
 export function statusTone(status) {
@@ -69,7 +48,7 @@ export function statusTone(status) {
 
 export function reasonText(reason) {
   if (typeof reason !== 'string' || !reason) return '';
-  return REASONS[reason] ?? reason.replace(/_/g, ' ');
+  return REASONS.includes(reason) ? t(`delivery.reason.${reason}`) : reason.replace(/_/g, ' ');
 }
 
 /** The channel statuses of one notification, from either shape of the status answer. */

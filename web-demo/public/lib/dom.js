@@ -1,5 +1,6 @@
 // A tiny element builder: h('button', {class: 'x', onclick}, 'Text'). Text always goes in as text
 // nodes, never as HTML, so user content cannot inject markup.
+import { t, formatDate, formatRelative } from './i18n.js';
 
 /**
  * @param {string} tag
@@ -68,20 +69,20 @@ export function field({ label, name, testid, hint, control }) {
 }
 
 export function relativeTime(iso, now = Date.now()) {
-  const t = Date.parse(iso);
-  if (!Number.isFinite(t)) return '';
-  const s = Math.round((now - t) / 1000);
-  if (s < 45) return 'just now';
+  const time = Date.parse(iso);
+  if (!Number.isFinite(time)) return '';
+  const s = Math.round((now - time) / 1000);
+  if (s < 45) return t('time.justNow');
   const m = Math.round(s / 60);
-  if (m < 60) return `${m} min ago`;
+  if (m < 60) return formatRelative(-m, 'minute');
   const hr = Math.round(m / 60);
-  if (hr < 24) return `${hr} h ago`;
+  if (hr < 24) return formatRelative(-hr, 'hour');
   const d = Math.round(hr / 24);
-  if (d < 7) return `${d} d ago`;
-  return new Date(t).toLocaleDateString();
+  if (d < 7) return formatRelative(-d, 'day');
+  return formatDate(time, { dateStyle: 'medium' });
 }
 
 export function timeEl(iso) {
   if (!iso) return null;
-  return h('time', { datetime: iso, title: new Date(iso).toLocaleString() }, relativeTime(iso));
+  return h('time', { datetime: iso, title: formatDate(iso) }, relativeTime(iso));
 }

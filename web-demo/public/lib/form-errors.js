@@ -1,6 +1,7 @@
 // Puts an ApiError next to the form field it concerns. The contract promises that a 400 "says which
 // field" but not where; details are read in the common shapes ({field}, [{instancePath}], {fields}),
 // and a code such as `username_taken` names its field too. The rest goes to the form's general line.
+import { t } from './i18n.js';
 
 /**
  * @param {{code?: string, message?: string, details?: unknown}} error
@@ -18,7 +19,7 @@ export function placeErrors(error, fields) {
     const candidates = [segments.join('.'), segments[0], segments.at(-1)].filter(Boolean);
     const field = candidates.map((c) => known.get(normalise(c))).find(Boolean);
     if (field && !placed.has(field)) {
-      placed.set(field, message || error.message || 'Invalid value');
+      placed.set(field, message || error.message || t('error.invalidValue'));
       paths.set(field, segments.join('.'));
     }
     return Boolean(field);
@@ -41,7 +42,7 @@ export function placeErrors(error, fields) {
   if (placed.size === 0 && typeof error.code === 'string') {
     for (const word of error.code.split('_')) if (put(word, error.message)) break;
   }
-  return { fields: placed, paths, general: placed.size ? null : error.message || 'Something went wrong.' };
+  return { fields: placed, paths, general: placed.size ? null : error.message || t('error.generic') };
 }
 
 /** Shows `error` in `form`: per-field slots ([data-error-for]) and the general [data-form-error] line. */
@@ -49,7 +50,7 @@ export function showFormError(form, error) {
   clearFormErrors(form);
   const fields = [...form.querySelectorAll('[data-error-for]')].map((el) => el.dataset.errorFor);
   const message = error.status === 429 && error.retryAfterSeconds
-    ? `${error.message} Try again in ${error.retryAfterSeconds} s.`
+    ? t('error.retryIn', { message: error.message, seconds: error.retryAfterSeconds })
     : error.message;
   const { fields: placed, paths, general } = placeErrors({ ...error, message, code: error.code, details: error.details }, fields);
   let first = null;

@@ -1,14 +1,11 @@
 // How a Notification reads and where it leads. Grouped items carry `count` (everyone in the group,
-// the named actor included), so count 5 reads "Ana and 4 others liked your post".
+// the named actor included), so count 5 reads "Ana and 4 others liked your post". The server's
+// title is already in the person's language (docs/templates.md); what is composed here comes from
+// the catalogs (`notif.<type>` and `notif.<type>.group`, lib/i18n.js).
+import { t } from './i18n.js';
 
-const VERBS = {
-  follow: 'followed you',
-  post: 'published a new post',
-  comment: 'commented on your post',
-  like: 'liked your post',
-  mention: 'mentioned you',
-  message: 'sent you a message',
-};
+/** The types whose headline names who did it. */
+export const ACTOR_TYPES = ['follow', 'post', 'comment', 'like', 'mention', 'message'];
 
 // Symbols found in common system fonts (no emoji font needed).
 const ICONS = {
@@ -17,20 +14,17 @@ const ICONS = {
 };
 
 export function actorName(actor) {
-  return actor?.displayName || actor?.username || 'Someone';
+  return actor?.displayName || actor?.username || t('notif.someone');
 }
 
 /** The one line that says what happened. */
 export function headline(n) {
   const count = Number.isInteger(n.count) && n.count > 1 ? n.count : 1;
-  const verb = VERBS[n.type];
-  if (verb && n.actor && count > 1) {
-    const others = count - 1;
-    return `${actorName(n.actor)} and ${others} ${others === 1 ? 'other' : 'others'} ${verb}`;
-  }
+  const known = ACTOR_TYPES.includes(n.type);
+  if (known && n.actor && count > 1) return t(`notif.${n.type}.group`, { name: actorName(n.actor), count: count - 1 });
   if (n.title) return n.title;
-  if (verb) return `${actorName(n.actor)} ${verb}`;
-  return n.type ? `New ${n.type} notification` : 'New notification';
+  if (known) return t(`notif.${n.type}`, { name: actorName(n.actor) });
+  return n.type ? t('notif.newOfType', { type: n.type }) : t('notif.new');
 }
 
 /** Secondary text (an excerpt), unless it only repeats the headline. */

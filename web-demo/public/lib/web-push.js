@@ -1,6 +1,7 @@
 // Web Push on this device (docs/channels.md "Web Push"): the service worker (/sw.js), the browser's
 // permission and push subscription, and the server's copy of it (docs/api.md, "Push subscriptions").
 // Nothing here runs on page load: permission is asked only from the settings toggle.
+import { t } from './i18n.js';
 
 const BASE = '/notifications/push-subscriptions';
 export const SERVICE_WORKER_URL = '/sw.js';
@@ -54,16 +55,16 @@ export async function registeredEntry(api, subscription) {
  * another key) and registers the subscription. Returns the server's id.
  */
 export async function enablePush(api, win = globalThis) {
-  if (pushSupport(win) === 'unsupported' || pushSupport(win) === 'insecure') throw new PushSetupError('unsupported', 'This browser cannot receive push notifications here.');
+  if (pushSupport(win) === 'unsupported' || pushSupport(win) === 'insecure') throw new PushSetupError('unsupported', t('push.error.unsupported'));
   const permission = await win.Notification.requestPermission();
-  if (permission === 'denied') throw new PushSetupError('denied', 'Notifications are blocked for this site. Allow them in your browser’s site settings, then try again.');
-  if (permission !== 'granted') throw new PushSetupError('dismissed', 'Push stays off: notifications were not allowed.');
+  if (permission === 'denied') throw new PushSetupError('denied', t('push.error.denied'));
+  if (permission !== 'granted') throw new PushSetupError('dismissed', t('push.error.dismissed'));
 
   let publicKey;
   try {
     ({ publicKey } = await api.request('GET', `${BASE}/vapid-public-key`));
   } catch (err) {
-    if (err?.code === 'push_not_configured') throw new PushSetupError('not_configured', 'This Herald server does not send push notifications.');
+    if (err?.code === 'push_not_configured') throw new PushSetupError('not_configured', t('push.error.notConfigured'));
     throw err;
   }
   const registration = await win.navigator.serviceWorker.register(SERVICE_WORKER_URL);
@@ -77,7 +78,7 @@ export async function enablePush(api, win = globalThis) {
   try {
     subscription ??= await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
   } catch (err) {
-    throw new PushSetupError('subscribe_failed', `The browser could not subscribe to push (${err?.message ?? err}).`);
+    throw new PushSetupError('subscribe_failed', t('push.error.subscribeFailed', { error: err?.message ?? String(err) }));
   }
   const { endpoint, keys } = subscription.toJSON();
   const saved = await api.request('POST', BASE, { body: { endpoint, keys } });

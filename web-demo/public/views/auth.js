@@ -1,12 +1,13 @@
 // Log in (by username or email) and sign up. On success the session holds the token and user.
 import { h, field } from '../lib/dom.js';
 import { showFormError, clearFormErrors } from '../lib/form-errors.js';
+import { t } from '../lib/i18n.js';
 
 function authCard(title, form, switchLink) {
   return h('section', { class: 'auth' },
     h('div', { class: 'auth-intro' },
       h('h1', null, 'Herald'),
-      h('p', { class: 'lead' }, 'Follow people, post, and see every like, comment and message the moment it happens.')),
+      h('p', { class: 'lead' }, t('auth.lead'))),
     h('div', { class: 'card auth-card' }, h('h2', null, title), form, switchLink));
 }
 
@@ -33,10 +34,10 @@ export function renderLogin(root, ctx) {
   const login = h('input', { type: 'text', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
   const password = h('input', { type: 'password', autocomplete: 'current-password', required: true });
   const form = h('form', { testid: 'login-form' },
-    field({ label: 'Username or email', name: 'login', testid: 'login-login', control: login }),
-    field({ label: 'Password', name: 'password', testid: 'login-password', control: password }),
+    field({ label: t('auth.usernameOrEmail'), name: 'login', testid: 'login-login', control: login }),
+    field({ label: t('auth.password'), name: 'password', testid: 'login-password', control: password }),
     formError('login-error'),
-    h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'login-submit' }, 'Log in'));
+    h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'login-submit' }, t('auth.logIn')));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     submitWith(form, async () => {
@@ -44,8 +45,8 @@ export function renderLogin(root, ctx) {
       ctx.signIn(res.accessToken, res.user, res.refreshToken);
     });
   });
-  root.append(authCard('Log in', form,
-    h('p', { class: 'switch' }, 'New here? ', h('a', { href: '#/register', testid: 'show-register' }, 'Create an account'))));
+  root.append(authCard(t('auth.logIn'), form,
+    h('p', { class: 'switch' }, t('auth.newHere'), ' ', h('a', { href: '#/register', testid: 'show-register' }, t('auth.createAnAccount')))));
   login.focus();
 }
 
@@ -55,12 +56,12 @@ export function renderRegister(root, ctx) {
   const password = h('input', { type: 'password', autocomplete: 'new-password', required: true });
   const displayName = h('input', { type: 'text', autocomplete: 'name', maxlength: 100 });
   const form = h('form', { testid: 'register-form' },
-    field({ label: 'Username', name: 'username', testid: 'register-username', control: username, hint: 'Letters, digits and underscores; people find you by it.' }),
-    field({ label: 'Email', name: 'email', testid: 'register-email', control: email }),
-    field({ label: 'Password', name: 'password', testid: 'register-password', control: password }),
-    field({ label: 'Display name (optional)', name: 'displayName', testid: 'register-display-name', control: displayName }),
+    field({ label: t('auth.username'), name: 'username', testid: 'register-username', control: username, hint: t('auth.usernameHint') }),
+    field({ label: t('auth.email'), name: 'email', testid: 'register-email', control: email }),
+    field({ label: t('auth.password'), name: 'password', testid: 'register-password', control: password }),
+    field({ label: t('auth.displayName'), name: 'displayName', testid: 'register-display-name', control: displayName }),
     formError('register-error'),
-    h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'register-submit' }, 'Create account'));
+    h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'register-submit' }, t('auth.createAccount')));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     submitWith(form, async () => {
@@ -73,7 +74,7 @@ export function renderRegister(root, ctx) {
       ctx.signIn(res.accessToken, res.user, res.refreshToken);
     });
   });
-  root.append(authCard('Create your account', form,
-    h('p', { class: 'switch' }, 'Already have an account? ', h('a', { href: '#/login', testid: 'show-login' }, 'Log in'))));
+  root.append(authCard(t('auth.createYourAccount'), form,
+    h('p', { class: 'switch' }, t('auth.haveAccount'), ' ', h('a', { href: '#/login', testid: 'show-login' }, t('auth.logIn')))));
   username.focus();
 }

@@ -3,6 +3,7 @@
 // arrives as a `post` notification over the socket; the feed then offers "N new posts — show",
 // which fetches the newest page and merges it by id (the list is not reshuffled under the reader).
 import { h } from '../lib/dom.js';
+import { t, tParts } from '../lib/i18n.js';
 import { listOf } from '../api.js';
 import { composer } from '../components/composer.js';
 import { postCard } from '../components/post-card.js';
@@ -16,25 +17,25 @@ export function renderHome(root, ctx) {
   const cards = new Map();
   let disposed = false;
 
-  const list = h('div', { class: 'posts', testid: 'feed-list', 'aria-label': 'Your feed, newest first' });
-  const status = h('p', { class: 'muted', role: 'status', testid: 'feed-status' }, 'Loading your feed…');
+  const list = h('div', { class: 'posts', testid: 'feed-list', 'aria-label': t('feed.label') });
+  const status = h('p', { class: 'muted', role: 'status', testid: 'feed-status' }, t('feed.loading'));
   const empty = h('div', { class: 'card tips', testid: 'feed-empty', hidden: true },
-    h('h2', null, 'Your feed is empty'),
-    h('p', { class: 'muted' }, 'Posts by you and by the people you follow appear here, newest first.'),
+    h('h2', null, t('feed.emptyTitle')),
+    h('p', { class: 'muted' }, t('feed.emptyLead')),
     h('ul', null,
-      h('li', null, h('a', { href: '#/people' }, 'Find people'), ' and follow them; they are told at once.'),
-      h('li', null, 'Mention someone with @username in a post or a comment.'),
-      h('li', null, 'Every like, comment, follow and message lands in your ', h('a', { href: '#/inbox' }, 'inbox'), ' live.'),
-      h('li', null, 'Choose how you are told in ', h('a', { href: '#/settings' }, 'Settings'), '.')));
-  const more = h('button', { type: 'button', class: 'btn btn-ghost btn-block', testid: 'feed-load-more', hidden: true }, 'Load more');
+      h('li', null, tParts('feed.tipFollow', { people: h('a', { href: '#/people' }, t('feed.findPeople')) })),
+      h('li', null, t('feed.tipMention')),
+      h('li', null, tParts('feed.tipInbox', { inbox: h('a', { href: '#/inbox' }, t('feed.inboxLink')) })),
+      h('li', null, tParts('feed.tipSettings', { settings: h('a', { href: '#/settings' }, t('feed.settingsLink')) }))));
+  const more = h('button', { type: 'button', class: 'btn btn-ghost btn-block', testid: 'feed-load-more', hidden: true }, t('common.loadMore'));
   const bannerButton = h('button', { type: 'button', class: 'feed-banner', testid: 'feed-new-posts' });
   // Announced politely: the count changes as posts arrive, the reader decides when to look.
   const banner = h('div', { class: 'feed-banner-wrap', 'aria-live': 'polite', hidden: true }, bannerButton);
 
   root.append(h('section', { class: 'page', testid: 'home' },
     h('div', { class: 'page-head' },
-      h('h1', null, 'Home'),
-      me ? h('p', { class: 'muted' }, `Hello, ${me.displayName || me.username}`) : null),
+      h('h1', null, t('home.heading')),
+      me ? h('p', { class: 'muted' }, t('home.hello', { name: me.displayName || me.username })) : null),
     composer(ctx, {
       onPosted: (post) => {
         store.prepend({ author: me, ...post });
@@ -73,7 +74,7 @@ export function renderHome(root, ctx) {
   function renderBanner() {
     const n = store.pending.size;
     banner.hidden = n === 0;
-    bannerButton.textContent = n === 1 ? '1 new post — show' : `${n} new posts — show`;
+    bannerButton.textContent = t('feed.newPosts', { count: n });
     bannerButton.dataset.count = String(n);
   }
 

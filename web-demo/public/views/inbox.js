@@ -2,6 +2,7 @@
 // Rows are keyed by id and updated in place as live frames arrive.
 import { h, uniqueId } from '../lib/dom.js';
 import { createNotificationItem } from '../components/notification-item.js';
+import { t } from '../lib/i18n.js';
 
 export function renderInbox(root, ctx, route) {
   const { store, center } = ctx;
@@ -9,16 +10,16 @@ export function renderInbox(root, ctx, route) {
 
   const filterId = uniqueId('unread-filter');
   const filter = h('input', { type: 'checkbox', id: filterId, testid: 'unread-filter', checked: unreadOnly });
-  const markAll = h('button', { type: 'button', class: 'btn btn-ghost', testid: 'mark-all-read' }, 'Mark all read');
-  const list = h('ol', { class: 'notifs', testid: 'inbox-list', 'aria-label': 'Notifications, newest first' });
+  const markAll = h('button', { type: 'button', class: 'btn btn-ghost', testid: 'mark-all-read' }, t('inbox.markAllRead'));
+  const list = h('ol', { class: 'notifs', testid: 'inbox-list', 'aria-label': t('inbox.label') });
   const empty = h('p', { class: 'muted empty', testid: 'inbox-empty', hidden: true });
-  const status = h('p', { class: 'muted', role: 'status', testid: 'inbox-status' }, 'Loading…');
-  const more = h('button', { type: 'button', class: 'btn btn-ghost btn-block', testid: 'load-more', hidden: true }, 'Load older');
+  const status = h('p', { class: 'muted', role: 'status', testid: 'inbox-status' }, t('common.loading'));
+  const more = h('button', { type: 'button', class: 'btn btn-ghost btn-block', testid: 'load-more', hidden: true }, t('inbox.loadOlder'));
 
   root.append(h('section', { class: 'page', testid: 'inbox' },
     h('div', { class: 'page-head' },
-      h('h1', null, 'Inbox'),
-      h('div', { class: 'row' }, h('label', { class: 'check', for: filterId }, filter, ' Unread only'), markAll)),
+      h('h1', null, t('inbox.heading')),
+      h('div', { class: 'row' }, h('label', { class: 'check', for: filterId }, filter, ' ', t('inbox.unreadOnly')), markAll)),
     status, list, empty, more));
 
   const rows = new Map();
@@ -52,13 +53,13 @@ export function renderInbox(root, ctx, route) {
       }
     }
     empty.hidden = items.length > 0;
-    empty.textContent = store.unreadOnly ? 'Nothing unread. You are all caught up.' : 'No notifications yet. Follow someone, post, and they will come.';
+    empty.textContent = store.unreadOnly ? t('inbox.emptyUnread') : t('inbox.empty');
     more.hidden = !store.nextCursor;
     markAll.disabled = store.unreadCount === 0 && !items.some((n) => !n.readAt);
   };
 
   const load = async () => {
-    status.textContent = 'Loading…';
+    status.textContent = t('common.loading');
     try {
       await center.load({ unreadOnly: filter.checked });
       status.textContent = '';
@@ -76,7 +77,7 @@ export function renderInbox(root, ctx, route) {
     markAll.disabled = true;
     try {
       await center.markAllRead();
-      status.textContent = 'All marked read.';
+      status.textContent = t('inbox.allMarkedRead');
     } catch (err) {
       status.textContent = err.message;
     }

@@ -2,6 +2,7 @@
 import { h, field } from '../lib/dom.js';
 import { listOf } from '../api.js';
 import { followButton } from '../components/follow-button.js';
+import { t } from '../lib/i18n.js';
 
 const DEBOUNCE_MS = 250;
 
@@ -12,7 +13,7 @@ export function personRow(user, ctx) {
     h('div', { class: 'person-main' },
       h('a', { href: `#/u/${encodeURIComponent(user.id)}`, testid: 'person-link', class: 'person-name' }, user.displayName || user.username),
       h('span', { class: 'muted' }, ` @${user.username}`)),
-    me ? h('span', { class: 'muted' }, 'You') : followButton(user, ctx));
+    me ? h('span', { class: 'muted' }, t('people.you')) : followButton(user, ctx));
 }
 
 export function initial(user) {
@@ -20,11 +21,11 @@ export function initial(user) {
 }
 
 export function renderPeople(root, ctx, route) {
-  const input = h('input', { type: 'search', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', placeholder: 'Start typing a username' });
+  const input = h('input', { type: 'search', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', placeholder: t('people.placeholder') });
   const results = h('ul', { class: 'people', testid: 'people-results', 'aria-live': 'polite', 'aria-busy': 'false' });
   const status = h('p', { class: 'muted', testid: 'people-status', role: 'status' });
   const form = h('form', { role: 'search', class: 'card', testid: 'people-search-form' },
-    field({ label: 'Search people by username', name: 'query', testid: 'people-search', control: input }));
+    field({ label: t('people.searchLabel'), name: 'query', testid: 'people-search', control: input }));
 
   let seq = 0;
   let timer = null;
@@ -33,7 +34,7 @@ export function renderPeople(root, ctx, route) {
     const mine = ++seq;
     if (!query) {
       results.replaceChildren();
-      status.textContent = 'Type the first letters of a username.';
+      status.textContent = t('people.typeFirst');
       return;
     }
     results.setAttribute('aria-busy', 'true');
@@ -42,7 +43,7 @@ export function renderPeople(root, ctx, route) {
       if (mine !== seq) return; // a newer query is on its way
       const { items } = listOf(data);
       results.replaceChildren(...items.map((u) => personRow(u, ctx)));
-      status.textContent = items.length ? `${items.length} ${items.length === 1 ? 'person' : 'people'} found` : `No one’s username starts with “${query}”.`;
+      status.textContent = items.length ? t('people.found', { count: items.length }) : t('people.noMatch', { query });
     } catch (err) {
       if (mine === seq) status.textContent = err.message;
     } finally {
@@ -59,7 +60,7 @@ export function renderPeople(root, ctx, route) {
     search();
   });
 
-  root.append(h('section', { class: 'page' }, h('h1', null, 'People'), form, status, results));
+  root.append(h('section', { class: 'page' }, h('h1', null, t('people.heading')), form, status, results));
   input.value = route.query.get('q') ?? '';
   search();
   input.focus();

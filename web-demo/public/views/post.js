@@ -2,6 +2,7 @@
 import { h, mount } from '../lib/dom.js';
 import { postCard } from '../components/post-card.js';
 import { listOf } from '../api.js';
+import { t } from '../lib/i18n.js';
 
 /**
  * GET /api/v1/posts/:id/comments is served by post-service but not (yet) in docs/api.md, so it is
@@ -16,13 +17,13 @@ async function comments(ctx, postId) {
 }
 
 export async function renderPost(root, ctx, route) {
-  const page = h('section', { class: 'page', testid: 'post-detail' }, h('p', { class: 'muted' }, 'Loading…'));
+  const page = h('section', { class: 'page', testid: 'post-detail' }, h('p', { class: 'muted' }, t('common.loading')));
   root.append(page);
   try {
     const res = await ctx.api.post(route.params.id);
     const post = res?.post ?? res;
-    mount(page, h('h1', { class: 'sr-only' }, 'Post'), postCard(post, ctx, { expanded: true, loadComments: (id) => comments(ctx, id) }));
+    mount(page, h('h1', { class: 'sr-only' }, t('post.heading')), postCard(post, ctx, { expanded: true, loadComments: (id) => comments(ctx, id) }));
   } catch (err) {
-    mount(page, h('h1', null, 'Post'), h('p', { class: 'form-error', role: 'alert' }, err.status === 404 ? 'This post no longer exists.' : err.message));
+    mount(page, h('h1', null, t('post.heading')), h('p', { class: 'form-error', role: 'alert' }, err.status === 404 ? t('post.gone') : err.message));
   }
 }

@@ -4,11 +4,16 @@
 // PUT /api/v1/users/me/preferences.
 import { h, field, mount, uniqueId } from '../lib/dom.js';
 import { showFormError, clearFormErrors } from '../lib/form-errors.js';
-import { CHANNELS, DEFAULT_CHANNELS, adoptServerChannels, hasBounced } from '../lib/channels.js';
+import { CHANNELS, DEFAULT_CHANNELS, adoptServerChannels, channelLabel, hasBounced } from '../lib/channels.js';
+import { t, tParts, has } from '../lib/i18n.js';
 import { pushToggle } from '../components/push-toggle.js';
 
 export { CHANNELS };
-export const FREQUENCIES = [['instant', 'Instantly'], ['daily', 'Daily digest'], ['weekly', 'Weekly digest']];
+export const FREQUENCIES = ['instant', 'daily', 'weekly'];
+/** [frequency, label] in the current language. */
+const frequencyOptions = () => FREQUENCIES.map((f) => [f, t(`frequency.${f}`)]);
+/** A notification type's name, or the type itself when the catalogs do not know it. */
+const typeLabel = (type) => (has(`type.${type}`) ? t(`type.${type}`) : type);
 export const TYPES = ['follow', 'post', 'comment', 'like', 'mention', 'message', 'alert', 'reminder', 'system'];
 export const DIGEST_HOURS = Array.from({ length: 24 }, (_, hour) => hour);
 const DEFAULTS = { channels: DEFAULT_CHANNELS, types: {}, frequency: 'instant', digestHour: 8, slackWebhookUrl: null };
@@ -42,7 +47,7 @@ export function readPreferences(form, types) {
 }
 
 export async function renderSettings(root, ctx) {
-  const page = h('section', { class: 'page', testid: 'settings' }, h('h1', null, 'Notification settings'), h('p', { class: 'muted' }, 'Loading…'));
+  const page = h('section', { class: 'page', testid: 'settings' }, h('h1', null, t('settings.heading')), h('p', { class: 'muted' }, t('common.loading')));
   root.append(page);
   // The profile only adds the contact card: the preferences do not wait for it or fail with it.
   const me = ctx.api.me().then((res) => res?.user ?? res, (err) => ({ error: err }));
@@ -53,7 +58,7 @@ export async function renderSettings(root, ctx) {
     adoptServerChannels(Object.keys(prefs.channels ?? {}));
   } catch (err) {
     if (err.status !== 404) {
-      mount(page, h('h1', null, 'Notification settings'), h('p', { class: 'form-error', role: 'alert' }, err.message));
+      mount(page, h('h1', null, t('settings.heading')), h('p', { class: 'form-error', role: 'alert' }, err.message));
       return;
     }
     prefs = DEFAULTS;
@@ -67,12 +72,12 @@ export async function renderSettings(root, ctx) {
     const box = form.elements.namedItem('channels.push');
     if (box) box.checked = true;
   };
-  mount(page, h('h1', null, 'Notification settings'), contactCard(user, ctx), pushToggle(ctx, { onChannelEnabled }), form, devOutbox());
+  mount(page, h('h1', null, t('settings.heading')), contactCard(user, ctx), pushToggle(ctx, { onChannelEnabled }), form, devOutbox());
 }
 
 /** A note next to an address the server knows does not take messages. */
 function bouncedNote(user, name, testid) {
-  return hasBounced(user, name) ? h('p', { class: 'bounced', testid }, 'This address bounced: messages to it are not being delivered. Check it, or change it.') : null;
+  return hasBounced(user, name) ? h('p', { class: 'bounced', testid }, t('settings.bounced')) : null;
 }
 
 /** Where messages go: the account's email (changed on the profile) and the phone number for SMS. */
@@ -80,18 +85,18 @@ function contactCard(user, ctx) {
   const headingId = uniqueId('contact');
   if (!user || user.error) {
     return h('section', { class: 'card', testid: 'contact-card', 'aria-labelledby': headingId },
-      h('h2', { id: headingId }, 'Where we reach you'),
-      h('p', { class: 'form-error', role: 'alert' }, user?.error?.message ?? 'Your profile could not be loaded.'));
+      h('h2', { id: headingId }, t('contact.heading')),
+      h('p', { class: 'form-error', role: 'alert' }, user?.error?.message ?? t('contact.loadFailed')));
   }
   let current = user;
   const saved = h('p', { class: 'ok', role: 'status', testid: 'settings-phone-saved' });
   const phone = h('input', { type: 'tel', autocomplete: 'tel', inputmode: 'tel', placeholder: '+14155550123', value: user.phone ?? '' });
   const phoneBounced = h('div', null, bouncedNote(user, 'phone', 'phone-bounced'));
-  const form = h('form', { class: 'contact-form', testid: 'phone-form', 'aria-label': 'Phone number' },
-    field({ label: 'Phone number (for SMS)', name: 'phone', testid: 'settings-phone', hint: 'International format, such as +14155550123. Leave empty to remove it.', control: phone }),
+  const form = h('form', { class: 'contact-form', testid: 'phone-form', 'aria-label': t('contact.phoneForm') },
+    field({ label: t('contact.phoneLabel'), name: 'phone', testid: 'settings-phone', hint: t('contact.phoneHint'), control: phone }),
     phoneBounced,
     h('p', { class: 'form-error', 'data-form-error': '', tabindex: '-1', role: 'alert', testid: 'phone-error', hidden: true }),
-    h('div', { class: 'row row-end' }, saved, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'settings-phone-submit' }, 'Save phone number')));
+    h('div', { class: 'row row-end' }, saved, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'settings-phone-submit' }, t('contact.savePhone'))));
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -99,7 +104,7 @@ function contactCard(user, ctx) {
     saved.textContent = '';
     const value = phone.value.trim() || null;
     if (value === (current.phone ?? null)) {
-      saved.textContent = 'Nothing to save.';
+      saved.textContent = t('common.nothingToSave');
       return;
     }
     const submit = form.querySelector('[type=submit]');
@@ -110,7 +115,7 @@ function contactCard(user, ctx) {
       phone.value = current.phone ?? '';
       phoneBounced.replaceChildren(bouncedNote(current, 'phone', 'phone-bounced') ?? '');
       ctx.session.setUser({ ...ctx.session.user, ...current });
-      saved.textContent = current.phone ? 'Phone number saved.' : 'Phone number removed.';
+      saved.textContent = current.phone ? t('contact.phoneSaved') : t('contact.phoneRemoved');
     } catch (err) {
       showFormError(form, err);
     } finally {
@@ -122,12 +127,12 @@ function contactCard(user, ctx) {
   });
 
   return h('section', { class: 'card', testid: 'contact-card', 'aria-labelledby': headingId },
-    h('h2', { id: headingId }, 'Where we reach you'),
+    h('h2', { id: headingId }, t('contact.heading')),
     h('p', { class: 'contact-email' },
-      h('span', { class: 'muted' }, 'Email: '),
-      h('span', { testid: 'settings-email' }, user.email ?? '(none)'),
+      h('span', { class: 'muted' }, t('contact.email'), ' '),
+      h('span', { testid: 'settings-email' }, user.email ?? t('contact.none')),
       ' ',
-      h('a', { href: `#/u/${encodeURIComponent(user.id ?? '')}` }, 'change on your profile')),
+      h('a', { href: `#/u/${encodeURIComponent(user.id ?? '')}` }, t('contact.change'))),
     bouncedNote(user, 'email', 'email-bounced'),
     form);
 }
@@ -135,8 +140,7 @@ function contactCard(user, ctx) {
 /** Embedded mode keeps what it would have sent by email, SMS and Slack at /dev/outbox. */
 function devOutbox() {
   return h('p', { class: 'hint dev-outbox' },
-    h('a', { href: DEV_OUTBOX_URL, target: '_blank', rel: 'noopener', testid: 'dev-outbox-link' }, 'Dev outbox (embedded mode)'),
-    ' shows the email, SMS and Slack messages Herald would have sent, when no provider is configured.');
+    tParts('settings.devOutbox', { link: h('a', { href: DEV_OUTBOX_URL, target: '_blank', rel: 'noopener', testid: 'dev-outbox-link' }, t('settings.devOutboxLink')) }));
 }
 
 function errorSlot(name) {
@@ -158,7 +162,7 @@ function preferencesForm(prefs, types, ctx) {
   });
   const tzInput = h('input', { type: 'text', name: 'timezone', id: uniqueId('tz'), testid: 'pref-timezone', list: zonesId, value: tz, autocomplete: 'off', spellcheck: 'false' });
   const frequency = h('select', { name: 'frequency', id: uniqueId('freq'), testid: 'pref-frequency' },
-    FREQUENCIES.map(([v, label]) => h('option', { value: v, selected: prefs.frequency === v }, label)));
+    frequencyOptions().map(([v, label]) => h('option', { value: v, selected: prefs.frequency === v }, label)));
   const digestHour = h('select', { name: 'digestHour', id: uniqueId('digest'), testid: 'pref-digest-hour' },
     DIGEST_HOURS.map((hour) => h('option', { value: String(hour), selected: (prefs.digestHour ?? DEFAULTS.digestHour) === hour }, `${String(hour).padStart(2, '0')}:00`)));
   const slackId = uniqueId('slack');
@@ -169,37 +173,37 @@ function preferencesForm(prefs, types, ctx) {
 
   const form = h('form', { class: 'prefs', testid: 'preferences-form' },
     h('fieldset', { class: 'card' },
-      h('legend', null, 'Channels'),
-      h('p', { class: 'hint' }, 'Where Herald may reach you at all.'),
-      h('div', { class: 'channel-grid' }, CHANNELS.map(([c, label]) => {
+      h('legend', null, t('prefs.channels')),
+      h('p', { class: 'hint' }, t('prefs.channelsHint')),
+      h('div', { class: 'channel-grid' }, CHANNELS.map(([c]) => {
         const id = uniqueId(`ch-${c}`);
         return h('label', { class: 'check', for: id },
           h('input', { type: 'checkbox', id, name: `channels.${c}`, testid: `pref-channel-${c}`, checked: prefs.channels?.[c] ?? DEFAULTS.channels[c] }),
-          ` ${label}`);
+          ` ${channelLabel(c)}`);
       })),
       errorSlot('channels'),
       h('div', { class: 'field slack-field' },
-        h('label', { for: slackId }, 'Slack webhook URL'),
+        h('label', { for: slackId }, t('prefs.slackUrl')),
         slackUrl,
-        h('p', { class: 'hint', id: `${slackId}-hint` }, 'Where Slack notifications go: an incoming webhook of your workspace. Leave empty to remove it.'),
+        h('p', { class: 'hint', id: `${slackId}-hint` }, t('prefs.slackHint')),
         errorSlot('slackWebhookUrl'))),
     h('fieldset', { class: 'card' },
-      h('legend', null, 'How often'),
-      h('div', { class: 'field' }, h('label', { for: frequency.id }, 'Send non-urgent notifications'), frequency, errorSlot('frequency')),
-      h('div', { class: 'field' }, h('label', { for: digestHour.id }, 'Send digests at'), digestHour, errorSlot('digestHour')),
-      h('p', { class: 'hint' }, 'Digests collect what you chose not to get at once, and go out at this hour of your time zone. Critical alerts always arrive immediately.')),
+      h('legend', null, t('prefs.howOften')),
+      h('div', { class: 'field' }, h('label', { for: frequency.id }, t('prefs.frequencyLabel')), frequency, errorSlot('frequency')),
+      h('div', { class: 'field' }, h('label', { for: digestHour.id }, t('prefs.digestHour')), digestHour, errorSlot('digestHour')),
+      h('p', { class: 'hint' }, t('prefs.digestHint'))),
     h('fieldset', { class: 'card' },
-      h('legend', null, 'Quiet hours'),
-      h('label', { class: 'check', for: quietEnabled.id }, quietEnabled, ' Hold notifications during quiet hours'),
+      h('legend', null, t('prefs.quietHours')),
+      h('label', { class: 'check', for: quietEnabled.id }, quietEnabled, ' ', t('prefs.quietEnabled')),
       h('div', { class: 'row' },
-        h('div', { class: 'field' }, h('label', { for: start.id }, 'From'), start, errorSlot('quietHours.start')),
-        h('div', { class: 'field' }, h('label', { for: end.id }, 'Until'), end, errorSlot('quietHours.end'))),
+        h('div', { class: 'field' }, h('label', { for: start.id }, t('prefs.quietFrom')), start, errorSlot('quietHours.start')),
+        h('div', { class: 'field' }, h('label', { for: end.id }, t('prefs.quietUntil')), end, errorSlot('quietHours.end'))),
       errorSlot('quietHours'),
-      h('div', { class: 'field' }, h('label', { for: tzInput.id }, 'Time zone'), tzInput, h('datalist', { id: zonesId }, zones.map((z) => h('option', { value: z }))), errorSlot('timezone')),
-      h('p', { class: 'hint' }, 'Alerts marked critical ignore quiet hours.')),
+      h('div', { class: 'field' }, h('label', { for: tzInput.id }, t('prefs.timezone')), tzInput, h('datalist', { id: zonesId }, zones.map((z) => h('option', { value: z }))), errorSlot('timezone')),
+      h('p', { class: 'hint' }, t('prefs.quietHint'))),
     typeOverrides(prefs, types),
     h('p', { class: 'form-error', 'data-form-error': '', tabindex: '-1', role: 'alert', testid: 'preferences-error', hidden: true }),
-    h('div', { class: 'row row-end sticky-actions' }, saved, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'preferences-submit' }, 'Save preferences')));
+    h('div', { class: 'row row-end sticky-actions' }, saved, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'preferences-submit' }, t('prefs.save'))));
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -209,7 +213,7 @@ function preferencesForm(prefs, types, ctx) {
     submit.disabled = true;
     try {
       await ctx.api.savePreferences(readPreferences(form, types));
-      saved.textContent = 'Preferences saved.';
+      saved.textContent = t('prefs.saved');
     } catch (err) {
       showFormError(form, err);
     } finally {
@@ -226,23 +230,23 @@ function typeOverrides(prefs, types) {
   const cell = (type, name, label, options, current) => {
     const id = uniqueId(`t-${type}-${name}`);
     return h('td', null,
-      h('label', { for: id, class: 'sr-only' }, `${type}: ${label}`),
+      h('label', { for: id, class: 'sr-only' }, `${typeLabel(type)}: ${label}`),
       h('select', { id, name: `types.${type}.${name}`, testid: `pref-type-${type}-${name}` },
         options.map(([v, text]) => h('option', { value: v, selected: current === v }, text))));
   };
   const onOff = (v) => (v === true ? 'on' : v === false ? 'off' : '');
   return h('fieldset', { class: 'card' },
-    h('legend', null, 'Per type'),
-    h('p', { class: 'hint' }, '“Default” follows the choices above.'),
+    h('legend', null, t('prefs.perType')),
+    h('p', { class: 'hint' }, t('prefs.perTypeHint')),
     h('div', { class: 'table-scroll' },
       h('table', { class: 'overrides' },
-        h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Type'), CHANNELS.map(([, l]) => h('th', { scope: 'col' }, l)), h('th', { scope: 'col' }, 'Frequency'))),
+        h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('prefs.type')), CHANNELS.map(([c]) => h('th', { scope: 'col' }, channelLabel(c))), h('th', { scope: 'col' }, t('prefs.frequency')))),
         h('tbody', null, types.map((type) => {
           const o = prefs.types?.[type] ?? {};
           return h('tr', { dataset: { type } },
-            h('th', { scope: 'row' }, type),
-            CHANNELS.map(([c, l]) => cell(type, c, l, [['', 'Default'], ['on', 'On'], ['off', 'Off']], onOff(o[c]))),
-            cell(type, 'frequency', 'frequency', [['', 'Default'], ...FREQUENCIES], o.frequency ?? ''));
+            h('th', { scope: 'row' }, typeLabel(type)),
+            CHANNELS.map(([c]) => cell(type, c, channelLabel(c), [['', t('prefs.default')], ['on', t('prefs.on')], ['off', t('prefs.off')]], onOff(o[c]))),
+            cell(type, 'frequency', t('prefs.frequency'), [['', t('prefs.default')], ...frequencyOptions()], o.frequency ?? ''));
         })))),
     h('p', { class: 'field-error', dataset: { errorFor: 'types' }, hidden: true }));
 }
