@@ -456,21 +456,22 @@ const SCENARIOS: Scenario[] = [
       const mine = items.filter((i) => i.kind === 'dm' && i.to === pop.away.id).map((i) => i.objectId);
       const wanted = new Set(mine);
       const got = away.arrivals.filter((a) => a.objectId && wanted.has(a.objectId));
-      // Only the connection after the comeback is judged, in stream order (seq): the replay and the
-      // live frames after it. Ids are not that order: two passes (two instances, or two slots of
-      // one) may take ids in one order and stream numbers in the other, a few milliseconds apart;
-      // the stream number is what the protocol orders by (docs/protocol.md).
+      // Only the replay is judged, oldest id first (docs/protocol.md): the frames on the comeback
+      // connection before the pong of the ping sent behind its resume. Live frames after it may carry
+      // a lower id (ids are made before stream numbers; two passes may take them in either order).
       const replayConn = Math.max(0, ...got.map((a) => a.conn));
-      const seqs = got.filter((a) => a.conn === replayConn).map((a) => a.seq ?? -1);
-      const ascending = seqs.every((seq, i) => i === 0 || seqs[i - 1]! < seq);
+      const replayEnd = away.replayEnds.get(replayConn) ?? away.arrivals.length;
+      const replayed = new Set(away.arrivals.slice(0, replayEnd));
+      const ids = got.filter((a) => a.conn === replayConn && replayed.has(a)).map((a) => a.id);
+      const ascending = ids.every((id, i) => i === 0 || ids[i - 1]! < id);
       if (!ascending) {
-        const bad = seqs.map((seq, i) => (i > 0 && seqs[i - 1]! > seq ? i : -1)).filter((i) => i >= 0);
-        result.notes.push(`away client: ${bad.length} replayed frames after a higher seq, at positions ${bad.slice(0, 10).join(', ')}; connections ${away.connections}; arrivals ${JSON.stringify(bad.slice(0, 3).map((i) => got.slice(Math.max(0, i - 2), i + 1).map((a) => ({ id: a.id, seq: a.seq, at: a.at, conn: a.conn }))))}`);
+        const bad = ids.map((id, i) => (i > 0 && ids[i - 1]! > id ? i : -1)).filter((i) => i >= 0);
+        result.notes.push(`away client: ${bad.length} replayed frames after a higher id, at positions ${bad.slice(0, 10).join(', ')}; connections ${away.connections}; arrivals ${JSON.stringify(bad.slice(0, 3).map((i) => got.slice(Math.max(0, i - 2), i + 1).map((a) => ({ id: a.id, seq: a.seq, at: a.at, conn: a.conn }))))}`);
       }
       const dups = away.duplicateArrivals.filter((a) => a.objectId && wanted.has(a.objectId)).length;
-      result.notes.push(`away client: ${got.length} of ${mine.length} replayed, ${ascending ? 'in stream order' : 'OUT OF ORDER'}, ${dups} duplicates`);
+      result.notes.push(`away client: ${got.length} of ${mine.length} replayed, ${ascending ? 'in id order' : 'OUT OF ORDER'}, ${dups} duplicates`);
       if (got.length !== mine.length) result.failures.push(`away client got ${got.length} of ${mine.length} after resume`);
-      if (!ascending) result.failures.push('away client replay not in stream order');
+      if (!ascending) result.failures.push('away client replay not in id order');
       if (dups) result.failures.push(`away client got ${dups} duplicates`);
     },
   },

@@ -44,6 +44,13 @@ export class ChaosClient {
   /** Every resume sent: when, and after which id. */
   readonly resumeLog: { at: number; cursor: string }[] = [];
   resumeFailedFrames = 0;
+  /**
+   * Per connection, how many arrivals there were when the pong of the `ping` sent behind its first
+   * `resume` came: the replay is `arrivals` below that index on that connection (the protocol has
+   * no end-of-replay frame; a pong is answered after any replay running on the socket).
+   */
+  readonly replayEnds = new Map<number, number>();
+  private replayOf: number | undefined;
   readonly closeCodes: Record<string, number> = {};
   upgradeFailures = 0;
   /** Connected and past `hello`. */
@@ -145,8 +152,17 @@ export class ChaosClient {
         this.repairing = undefined;
         this.gapTimer ??= setInterval(() => this.checkGap(), 250);
         this.resume(ws);
+        this.replayOf = conn;
+        ws.send(JSON.stringify({ type: 'ping' }));
       } else if (frame.type === 'notification') {
         this.onFrame(frame.notification, conn);
+      } else if (frame.type === 'pong' && this.replayOf === conn) {
+        this.replayEnds.set(conn, this.arrivals.length);
+        this.replayOf = undefined;
+        if (this.repairing) {
+          this.advance(Math.max(this.contiguous ?? 0, this.repairing.upTo));
+          this.repairing = undefined;
+        }
       } else if (frame.type === 'pong' && this.repairing) {
         // The replay has ended: a hole it did not fill was left by an item superseded for good.
         this.advance(Math.max(this.contiguous ?? 0, this.repairing.upTo));
