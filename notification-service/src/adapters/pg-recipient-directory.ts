@@ -1,9 +1,8 @@
 import type pg from 'pg';
 import type { Recipient, RecipientDirectory } from '../templates/recipients.js';
 import { pgArray } from './pg-safe.js';
-import { PreparedRead } from './pg-prepared.js';
+import { PreparedRead, qualified } from './pg-prepared.js';
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * Language, zone and name of recipients, from the users projection and their preferences
@@ -20,9 +19,8 @@ export class PgRecipientDirectory implements RecipientDirectory {
     private readonly pool: Pick<pg.Pool, 'query'>,
     schema: string,
   ) {
-    if (!IDENTIFIER.test(schema)) throw new Error(`invalid schema name "${schema}"`);
-    this.users = `"${schema}"."users"`;
-    this.preferences = `"${schema}"."preferences"`;
+    this.users = qualified(schema, 'users');
+    this.preferences = qualified(schema, 'preferences');
     this.languages = new PreparedRead(`SELECT id, locale FROM ${this.users} WHERE id = ANY($1::uuid[])`);
   }
 
