@@ -1,7 +1,7 @@
 // Herald web demo: the composition root. Builds the API client, live socket, stores and views,
 // and routes on the URL hash (#/inbox, #/people, #/u/<id>, #/p/<id>, #/settings).
 import { ApiClient } from './api.js';
-import { LiveClient } from './live.js';
+import { HeraldClient } from './vendor/herald-client.js';
 import { Session, isExpired, secondsLeft } from './session.js';
 import { InboxStore } from './inbox-store.js';
 import { NotificationCenter } from './notification-center.js';
@@ -65,7 +65,8 @@ const api = new ApiClient({
   onUnauthorized: () => signOut(t('session.ended')),
 });
 const store = new InboxStore();
-const live = new LiveClient({ url: socketUrl, protocols: () => socketProtocols(session.token) });
+// The live socket is @herald/client (docs/client.md), the same SDK an app on a phone would use.
+const live = new HeraldClient({ url: socketUrl, getToken: liveToken });
 const toasts = new Toasts(document.querySelector('.toast-stack'), {
   onOpen: (n) => center.markRead([n.id]).catch(() => {}),
 });
@@ -85,10 +86,20 @@ function socketUrl() {
   return `${scheme}://${location.host}/ws`;
 }
 
-// The token travels as the subprotocol bearer.<token>, not in the URL (URLs end up in logs);
-// plain 'bearer' is offered beside it so the server can accept the socket without echoing the token.
-function socketProtocols(token) {
-  return token ? ['bearer', `bearer.${token}`] : ['bearer'];
+/**
+ * The token for the next socket (the SDK sends it as the subprotocol bearer.<token>, never in the
+ * URL). After a 4401 close, or with an access token already expired (a reload after a while), the
+ * session is renewed first; when it cannot be, the person is signed out and no socket opens.
+ */
+async function liveToken({ reason }) {
+  if (reason === 'unauthorized' || (session.token && isExpired(session.token))) {
+    if (!(await refreshSession())) {
+      signOut(t('session.ended'));
+      throw new Error('the session has ended');
+    }
+  }
+  if (!session.token) throw new Error('signed out');
+  return session.token;
 }
 
 // Access tokens are short-lived: renewed a minute before they expire (and on a 401 or a 4401 close),
@@ -124,12 +135,8 @@ function startSession() {
   renderWhoami();
   detachCenter ??= center.attach();
   scheduleRefresh();
-  // A reload with an expired access token renews it before the socket tries it.
-  if (session.token && isExpired(session.token)) {
-    refreshSession()
-      .then((ok) => (ok ? live.start() : signOut(t('session.ended'))))
-      .catch(() => live.start());
-  } else live.start();
+  // liveToken renews an expired access token (a reload after a while) before the socket tries it.
+  live.start();
   // Refresh who we are; a 401 here signs out through onUnauthorized.
   api.me().then((me) => session.setUser({ ...session.user, ...(me?.user ?? me) })).catch(() => {});
 }
@@ -230,12 +237,10 @@ live.on('connect_failed', () => {
 live.on('hello', () => {
   failedConnects = 0;
 });
-live.on('unauthorized', () => {
-  refreshSession()
-    .then((ok) => (ok ? live.reconnectNow() : signOut(t('session.ended'))))
-    .catch(() => {});
-});
+// A 4401 close needs nothing here: the SDK asks liveToken for a renewed token and reconnects.
 live.on('error', ({ code, message }) => {
+  // No token (signed out, or the renewal failed and is retried with the reconnect): nothing to show.
+  if (code === 'token_unavailable') return;
   console.warn('live error frame', code, message);
   toasts.info(t('live.error', { message: message ?? code }), { tone: 'error' });
 });

@@ -1,7 +1,7 @@
 // FeedStore: the home feed as the page holds it (no DOM). Posts newest first by id (UUIDv7 ids sort
 // by creation time), each id once; the cursor of the next older page; and the posts announced live
 // (a `post` notification) that the list does not show yet, for the "N new posts" banner.
-import { compareIds } from './live.js';
+import { compareIds } from './vendor/herald-client.js';
 
 /**
  * The post a notification announces for the home feed, or null: a `post` notification (someone you

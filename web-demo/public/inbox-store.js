@@ -1,6 +1,6 @@
 // InboxStore: the notifications this tab knows, keyed by id (so an id never shows twice), newest
 // first, plus the unread count shown on the bell. Views subscribe and re-render from it.
-import { compareIds, replacedIdsOf } from './live.js';
+import { compareIds, replacedIdsOf } from './vendor/herald-client.js';
 
 export class InboxStore {
   constructor() {

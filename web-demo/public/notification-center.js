@@ -7,7 +7,7 @@ const COUNT_RECONCILE_MS = 2000;
 
 export class NotificationCenter {
   /**
-   * @param {{api: import('./api.js').ApiClient, live: import('./live.js').LiveClient,
+   * @param {{api: import('./api.js').ApiClient, live: import('./vendor/herald-client.js').HeraldClient,
    *          store: import('./inbox-store.js').InboxStore, toasts: {add: Function, refresh: Function, dismiss?: Function}}} deps
    */
   constructor({ api, live, store, toasts }) {
@@ -22,8 +22,11 @@ export class NotificationCenter {
   attach() {
     const { live, store } = this;
     this.unsubscribe.push(
-      live.on('hello', ({ unreadCount }) => this.setServerCount(unreadCount)),
-      live.on('unread_count', ({ count }) => this.setServerCount(count)),
+      // The server's counts (a socket's hello, an unread_count frame); the store counts live items
+      // and reads itself in between, and checks with HTTP when no count follows.
+      live.on('unread', ({ count, cause }) => {
+        if (cause === 'hello' || cause === 'unread_count') this.setServerCount(count);
+      }),
       live.on('notification', ({ notification, isNew }) => this.receive(notification, isNew)),
       live.on('status', ({ state }) => {
         if (state === 'caught_up') this.reconcile();
@@ -90,7 +93,7 @@ export class NotificationCenter {
       const page = listOf(await this.api.notifications({ limit: PAGE_SIZE, unread: this.store.unreadOnly }));
       // Oldest first, so a successor is merged after the item it replaces.
       for (const n of [...page.items].reverse()) {
-        const known = this.live.seen.has(n.id);
+        const known = this.live.knows(n.id);
         this.live.noteSeen([n]);
         const { replaced } = this.store.upsert(n);
         if (!known && !replaced.length && !n.readAt) this.toasts.add(n);

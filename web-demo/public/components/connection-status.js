@@ -1,4 +1,4 @@
-// Shows the LiveClient's state in the header ("Live", "Reconnecting…", "Back online, caught up").
+// Shows the live socket's state (@herald/client's status events) in the header ("Live", "Reconnecting…", "Back online, caught up").
 // The element is a role=status live region, so screen readers hear each change once.
 import { t } from '../lib/i18n.js';
 
