@@ -77,7 +77,7 @@ async function main(): Promise<void> {
 
   // Clients first: a socket needs only a valid token, and memory per socket is then read against the
   // freshly started service, not against one still holding pages from digesting 20,000 seed events.
-  const worker = ClientWorker.start();
+  const worker = ClientWorker.start({ lean: args.leanClients });
   cleanups.push(() => worker.stop());
   const addresses = Array.from({ length: args.addresses }, (_, i) => `127.0.0.${i + 2}`);
   const connect = await connectHerald(stack, worker, followers, addresses);

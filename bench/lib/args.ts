@@ -20,6 +20,11 @@ export interface BenchArgs {
   viaGateway: boolean;
   /** Run the socket.io and bare ws baselines. */
   baselines: boolean;
+  /**
+   * Herald's clients as a bare `ws` that parses only notification frames (as before the SDK), instead
+   * of @herald/client: for comparing with runs made that way.
+   */
+  leanClients: boolean;
   /** Write V8 CPU profiles of notification-service (burst, sustained, steady) into this folder. */
   profile?: string;
   /** Where to write the latency CDF picture (SVG; relative to the current folder); undefined: none (--no-svg). */
@@ -40,6 +45,7 @@ const DEFAULTS: BenchArgs = {
   addresses: 4,
   viaGateway: false,
   baselines: true,
+  leanClients: false,
   svg: 'docs/bench-latency.svg',
   maxSeconds: 900,
 };
@@ -72,7 +78,7 @@ const NAMES: Record<string, keyof BenchArgs> = {
 };
 
 export const USAGE = `usage: npm run bench -- [--clients N] [--rate EVENTS_PER_S] [--seconds S] [--http-rate N] [--http-seconds S]
-                       [--bursts R] [--posts P] [--chunk-size N] [--addresses K] [--via-gateway] [--no-baselines] [--profile DIR]
+                       [--bursts R] [--posts P] [--chunk-size N] [--addresses K] [--via-gateway] [--no-baselines] [--lean-clients] [--profile DIR]
                        [--svg PATH | --no-svg] [--max-seconds S]`;
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -81,6 +87,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     const flag = argv[i]!;
     if (flag === '--via-gateway') out.viaGateway = true;
     else if (flag === '--no-baselines') out.baselines = false;
+    else if (flag === '--lean-clients') out.leanClients = true;
     else if (flag === '--no-svg') out.svg = undefined;
     else if (flag === '--help' || flag === '-h') throw new Error(USAGE);
     else if (flag === '--profile' || flag.startsWith('--profile=')) {

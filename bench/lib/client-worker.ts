@@ -1,3 +1,4 @@
+import { HeraldClient, type WebSocketConstructorLike } from '@herald/client';
 import { io, type Socket as IoSocket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { nowMs } from './clock.js';
@@ -5,9 +6,13 @@ import type { ClientCommand, ClientKind, ClientReply } from './client-protocol.j
 
 /**
  * The bench's clients, in a process of their own so their CPU shows apart from the servers'. One
- * client per user: Herald's /ws (or the bare ws baseline) through `ws`, or socket.io-client. Each
- * notification frame's arrival is stamped on receipt, before parsing, with the cross-process clock.
+ * client per user: Herald's /ws through @herald/client (the SDK an app uses: every frame parsed,
+ * duplicates dropped, the badge kept, a ping every 25 s), the bare ws baseline through `ws`, or
+ * socket.io-client. With `--lean` Herald's clients are bare `ws` too, parsing only notification
+ * frames, as the bench did before the SDK. A bare `ws` frame is stamped on receipt, before parsing;
+ * an SDK or socket.io frame when the library hands it over. Stamps use the cross-process clock.
  */
+const LEAN = process.argv.includes('--lean');
 
 type Client = { close(): void; closed: Promise<void> };
 const clients: Client[] = [];
@@ -82,6 +87,57 @@ function connectIo(url: string, userId: string, localAddress: string | undefined
   });
 }
 
+/** `ws` with the bench's socket options, as the constructor the SDK calls (one class per source address). */
+const wsClasses = new Map<string, WebSocketConstructorLike>();
+function benchWebSocket(localAddress: string | undefined): WebSocketConstructorLike {
+  const key = localAddress ?? '';
+  let Ctor = wsClasses.get(key);
+  if (!Ctor) {
+    Ctor = class BenchWebSocket extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols, { perMessageDeflate: false, localAddress, handshakeTimeout: 30_000 });
+      }
+    };
+    wsClasses.set(key, Ctor);
+  }
+  return Ctor;
+}
+
+/** One person's @herald/client, resolved at its first hello; a socket that fails before it is an error, not retried. */
+function connectSdk(url: string, token: string, localAddress: string | undefined): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const client = new HeraldClient({ url, getToken: () => token, WebSocket: benchWebSocket(localAddress) });
+    let closedDone!: () => void;
+    const closed = new Promise<void>((done) => (closedDone = done));
+    const offFailed = client.on('connect_failed', ({ code, error }) => {
+      client.stop();
+      reject(new Error(code ? `closed with ${code} before hello` : (error as Error | undefined)?.message ?? 'connect failed'));
+    });
+    // A socket that opened and closed before its hello (a refused session, say) would be retried by
+    // the SDK: here it is a failure to connect.
+    const offEarlyClose = client.on('status', ({ state, closeCode }) => {
+      if (state !== 'reconnecting' || closeCode === undefined) return;
+      client.stop();
+      reject(new Error(`closed with ${closeCode} before hello`));
+    });
+    const offHello = client.on('hello', () => {
+      offFailed();
+      offEarlyClose();
+      offHello();
+      client.on('notification', ({ notification }) => {
+        const t = nowMs();
+        const id = (notification as { object?: { id?: string } }).object?.id;
+        if (id) arrived(id, t);
+      });
+      client.on('status', ({ state }) => {
+        if (state === 'stopped') closedDone();
+      });
+      resolve({ close: () => client.stop(), closed });
+    });
+    client.start();
+  });
+}
+
 async function connect(cmd: Extract<ClientCommand, { cmd: 'connect' }>): Promise<ClientReply> {
   const started = nowMs();
   const already = clients.length;
@@ -92,7 +148,7 @@ async function connect(cmd: Extract<ClientCommand, { cmd: 'connect' }>): Promise
     const user = cmd.users[i]!;
     const localAddress = cmd.addresses.length > 0 ? cmd.addresses[i % cmd.addresses.length] : undefined;
     const kinds: Record<ClientKind, () => Promise<Client>> = {
-      herald: () => connectWs(`${cmd.url}?token=${encodeURIComponent(user.token)}`, localAddress),
+      herald: () => (LEAN ? connectWs(`${cmd.url}?token=${encodeURIComponent(user.token)}`, localAddress) : connectSdk(cmd.url, user.token, localAddress)),
       ws: () => connectWs(`${cmd.url}?user=${user.id}`, localAddress),
       socketio: () => connectIo(cmd.url, user.id, localAddress),
     };

@@ -20,10 +20,11 @@ export class ClientWorker {
     });
   }
 
-  static start(): ClientWorker {
+  /** `lean`: Herald's clients are bare `ws` sockets, not @herald/client (bench --lean-clients). */
+  static start(opts: { lean?: boolean } = {}): ClientWorker {
     // --expose-gc: the worker collects before each measured phase, so garbage from the previous one
     // (10,000 closed sockets, recorded arrivals) is not collected in the middle of the next.
-    return new ClientWorker(startProcess('clients', 'bench/lib/client-worker.ts', { nodeArgs: ['--expose-gc'] }));
+    return new ClientWorker(startProcess('clients', 'bench/lib/client-worker.ts', { nodeArgs: ['--expose-gc'], args: opts.lean ? ['--lean'] : [] }));
   }
 
   call<T extends ClientReply>(command: ClientCommand): Promise<T> {
