@@ -187,7 +187,7 @@ describe('Web Push in a real browser', () => {
     // otherwise; on a loaded machine a worker that is starting can miss a hand-over, so it is
     // repeated every 8 s until the notification shows, as the push service would (its tag makes a
     // repeat replace it).
-    const deliverUntilShown = async (data: { id: string }, what: string) => {
+    const deliverUntilShown = async (data: { id: string; tag?: string }, what: string) => {
       const deliver = () => cdp.send('ServiceWorker.deliverPushMessage', { origin: `${url}/`, registrationId: registration, data: JSON.stringify(data) });
       await deliver();
       let handedAt = Date.now();

@@ -66,7 +66,7 @@ describe('embedded mode: out-of-band channels without any provider', () => {
   });
 
   it('operators list dead letters with the printed key (admin scope); a user token cannot', async () => {
-    const res = await fetch(`${herald.url}/api/v1/admin/dead-letters`, { headers: { 'x-api-key': herald.sendApiKey } });
+    const res = await fetch(`${herald.url}/api/v1/admin/dead-letters`, { headers: { 'x-api-key': herald.sendApiKey! } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ items: [] });
     const api = apiClient(herald.url);

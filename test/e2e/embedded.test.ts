@@ -146,20 +146,20 @@ describe('embedded mode: the send API for other backends', () => {
         headers: { 'content-type': 'application/json', 'x-api-key': key },
         body: JSON.stringify({ recipients: [dee.user.id], type: 'alert', title: 'Card expiring', body: 'Update it', priority: 'critical', idempotencyKey }),
       });
-    const first = await send(herald.sendApiKey, 'billing-42');
+    const first = await send(herald.sendApiKey!, 'billing-42');
     expect(first.status).toBe(202);
     const { ids } = await first.json();
     expect(ids).toHaveLength(1);
-    const again = await send(herald.sendApiKey, 'billing-42');
+    const again = await send(herald.sendApiKey!, 'billing-42');
     expect(await again.json()).toEqual({ ids });
     expect((await send('hk_wrong', 'x')).status).toBe(401);
 
     const inbox = await api.call('GET', '/api/v1/notifications', undefined, dee.accessToken);
     expect(inbox.body.items.map((n: any) => [n.id, n.type, n.priority, n.title])).toEqual([[ids[0], 'alert', 'critical', 'Card expiring']]);
-    const status = await fetch(`${herald.url}/api/v1/notifications/status?id=${ids[0]}`, { headers: { 'x-api-key': herald.sendApiKey } });
+    const status = await fetch(`${herald.url}/api/v1/notifications/status?id=${ids[0]}`, { headers: { 'x-api-key': herald.sendApiKey! } });
     expect(status.status).toBe(200);
     expect((await status.json()).channels.map((c: any) => c.channel)).toContain('in_app');
     // An API key opens the send API only, never someone's inbox.
-    expect((await fetch(`${herald.url}/api/v1/notifications`, { headers: { 'x-api-key': herald.sendApiKey } })).status).toBe(401);
+    expect((await fetch(`${herald.url}/api/v1/notifications`, { headers: { 'x-api-key': herald.sendApiKey! } })).status).toBe(401);
   });
 });

@@ -25,7 +25,7 @@ export function apiClient(baseUrl: string) {
     async register(username: string, extra: Record<string, unknown> = {}) {
       const res = await call('POST', '/api/v1/auth/register', { username, email: `${username}@example.test`, password: 'correct horse battery', ...extra });
       if (res.status !== 201) throw new Error(`register ${username}: ${res.status} ${JSON.stringify(res.body)}`);
-      return res.body as { user: { id: string; username: string }; accessToken: string };
+      return res.body as { user: { id: string; username: string; email: string; displayName: string }; accessToken: string };
     },
   };
 }

@@ -53,7 +53,7 @@ export async function startRealStack(opts: { services?: string[]; extraEnv?: Rec
     const ports = Object.fromEntries(await Promise.all(services.map(async (s) => [s, await freePort()] as const)));
     await Promise.all(
       services.map(async (s) => {
-        const extra = s === 'user-service' ? { JWT_PRIVATE_KEY: keys.privateKey } : {};
+        const extra: Record<string, string> = s === 'user-service' ? { JWT_PRIVATE_KEY: keys.privateKey } : {};
         processes[s] = await startServiceProcess(s, { ...env, ...extra }, ports[s]!);
       }),
     );

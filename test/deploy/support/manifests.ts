@@ -169,5 +169,5 @@ export function yamlFilesIn(dir: string): string[] {
 export function find<T extends K8sObject>(variant: Variant, kind: string, name: string): T {
   const found = variant.objects.find((o) => o.kind === kind && o.metadata.name === name);
   if (!found) throw new Error(`${variant.dir}: no ${kind} named ${name}`);
-  return found as T;
+  return found as unknown as T;
 }
