@@ -15,7 +15,9 @@ import { build } from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const bundlePath = path.join(root, 'web-demo', 'public', 'vendor', 'herald-client.js');
 
-const BANNER = `// @herald/client for the web demo, bundled from packages/client/src by scripts/build-web-sdk.mjs.
+// @ts-nocheck: the bundle is generated; its TypeScript sources are type-checked where they live.
+const BANNER = `// @ts-nocheck
+// @herald/client for the web demo, bundled from packages/client/src by scripts/build-web-sdk.mjs.
 // Do not edit: run \`npm run build:web-sdk\` (a test fails when this copy is out of date).`;
 
 /** The bundle's text, built in memory. */

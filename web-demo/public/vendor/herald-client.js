@@ -1,3 +1,4 @@
+// @ts-nocheck
 // @herald/client for the web demo, bundled from packages/client/src by scripts/build-web-sdk.mjs.
 // Do not edit: run `npm run build:web-sdk` (a test fails when this copy is out of date).
 
