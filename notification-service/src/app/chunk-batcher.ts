@@ -1,4 +1,4 @@
-import type { ChunkInput, ChunkResult } from './deliver-chunk.js';
+import type { ChunkInput, ChunkResult } from './chunk-types.js';
 
 export interface ChunkBatcherOptions {
   /** Recipients per batch; a chunk this large or larger runs alone, beside the batches. */

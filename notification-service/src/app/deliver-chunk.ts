@@ -1,44 +1,15 @@
 import { groupHeadOf, groupSuccessor, mergeIntoGroup } from '../domain/grouping.js';
-import { toNotification, type Channel, type Notification, type NotificationDraft } from '../domain/notification.js';
+import { toNotification, type Notification } from '../domain/notification.js';
 import { idBefore, lowerBoundId } from '../domain/notification-ids.js';
 import { DEFAULT_PREFERENCES } from '../domain/preferences.js';
 import type { DeliveryRow, InboxItem, InboxUnitOfWork } from '../domain/ports.js';
+import type { ChunkInput, ChunkResult, Created } from './chunk-types.js';
 import { timed, type AppDeps } from './deps.js';
 import type { InAppWords } from './in-app-text.js';
 import { decide, deliveryRows, inInbox, type Decisions, type FallbackPlan } from './delivery-rows.js';
 import { pushLive } from './push-live.js';
 
-export interface ChunkInput {
-  /** With the recipient, the idempotency key: (eventId, recipient) is claimed once, ever. */
-  eventId: string;
-  draft: NotificationDraft;
-  recipientIds: readonly string[];
-  /** Send API: only these channels may be used. */
-  channels?: readonly Channel[];
-  /** Send API: who sent it (they may read its delivery status). */
-  senderId?: string;
-  /**
-   * Recipients an earlier target of the same event reached in this same handling: finding their
-   * receipts claimed is expected (one notification per person and event), not a redelivery.
-   */
-  reachedBefore?: ReadonlySet<string>;
-  /** Extra writes in the chunk's transaction, given what it created (the send API's record). */
-  within?: (uow: InboxUnitOfWork, created: readonly Created[]) => Promise<void>;
-}
-
-export interface Created {
-  recipientId: string;
-  notification: Notification;
-  inInbox: boolean;
-  /** Whether an out-of-band timer was set for someone who was away before the push (the settle checks these). */
-  fallback?: boolean;
-}
-
-export interface ChunkResult {
-  created: Created[];
-  /** Recipients who had a live session when the frames went out. */
-  online: Set<string>;
-}
+export type { ChunkInput, ChunkResult, Created } from './chunk-types.js';
 
 /**
  * Delivers one draft to one chunk of recipients: through the chunk batcher when the service has

@@ -1,6 +1,6 @@
 import type { Logger } from '@herald/platform';
 import type { Clock, InboxStore, LiveDelivery, PreferenceStore, ProjectionStore, UserErasure } from '../domain/ports.js';
-import type { ChunkInput, ChunkResult } from './deliver-chunk.js';
+import type { ChunkInput, ChunkResult } from './chunk-types.js';
 import type { InAppText } from './in-app-text.js';
 import type { WorkQueue } from './work-message.js';
 
