@@ -26,7 +26,13 @@ export interface BadInputCase<Auth extends string = string> {
 
 /** What a fastify app's inject() is to the runner. */
 export interface Injectable {
-  inject(request: { method: string; url: string; headers: Record<string, string>; payload?: string | object }): Promise<{ statusCode: number; body: string }>;
+  inject(request: { method: string; url: string; headers: Record<string, string>; payload?: string | object }): Promise<InjectedReply>;
+}
+
+export interface InjectedReply {
+  statusCode: number;
+  body: string;
+  headers?: Record<string, unknown>;
 }
 
 export interface BadInputOptions {
@@ -36,8 +42,11 @@ export interface BadInputOptions {
   messageNamesField?: boolean;
 }
 
-/** Sends one case through `app.inject` and throws an AssertionError describing any difference. */
-export async function expectBadInput(app: Injectable, c: BadInputCase, opts: BadInputOptions = {}): Promise<void> {
+/**
+ * Sends one case through `app.inject` and throws an AssertionError describing any difference; gives
+ * back the reply for a table's own further checks.
+ */
+export async function expectBadInput(app: Injectable, c: BadInputCase, opts: BadInputOptions = {}): Promise<InjectedReply> {
   const headers: Record<string, string> = { ...opts.authHeaders, ...(typeof c.headers === 'function' ? c.headers() : c.headers) };
   if (c.raw !== undefined) headers['content-type'] ??= 'application/json';
   const res = await app.inject({
@@ -47,6 +56,7 @@ export async function expectBadInput(app: Injectable, c: BadInputCase, opts: Bad
     ...(c.raw !== undefined ? { payload: c.raw } : c.payload !== undefined ? { payload: c.payload as object } : {}),
   });
   checkErrorReply({ status: res.statusCode, body: res.body }, c, opts);
+  return res;
 }
 
 /** Judges an answer already received (a real socket, fetch) against a case. */

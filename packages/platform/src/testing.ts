@@ -41,4 +41,4 @@ export { DatabaseOutage, watchProcessFailures } from './db-outage.js';
 export { freePort } from './free-port.js';
 export { waitFor, type WaitOptions } from './wait-for.js';
 export { decryptPushBody, fakeBrowser, startPushService, verifyVapid, type FakeBrowser, type LocalPushService, type PushAnswer, type ReceivedPush, type VapidClaims } from './web-push-service.js';
-export { checkErrorReply, expectBadInput, type BadInputCase, type BadInputOptions, type Injectable } from './bad-input.js';
+export { checkErrorReply, expectBadInput, type BadInputCase, type BadInputOptions, type Injectable, type InjectedReply } from './bad-input.js';

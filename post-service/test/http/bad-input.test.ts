@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTokenKeys, TokenSigner } from '@herald/platform';
+import { expectBadInput, type BadInputCase } from '@herald/platform/testing';
 import { encodeCursor } from '../../src/domain/cursor.js';
 import { aUser } from '../support/fixtures.js';
 import { bearer, startHarness, type Harness } from '../support/harness.js';
@@ -13,18 +14,7 @@ const other = aUser({ username: 'bad_input_other' });
 const UNKNOWN = '01890a5d-ac96-774b-bcce-b302099a8057';
 let postId = '';
 
-type Case = {
-  name: string;
-  method?: 'GET' | 'POST' | 'DELETE';
-  url: () => string;
-  payload?: unknown;
-  raw?: string;
-  headers?: Record<string, string>;
-  auth?: 'none' | 'garbage' | 'foreign';
-  status: number;
-  code: string;
-  field?: string;
-};
+type Case = BadInputCase<'none' | 'garbage' | 'foreign'> & { url: () => string };
 
 const post = (payload: unknown, rest: Partial<Case> & Pick<Case, 'name' | 'status' | 'code'>): Case => ({ method: 'POST', url: () => '/api/v1/posts', payload, ...rest });
 const comment = (payload: unknown, rest: Partial<Case> & Pick<Case, 'name' | 'status' | 'code'>): Case => ({ method: 'POST', url: () => `/api/v1/posts/${postId}/comments`, payload, ...rest });
@@ -93,26 +83,10 @@ describe('bad input', () => {
     await h?.close();
   });
 
-  it(`has at least 20 cases (${cases.length})`, () => {
-    expect(cases.length).toBeGreaterThanOrEqual(20);
-  });
-
   it.each(cases)('$name → $status $code', async (c) => {
     const foreign = new TokenSigner(generateTokenKeys().privateKey).sign({ userId: me.id, username: me.username, scopes: [] });
     const auth = c.auth === 'none' ? {} : c.auth === 'garbage' ? bearer('not.a.jwt') : c.auth === 'foreign' ? bearer(foreign) : bearer(token);
-    const res = await h.service.app.inject({
-      method: c.method ?? 'GET',
-      url: c.url(),
-      headers: { ...auth, ...(c.raw !== undefined ? { 'content-type': 'application/json' } : {}), ...c.headers },
-      ...(c.raw !== undefined ? { payload: c.raw } : c.payload !== undefined ? { payload: c.payload as object } : {}),
-    });
-    expect(res.statusCode).toBe(c.status);
-    const body = res.json();
-    expect(body).toEqual({ error: { code: c.code, message: expect.any(String), ...(body.error.details !== undefined ? { details: expect.anything() } : {}) } });
-    if (c.field) {
-      expect(body.error.details).toMatchObject({ field: c.field });
-      expect(body.error.message).toContain(c.field);
-    }
+    await expectBadInput(h.service.app, c, { authHeaders: auth });
   });
 
   it('still answers normally afterwards, stores SQL-looking text as plain text, and nothing else was stored', async () => {

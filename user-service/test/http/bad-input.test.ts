@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '@herald/platform';
+import { expectBadInput } from '@herald/platform/testing';
 import { bearer, signUp, startTestService, type TestService } from '../support/test-service.js';
 
 /**
@@ -104,20 +105,8 @@ describe('bad input', () => {
     const headers: Record<string, string> = {};
     if (c.auth === undefined || c.auth === 'me') Object.assign(headers, bearer(token));
     else if (c.auth !== 'none') Object.assign(headers, bearer(c.auth));
-    if (c.raw !== undefined) headers['content-type'] = 'application/json';
-    const res = await t.app.inject({
-      method: c.method ?? 'GET',
-      url: typeof c.url === 'function' ? c.url(ids) : c.url,
-      headers,
-      ...(c.raw !== undefined ? { payload: c.raw } : c.body !== undefined ? { payload: c.body as object } : {}),
-    });
-    expect(res.statusCode, res.body).toBe(c.status);
-    const body = res.json();
-    expect(body).toEqual({ error: { code: c.code, message: expect.any(String), ...(body.error.details !== undefined ? { details: expect.anything() } : {}) } });
-    if (c.field) {
-      expect(body.error.details.field).toBe(c.field);
-      expect(body.error.message).toContain(c.field);
-    }
+    const { body, ...rest } = c;
+    await expectBadInput(t.app, { ...rest, url: typeof c.url === 'function' ? c.url(ids) : c.url, payload: body, auth: undefined }, { authHeaders: headers });
   });
 
   it('treats SQL in a search as a username prefix that matches no one', async () => {
