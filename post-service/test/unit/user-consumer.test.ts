@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEvent, type DomainEvent, type EventData } from '@herald/contracts';
 import { createLogger, MemoryEventBus, REASON_HEADER, uuidv7, type Subscription } from '@herald/platform';
+import { waitFor } from '@herald/platform/testing';
 import { MemoryContentStore } from '../../src/adapters/memory-content-store.js';
 import { subscribeUserProjection, USERS_QUEUE } from '../../src/adapters/user-registered-consumer.js';
 import { createPost } from '../../src/app/create-post.js';
@@ -18,10 +19,7 @@ const updated = (userId: string, changes: EventData<'user.updated'>['changes'], 
 
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 12, minute));
 
-async function settle(until: () => boolean | Promise<boolean>) {
-  for (let i = 0; i < 200 && !(await until()); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(await until()).toBe(true);
-}
+const settle = (until: () => boolean | Promise<boolean>) => waitFor(until, { timeoutMs: 2_000 });
 
 describe('user.registered consumer (memory bus, memory projection)', () => {
   let bus: MemoryEventBus;
@@ -63,8 +61,8 @@ describe('user.registered consumer (memory bus, memory projection)', () => {
     await publish(updated(yan.id, { displayName: 'Yan N.' }, at(2)));
     await publish(updated(yan.id, { username: 'yan_mid', displayName: 'Yan M.' }, at(1)));
     await publish(registered(yan, at(0)));
-    await settle(async () => bus.deadLetters(USERS_QUEUE).length === 0 && (await summary(yan.id))?.displayName === 'Yan N.');
-    await new Promise((r) => setTimeout(r, 20));
+    // All five deliveries handled (registration, three updates, the replay), not a guess at how long they take.
+    await settle(() => bus.handled(USERS_QUEUE) >= 5);
     expect(await summary(yan.id)).toEqual({ id: yan.id, username: 'yan_new', displayName: 'Yan N.' });
 
     const post = await createPost(depsFor(store), actorOf(aUser()), { text: 'hi @yan_new and @yan_unit' });
@@ -77,7 +75,8 @@ describe('user.registered consumer (memory bus, memory projection)', () => {
     await publish(registered(ann, at(0)), registered(bea, at(0)));
     await settle(async () => (await summary(bea.id)) !== null && (await summary(ann.id)) !== null);
     await publish(updated(bea.id, { username: 'ANN_UNIT' }, at(5)), updated(uuidv7(), { displayName: 'Early' }, at(5)));
-    await new Promise((r) => setTimeout(r, 50));
+    // Both updates were handled once (and handed to a retry), after the two registrations.
+    await settle(() => bus.handled(USERS_QUEUE) >= 4);
     expect(bus.deadLetters(USERS_QUEUE)).toEqual([]);
     expect(await summary(bea.id)).toEqual(bea);
   });
@@ -87,7 +86,7 @@ describe('user.registered consumer (memory bus, memory projection)', () => {
     await publish(registered(zed, at(0)));
     await settle(async () => (await summary(zed.id)) !== null);
     await publish(updated(zed.id, { email: 'z@example.com', phone: null, locale: 'fr' }, at(1)));
-    await new Promise((r) => setTimeout(r, 20));
+    await settle(() => bus.handled(USERS_QUEUE) >= 2);
     expect(await summary(zed.id)).toEqual(zed);
     expect(bus.deadLetters(USERS_QUEUE)).toEqual([]);
   });

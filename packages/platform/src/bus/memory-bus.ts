@@ -58,6 +58,8 @@ interface Queue {
   ready: Envelope[];
   consumers: Consumer[];
   deadLetters: Envelope[];
+  /** Deliveries that have ended: acked, handed to a retry, or dead-lettered. */
+  handled: number;
   nextConsumer: number;
   pumpScheduled: boolean;
 }
@@ -138,6 +140,14 @@ export class MemoryEventBus implements EventBus {
     this.retryTimers.clear();
   }
 
+  /**
+   * How many deliveries of a queue have ended (acked, handed to a retry, or dead-lettered): what a
+   * test waits for instead of sleeping, to know a message it published was handled, whatever the outcome.
+   */
+  handled(queue: string): number {
+    return this.queues.get(queue)?.handled ?? 0;
+  }
+
   /** The dead letters of a queue, oldest first (the embedded stand-in for reading `<queue>.dlq`). */
   deadLetters(queue: string): DeadLetter[] {
     return (this.queues.get(queue)?.deadLetters ?? []).map((e) => ({
@@ -155,7 +165,7 @@ export class MemoryEventBus implements EventBus {
   private declareQueue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = { name, bindings: new Set(), ready: [], consumers: [], deadLetters: [], nextConsumer: 0, pumpScheduled: false };
+      queue = { name, bindings: new Set(), ready: [], consumers: [], deadLetters: [], handled: 0, nextConsumer: 0, pumpScheduled: false };
       this.queues.set(name, queue);
     }
     return queue;
@@ -236,6 +246,7 @@ export class MemoryEventBus implements EventBus {
     }
     if (delivery.abandoned) return;
     consumer.deliveries.delete(delivery);
+    queue.handled += 1;
     if (error === undefined) {
       this.metrics.onAcked(queue.name);
     } else {

@@ -50,6 +50,27 @@ describe('MemoryEventBus', () => {
     await bus.close();
   });
 
+  it('counts handled deliveries per queue, whatever their outcome, so tests wait instead of sleeping', async () => {
+    const bus = new MemoryEventBus();
+    let calls = 0;
+    await bus.subscribe({ queue: 'h', bindings: ['#'], retryDelaysMs: [60_000] }, async (m) => {
+      calls += 1;
+      if ((m.body as { fail?: boolean }).fail) throw new Error('not yet');
+    });
+    expect(bus.handled('h')).toBe(0);
+    await bus.publish([
+      { routingKey: 'k', messageId: 'ok', body: {} },
+      { routingKey: 'k', messageId: 'retry', body: { fail: true } },
+    ]);
+    await bus.publishRaw('k', 'not json');
+    await waitFor(() => bus.handled('h') === 3);
+    // Acked, handed to a retry a minute away, dead-lettered: three ends, two handler calls.
+    expect(calls).toBe(2);
+    expect(bus.deadLetters('h')).toHaveLength(1);
+    expect(bus.handled('other')).toBe(0);
+    await bus.close();
+  });
+
   it('logs retries and dead letters through a pino logger', async () => {
     const lines: Array<{ msg: string; queue?: string }> = [];
     const sink = new Writable({
