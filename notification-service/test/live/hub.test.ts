@@ -143,7 +143,8 @@ describe('resume', () => {
     const client = await connect(a, userId);
     await client.next('hello');
     client.send({ type: 'resume', after: old.id });
-    await sleep(10);
+    // The resume's query has started: its snapshot is taken.
+    await client.waitFor(() => a.inbox.listAfterCalls.length > 0, 'the resume query');
     // Its id is older than `late` but it commits after the snapshot: only the live frame carries it.
     a.inbox.add(userId, early);
     await a.hub.deliver([notificationFrame(userId, early)]);
@@ -158,7 +159,7 @@ describe('resume', () => {
     const client = await connect(a, userId);
     await client.next('hello');
     client.send({ type: 'resume', after: notification().id });
-    await sleep(10);
+    await client.waitFor(() => a.inbox.listAfterCalls.length > 0, 'the resume query');
     for (let i = 0; i < 6; i++) await a.hub.deliver([notificationFrame(userId)]);
     expect((await client.closed).code).toBe(4001);
   });
@@ -172,7 +173,9 @@ describe('resume', () => {
     client.send({ type: 'resume', after: notification().id });
     client.send({ type: 'resume', after: notification().id });
     expect(await client.next('error')).toMatchObject({ code: 'resume_in_progress' });
-    await sleep(60);
+    // The pong to a ping sent behind a resume marks the end of its replay (docs/protocol.md).
+    client.send({ type: 'ping' });
+    await client.next('pong');
     a.inbox.failing = true;
     client.send({ type: 'resume', after: notification().id });
     expect(await client.next('error')).toMatchObject({ code: 'resume_failed' });
