@@ -255,36 +255,55 @@ export class MemoryContentStore implements ContentStore, UserProjection, FeedRea
 
   private tx(): ContentTransaction {
     const s = this.state;
+    /** The keys and foreign keys of the tables: a row naming an unknown user or post, or reusing an id, is refused as PostgreSQL refuses it. */
+    const refuse = (broken: boolean, what: string) => {
+      if (broken) throw new Error(`constraint violated: ${what}`);
+    };
+    const knownUsers = (...ids: string[]) => refuse(!ids.every((id) => s.users.has(id.toLowerCase())), 'foreign key to users');
     return {
       findUser: async (id) => (s.deleted.has(id.toLowerCase()) ? null : (s.users.get(id.toLowerCase()) ?? null)),
       findUsersByUsernames: async (names) => [...s.users.values()].filter((u) => !s.deleted.has(u.id) && names.includes(u.username.toLowerCase())),
       ensureUser: async (user) => {
-        if (!s.users.has(user.id)) s.users.set(user.id, { ...user });
-        return !s.deleted.has(user.id);
+        const id = user.id.toLowerCase();
+        // As ON CONFLICT DO NOTHING: nothing recorded over a known id, nor under a username another live account holds.
+        const taken = [...s.users.values()].some((u) => u.id !== id && !s.deleted.has(u.id) && u.username.toLowerCase() === user.username.toLowerCase());
+        if (!s.users.has(id) && !taken) s.users.set(id, { ...user, id });
+        return !s.deleted.has(id);
       },
       findPostRef: async (id) => {
         const post = s.posts.get(id.toLowerCase());
         return post ? { id: post.id, authorId: post.authorId, text: post.text } : null;
       },
       insertPost: async (post) => {
+        refuse(s.posts.has(post.id), 'posts_pkey');
+        knownUsers(post.authorId, ...post.mentionIds);
         s.posts.set(post.id, { ...post, likeCount: 0, commentCount: 0 });
       },
       insertComment: async (comment) => {
-        s.comments.set(comment.id, { ...comment });
-        s.posts.get(comment.postId)!.commentCount++;
+        // As the uuid columns: the post id from a URL may come in capitals (addComment's transactional path passes it on).
+        const postId = comment.postId.toLowerCase();
+        refuse(s.comments.has(comment.id) || !s.posts.has(postId), 'comments_pkey or foreign key to posts');
+        knownUsers(comment.authorId, ...comment.mentionIds);
+        s.comments.set(comment.id, { ...comment, postId });
+        s.posts.get(postId)!.commentCount++;
       },
       addLike: async (postId, userId) => {
-        if (s.likes.has(likeKey(postId, userId))) return false;
-        s.likes.add(likeKey(postId, userId));
-        s.posts.get(postId)!.likeCount++;
+        const key = likeKey(postId.toLowerCase(), userId.toLowerCase());
+        if (s.likes.has(key)) return false;
+        refuse(!s.posts.has(postId.toLowerCase()), 'foreign key to posts');
+        knownUsers(userId.toLowerCase());
+        s.likes.add(key);
+        s.posts.get(postId.toLowerCase())!.likeCount++;
         return true;
       },
       removeLike: async (postId, userId) => {
-        if (!s.likes.delete(likeKey(postId.toLowerCase(), userId))) return false;
+        if (!s.likes.delete(likeKey(postId.toLowerCase(), userId.toLowerCase()))) return false;
         s.posts.get(postId.toLowerCase())!.likeCount--;
         return true;
       },
       insertMessage: async (message) => {
+        refuse(s.messages.has(message.id), 'messages_pkey');
+        knownUsers(message.fromUserId, message.toUserId);
         s.messages.set(message.id, { ...message });
       },
       messagingRelation: async (senderId, recipientId) => {

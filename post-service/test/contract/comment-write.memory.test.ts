@@ -1,0 +1,4 @@
+import { commentWriteContract } from './comment-write.contract.js';
+import { memoryBackend } from './backends.js';
+
+commentWriteContract('memory', memoryBackend);

@@ -1,0 +1,4 @@
+import { userProjectionContract } from './user-projection.contract.js';
+import { memoryBackend } from './backends.js';
+
+userProjectionContract('memory', memoryBackend);
