@@ -267,7 +267,8 @@ export class MemoryContentStore implements ContentStore, UserProjection, FeedRea
         const id = user.id.toLowerCase();
         // As ON CONFLICT DO NOTHING: nothing recorded over a known id, nor under a username another live account holds.
         const taken = [...s.users.values()].some((u) => u.id !== id && !s.deleted.has(u.id) && u.username.toLowerCase() === user.username.toLowerCase());
-        if (!s.users.has(id) && !taken) s.users.set(id, { ...user, id });
+        if (!s.users.has(id) && !s.deleted.has(id) && taken) throw new UsernameTakenError(user.username);
+        if (!s.users.has(id)) s.users.set(id, { ...user, id });
         return !s.deleted.has(id);
       },
       findPostRef: async (id) => {

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { DomainEvent } from '@herald/contracts';
 import { outboxRow } from '@herald/platform';
 import type { CommentView, NewComment, PostView, UserSummary } from '../domain/model.js';
-import type { CommentContext, CommentWrite, ContentStore, ContentTransaction } from '../domain/ports.js';
+import { UsernameTakenError, type CommentContext, type CommentWrite, type ContentStore, type ContentTransaction } from '../domain/ports.js';
 import type { MessagingRelation } from '../domain/reach.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { PostPrisma } from './prisma-client.js';
@@ -182,8 +182,12 @@ function transactionPorts(tx: Tx, { users, blocks, follows }: Tables): ContentTr
     async ensureUser(user) {
       const { count } = await tx.user.createMany({ data: [{ ...user, usernameLower: user.username.toLowerCase() }], skipDuplicates: true });
       if (count > 0) return true;
-      // Already there: a live account (projected meanwhile), or the tombstone of a deleted one.
-      return (await tx.user.count({ where: { id: user.id, deletedAt: { not: null } } })) === 0;
+      // Already there: a live account (projected meanwhile), or the tombstone of a deleted one. Or
+      // not there at all: the insert met another account's username (skipDuplicates covers every
+      // unique key), and a write naming this id would fail on its foreign key.
+      const row = await tx.user.findUnique({ where: { id: user.id }, select: { deletedAt: true } });
+      if (!row) throw new UsernameTakenError(user.username);
+      return row.deletedAt === null;
     },
     findPostRef: (id) => tx.post.findUnique({ where: { id }, select: { id: true, authorId: true, text: true } }),
     async insertPost({ mentionIds, ...post }) {

@@ -27,6 +27,8 @@ export interface ContentTransaction {
   /**
    * Records a user the projection has not seen yet (from a verified token); never overwrites.
    * False when the id is a deleted account's (its tombstone stays): the caller must refuse the write.
+   * Throws UsernameTakenError when the id is unknown and another live account of the projection
+   * holds the username (a rename still in flight): nothing is recorded.
    */
   ensureUser(user: UserSummary): Promise<boolean>;
   findPostRef(id: string): Promise<PostRef | null>;

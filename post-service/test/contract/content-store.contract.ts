@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '@herald/platform';
 import type { MessageView } from '../../src/domain/model.js';
-import type { ContentTransaction } from '../../src/domain/ports.js';
+import { UsernameTakenError, type ContentTransaction } from '../../src/domain/ports.js';
 import { aUser } from '../support/fixtures.js';
 import { aComment, aPost, at, comment, commentViewOf, events, like, people, publish, rejectionOf, unlike, viewOf, written, type Backend, type MakeBackend } from './backends.js';
 
@@ -112,8 +112,8 @@ export function contentStoreContract(name: string, make: MakeBackend): void {
     it('ensureUser never records a second live account under a username another one holds (in any letter case)', async () => {
       const [ana] = await people(b, 1);
       const clash = aUser({ username: ana!.username.toUpperCase() });
-      // What it answers is left open here (PostgreSQL says true); what it must not do is record the clash.
-      await tx((t) => t.ensureUser(clash));
+      // It says so (the caller answers 503: try again once the rename's event lands), and records nothing.
+      await expect(tx((t) => t.ensureUser(clash))).rejects.toBeInstanceOf(UsernameTakenError);
       expect(await tx((t) => t.findUser(clash.id))).toBeNull();
       expect(await tx((t) => t.findUsersByUsernames([ana!.username.toLowerCase()]))).toEqual([ana]);
     });
