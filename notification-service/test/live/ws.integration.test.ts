@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TokenSigner, generateTokenKeys } from '@herald/platform';
+import { waitFor } from '@herald/platform/testing';
 import { MemoryPresence } from '../../src/adapters/memory-presence.js';
 import { countFrame, newUserId, notification, notificationFrame } from './support/builders.js';
 import { metric, startLiveServer, testTokens, type LiveServer } from './support/live-server.js';
@@ -78,12 +79,13 @@ describe('a live session', () => {
     await a.next('hello');
     await b.next('hello');
     expect((await presence.instancesFor([userId])).get(userId)).toEqual([server.hub.stats().instanceId]);
+    const sockets = server.hub.stats().sockets;
     await a.close();
-    await sleep(50);
+    // The server has let go of that socket; the user, with another one open, stays present.
+    await waitFor(() => server.hub.stats().sockets === sockets - 1, { what: 'the first socket released' });
     expect((await presence.instancesFor([userId])).has(userId)).toBe(true);
     await b.close();
-    await sleep(50);
-    expect((await presence.instancesFor([userId])).has(userId)).toBe(false);
+    await waitFor(async () => !(await presence.instancesFor([userId])).has(userId), { what: 'presence removed with the last socket' });
   });
 
   it('sends every frame to every session of the user, and reports who was online', async () => {
