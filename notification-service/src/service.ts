@@ -50,6 +50,7 @@ import { PrismaDigestStore } from './adapters/prisma-digest-store.js';
 import { createDigestRuntime, type DigestRuntime } from './channels/digest-runtime.js';
 import { registerDigestRoutes } from './http/digest-routes.js';
 import { TrackingSigner } from './channels/tracking.js';
+import { PrismaDigestTracking } from './adapters/prisma-digest-tracking.js';
 import { PrismaWebhookStore } from './adapters/prisma-webhook-store.js';
 import { registerWebhookRoutes } from './http/webhook-routes.js';
 import { createWebhookSender, type WebhookSender } from './webhooks/sender.js';
@@ -243,6 +244,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     workBus,
     store: digestStore,
     publicUrl: ch.publicUrl,
+    signer,
     templates,
     clock,
     newId: appDeps.newId,
@@ -318,6 +320,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     signer,
     sweep: () => runtime.sweep(),
     replayDigest: (id, now) => digestStore.replay(id, now),
+    digests: new PrismaDigestTracking(prisma, schema),
     publicUrl: ch.publicUrl,
     ...(ch.smsAuthToken ? { smsAuthToken: ch.smsAuthToken } : {}),
     ...(channelRegistry.capture ? { capture: channelRegistry.capture } : {}),

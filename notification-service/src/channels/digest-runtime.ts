@@ -5,11 +5,14 @@ import { isClaimedDigest, type DigestStore, type DueDigest } from '../domain/dig
 import type { Clock } from '../domain/ports.js';
 import { renderDigestMessage, type DigestTemplates } from './digest-render.js';
 import { channelRoutingKey } from './runtime.js';
+import type { TrackingSigner } from './tracking.js';
 
 export interface DigestRuntimeOptions {
   workBus: EventBus;
   store: DigestStore;
   publicUrl: string;
+  /** Signs the digests' tracked links and open pixel. */
+  signer: TrackingSigner;
   /** The `digest` templates per channel and locale; without them (or when they fail) the plain default digest. */
   templates?: DigestTemplates;
   clock: Clock;
@@ -103,7 +106,7 @@ export function createDigestRuntime(opts: DigestRuntimeOptions): DigestRuntime {
       store: opts.store,
       render: (d) => {
         if (!isClaimedDigest(d)) throw new Error('a digest claim carries its digest');
-        return renderDigestMessage({ publicUrl: opts.publicUrl, logger, ...(opts.templates ? { templates: opts.templates } : {}) }, d);
+        return renderDigestMessage({ publicUrl: opts.publicUrl, signer: opts.signer, logger, ...(opts.templates ? { templates: opts.templates } : {}) }, d);
       },
     },
     start() {

@@ -117,3 +117,13 @@ export interface DigestStore extends DeliveryLedger {
   /** The dead letter of a digest back to queued; null when the dead letter is not a digest's. */
   replay(deadLetterId: string, now: Date): Promise<ReplayResult | null>;
 }
+
+/**
+ * Open and click tracking of a digest (docs/channels.md "Digests"): its tracked links and pixel name
+ * the digest, so the status moved is the digest's on its channel, and its items' rows with it (an
+ * item link: that item `clicked`, the others `opened`; the inbox link or the pixel: every item
+ * `opened`). Forward only, from `sent` on; never a read.
+ */
+export interface DigestTracking {
+  trackedDigest(input: { digestId: string; channel: OutOfBandChannel; status: 'opened' | 'clicked'; notificationId?: string }): Promise<void>;
+}

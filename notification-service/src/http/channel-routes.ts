@@ -4,10 +4,12 @@ import type { FastifySchema } from 'fastify';
 import { AppError, ConflictError, NotFoundError, type HttpApp } from '@herald/platform';
 import type { ChannelStore, ReplayResult } from '../domain/channel-ports.js';
 import { ENABLED_OUT_OF_BAND_CHANNELS, OUT_OF_BAND_CHANNELS } from '../domain/channels.js';
-import { isMachineRequest, type TrackingSigner } from '../channels/tracking.js';
+import { clickTargetOf, isDigestPayload, isMachineRequest, type TrackedPayload, type TrackingSigner } from '../channels/tracking.js';
+import type { DigestTracking } from '../domain/digest-ports.js';
 import { verifyTwilioSignature } from '../adapters/channels/twilio-signature.js';
 import type { CaptureProvider } from '../adapters/channels/capture.js';
 import { renderOutboxPage } from '../channels/dev-outbox.js';
+import { outboxLocale } from '../channels/dev-outbox-words.js';
 import { requireAdminKey } from './auth.js';
 import type { ApiKeys } from './api-keys.js';
 import { ErrorBody } from '@herald/contracts';
@@ -23,6 +25,8 @@ export interface ChannelRouteDeps {
   smsAuthToken?: string;
   /** Embedded mode without providers: what was captured, shown at /dev/outbox. */
   capture?: CaptureProvider;
+  /** A digest's tracked links and pixel (docs/channels.md "Digests"): the digest's status on that channel, and its items'. */
+  digests?: DigestTracking;
   /** Counts tracking requests; `counted` is false for mail proxies and scanners (flagged, never a status). */
   countTracking?(kind: 'open' | 'click', counted: boolean): void;
 }
@@ -101,13 +105,20 @@ export async function registerChannelRoutes(app: HttpApp, deps: ChannelRouteDeps
     });
   });
 
+  // A token names a notification's delivery or a digest (channels/tracking.ts); either way the
+  // status moves forward only, and a failure to record never keeps the person from their page.
+  const record = (p: TrackedPayload, status: 'opened' | 'clicked') =>
+    isDigestPayload(p)
+      ? deps.digests?.trackedDigest({ digestId: p.d, channel: p.c, status, ...(p.n ? { notificationId: p.n } : {}) })
+      : deps.store.tracked(p.n, p.c, status);
+
   app.get('/t/c/:token', { schema: HIDDEN }, async (req, reply) => {
     const payload = deps.signer.verify((req.params as { token: string }).token);
     if (payload?.k !== 'c') throw new NotFoundError('link');
     const person = !isMachineRequest(req.headers['user-agent'], null);
     deps.countTracking?.('click', person);
-    if (person) await deps.store.tracked(payload.n, payload.c, 'clicked').catch(() => {});
-    return reply.redirect(`${deps.publicUrl.replace(/\/+$/, '')}/?notification=${payload.n}`, 302);
+    if (person) await record(payload, 'clicked')?.catch((err: unknown) => req.log.warn({ err }, 'a tracked click was not recorded'));
+    return reply.redirect(clickTargetOf(deps.publicUrl, payload), 302);
   });
   app.get('/t/o/:token', { schema: HIDDEN }, async (req, reply) => {
     const payload = deps.signer.verify((req.params as { token: string }).token);
@@ -115,13 +126,19 @@ export async function registerChannelRoutes(app: HttpApp, deps: ChannelRouteDeps
     // Opens by mail proxies and scanners are not a person looking: not recorded, never a read.
     const person = !isMachineRequest(req.headers['user-agent'], null);
     deps.countTracking?.('open', person);
-    if (person) await deps.store.tracked(payload.n, payload.c, 'opened').catch(() => {});
+    if (person) await record(payload, 'opened')?.catch((err: unknown) => req.log.warn({ err }, 'a tracked open was not recorded'));
     return reply.header('cache-control', 'no-store').type('image/gif').send(PIXEL);
   });
 
   if (deps.capture) {
     const capture = deps.capture;
-    app.get('/dev/outbox', { schema: HIDDEN }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderOutboxPage(capture.list(), ENABLED_OUT_OF_BAND_CHANNELS)));
+    app.get('/dev/outbox', { schema: HIDDEN }, async (req, reply) => {
+      // The page speaks the reader's language: `?lang=` first, then Accept-Language, else English.
+      const lang = (req.query as { lang?: unknown }).lang;
+      const locale = outboxLocale(typeof lang === 'string' ? lang : undefined, req.headers['accept-language']);
+      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('vary', 'Accept-Language')
+        .send(renderOutboxPage(capture.list(), ENABLED_OUT_OF_BAND_CHANNELS, locale));
+    });
     app.get('/dev/outbox.json', { schema: HIDDEN }, async () => ({ items: capture.list() }));
   }
 }

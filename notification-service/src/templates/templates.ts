@@ -216,13 +216,15 @@ export class Templates {
 
   /**
    * A digest on one channel (for the digest sender): the grouped items, newest first, and the
-   * total they stand for. `link` defaults to the inbox in the web app.
+   * total they stand for. The digest sender passes its tracked inbox `link` and email `pixel`
+   * (channels/digest-render.ts `digestLinks`); `link` defaults to the inbox, untracked.
    */
-  async renderDigest(input: { channel: OutOfBandChannel; recipientId: string; address: string; deliveryId: string; digest: DigestInput; link?: string }): Promise<OutboundMessage> {
+  async renderDigest(input: { channel: OutOfBandChannel; recipientId: string; address: string; deliveryId: string; digest: DigestInput; link?: string; pixel?: string }): Promise<OutboundMessage> {
     await this.refresh();
     const recipient = await this.recipientOf(input.recipientId);
     const links = { ...this.links(undefined, input.channel), ...(input.link ? { link: input.link } : {}) };
-    const rendered = this.renderSafely('digest', input.channel, recipient, digestVars(input.digest, recipient, links, this.clock.now()), { reason: 'digest' });
+    const extras = { reason: 'digest' as const, ...(input.channel === 'email' && input.pixel ? { pixel: input.pixel } : {}) };
+    const rendered = this.renderSafely('digest', input.channel, recipient, digestVars(input.digest, recipient, links, this.clock.now()), extras);
     return toOutbound(rendered, { deliveryId: input.deliveryId, channel: input.channel, to: input.address, title: '' });
   }
 

@@ -55,13 +55,15 @@ const DIGEST: Record<string, VarSchema> = {
       body: str('its in-app body'),
       count: num('people it stands for'),
       createdAt: str('when (ISO 8601)'),
-      link: str('link to it in the web app'),
+      link: str('tracked link to it in the web app (records a click on the digest)'),
     }),
   },
   total: num('how many notifications the digest covers (may exceed the items listed)'),
   more: num('total minus the items listed'),
   period: str('daily or weekly'),
 };
+
+const DIGEST_LINK = str('tracked link to the inbox in the web app (records a click on the digest)');
 
 /** What the email layout alone uses (not offered to a type's own template). */
 export const LAYOUT_VARS: Record<string, VarSchema> = {
@@ -76,7 +78,9 @@ export function variablesOf(type: TemplateType, channel: Channel): Record<string
   // its link appended after the text (it is never cut to fit two segments).
   const { recipient, ...common } = COMMON;
   const base = channel === 'in_app' ? common : { recipient: recipient!, ...common, ...(channel === 'sms' ? { settingsUrl: OUT_OF_BAND.settingsUrl! } : OUT_OF_BAND) };
-  if (type === 'digest') return { ...base, ...DIGEST };
+  // A digest's `link` is its tracked inbox link, where an item's template has the item's (an SMS
+  // gets it appended, like any SMS).
+  if (type === 'digest') return { ...base, ...DIGEST, ...(channel === 'sms' ? {} : { link: DIGEST_LINK }) };
   if (type === 'alert' || type === 'reminder' || type === 'system') return { ...base, ...SENT };
   if (type === 'mention') return { ...base, ...SOCIAL, mentionedIn: str('post or comment') };
   return { ...base, ...SOCIAL };
@@ -117,14 +121,14 @@ export function sampleData(type: TemplateType): Record<string, unknown> {
     case 'digest':
       return {
         ...BASE_SAMPLE,
-        link: 'https://herald.example/#/inbox',
+        link: 'https://herald.example/t/c/preview-inbox',
         period: 'daily',
         total: 14,
         more: 11,
         items: [
-          { type: 'like', title: 'Ana Lima and 12 others liked your post', body: 'Notes on the Analytical Engine', count: 13, createdAt: '2026-12-11T13:05:00.000Z', link: 'https://herald.example/?notification=1' },
-          { type: 'comment', title: 'Bo Berg commented on your post', body: 'Agreed: the loops are the clever part.', count: 1, createdAt: '2026-12-11T09:40:00.000Z', link: 'https://herald.example/?notification=2' },
-          { type: 'follow', title: 'Cy Diaz followed you', body: '', count: 1, createdAt: '2026-12-10T22:15:00.000Z', link: 'https://herald.example/?notification=3' },
+          { type: 'like', title: 'Ana Lima and 12 others liked your post', body: 'Notes on the Analytical Engine', count: 13, createdAt: '2026-12-11T13:05:00.000Z', link: 'https://herald.example/t/c/preview-1' },
+          { type: 'comment', title: 'Bo Berg commented on your post', body: 'Agreed: the loops are the clever part.', count: 1, createdAt: '2026-12-11T09:40:00.000Z', link: 'https://herald.example/t/c/preview-2' },
+          { type: 'follow', title: 'Cy Diaz followed you', body: '', count: 1, createdAt: '2026-12-10T22:15:00.000Z', link: 'https://herald.example/t/c/preview-3' },
         ],
       };
   }

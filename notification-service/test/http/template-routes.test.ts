@@ -160,7 +160,7 @@ describe('admin template routes', () => {
     expect(zoned.json().rendered.text).toContain('Due Saturday, December 12, 2026 at 6:30 PM');
     expect(zoned.json().rendered.html).toMatch(/^<!doctype html>/i);
     const draft = await call('POST', `${BASE}/digest/sms/en/preview`, { template: { body: '{{plural total one="# thing" other="# things"}}' }, data: { total: 1 } });
-    expect(draft.json()).toMatchObject({ template: { source: 'custom', version: 0 }, rendered: { channel: 'sms', text: '1 thing https://herald.example/#/inbox', segments: 1, encoding: 'gsm7' } });
+    expect(draft.json()).toMatchObject({ template: { source: 'custom', version: 0 }, rendered: { channel: 'sms', text: '1 thing https://herald.example/t/c/preview-inbox', segments: 1, encoding: 'gsm7' } });
     const mx = await call('POST', `${BASE}/follow/in_app/es-MX/preview`, {});
     expect(mx.json().template).toEqual({ locale: 'es', source: 'builtin', version: 0 });
     const bad: [unknown, string][] = [

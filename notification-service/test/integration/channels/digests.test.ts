@@ -17,6 +17,7 @@ import { PrismaInboxStore } from '../../../src/adapters/prisma-inbox-store.js';
 import { runDigests } from '../../../src/app/run-digests.js';
 import { sendDelivery, type SendDeps } from '../../../src/app/send-delivery.js';
 import { renderDigestMessage } from '../../../src/channels/digest-render.js';
+import { TrackingSigner } from '../../../src/channels/tracking.js';
 import { SendFailure, type ChannelSender, type OutboundMessage, type OutOfBandChannel } from '../../../src/domain/channels.js';
 import { isClaimedDigest, type DigestStore } from '../../../src/domain/digest-ports.js';
 import { digestContent } from '../../../src/domain/digest.js';
@@ -64,6 +65,7 @@ afterAll(async () => {
 });
 
 const newId = (at: Date) => uuidv7(at.getTime());
+const signer = new TrackingSigner('digests-test-tracking-secret');
 const run = (at: Date, s: DigestStore = store) => runDigests({ store: s, newId }, at);
 
 async function person(opts: { zone?: string; hour?: number; frequency?: 'daily' | 'weekly'; email?: string | null; name?: string } = {}): Promise<string> {
@@ -151,7 +153,7 @@ function worker(leaseMs = 60_000) {
     senders: new Map([['email', sender]]),
     render: (d) => {
       if (!isClaimedDigest(d)) throw new Error('not a digest');
-      return renderDigestMessage({ publicUrl: 'http://herald.test' }, d);
+      return renderDigestMessage({ publicUrl: 'http://herald.test', signer }, d);
     },
     retry: { maxAttempts: 3, baseMs: 10, maxMs: 100 },
     leaseMs,
@@ -451,7 +453,7 @@ describe('what a digest holds', () => {
     expect(content.entries).toHaveLength(1);
     expect(content.entries[0]).toMatchObject({ type: 'like', count: listed[0]!.count, title: listed[0]!.title });
     expect(content.entries[0]!.title).toBe('Liker 12 and 12 others liked your post');
-    const message = await renderDigestMessage({ publicUrl: 'http://herald.test' }, claim.delivery);
+    const message = await renderDigestMessage({ publicUrl: 'http://herald.test', signer }, claim.delivery);
     expect(message.text).toContain('Liker 12 and 12 others liked your post');
   });
 
