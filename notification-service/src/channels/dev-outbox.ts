@@ -15,7 +15,7 @@ export function renderOutboxPage(messages: readonly CapturedMessage[], channels:
   // `messages` come newest first (CaptureProvider.list), as the page shows them.
   const items = messages.map((m) => {
     const body = m.html
-      ? `<iframe title="${esc(m.subject)}" sandbox="" srcdoc="${esc(m.html)}" style="width:100%;min-height:260px;border:1px solid #ddd;border-radius:6px"></iframe>`
+      ? `<iframe title="${esc(m.subject)}" sandbox="" srcdoc="${esc(m.html)}" style="width:100%;height:520px;border:1px solid #ddd;border-radius:6px"></iframe>`
       : `<pre style="white-space:pre-wrap;background:#f6f7f9;padding:12px;border-radius:6px">${esc(m.text)}</pre>`;
     return `<article class="msg" data-channel="${esc(m.channel)}">
 <h2><span class="ch">${esc(m.channel)}</span> ${esc(m.subject)}</h2>
