@@ -34,7 +34,9 @@ export async function bundleText() {
     banner: { js: BANNER },
     logLevel: 'silent',
   });
-  return result.outputFiles[0].text;
+  const [out] = result.outputFiles ?? [];
+  if (!out) throw new Error('esbuild wrote no bundle');
+  return out.text;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,8 +1,10 @@
+// @ts-check
 // ApiClient: a thin fetch wrapper over the public HTTP contract (docs/api.md), /api/v1 on this origin.
 // Every failure becomes an ApiError carrying the contract's {code, message, details}.
 import { t } from './lib/i18n.js';
 
 export class ApiError extends Error {
+  /** @override */
   name = 'ApiError';
   /**
    * @param {number} status   HTTP status, 0 when the server could not be reached
@@ -34,11 +36,24 @@ export class ApiClient {
     this.onUnauthorized = onUnauthorized;
     this.refresh = refresh;
     this.baseUrl = baseUrl;
-    this.fetch = fetchImpl ?? ((...args) => globalThis.fetch(...args));
+    // Called unbound: window.fetch throws "Illegal invocation" when called as this.fetch.
+    /** @type {typeof fetch} */
+    this.fetch = fetchImpl ?? ((input, init) => globalThis.fetch(input, init));
   }
 
+  /**
+   * @param {string} method
+   * @param {string} path  under baseUrl, e.g. /users/me
+   * @param {object} [opts]
+   * @param {unknown} [opts.body]  sent as JSON
+   * @param {Record<string, unknown>} [opts.query]  undefined, null and '' values are left out
+   * @param {boolean} [opts.auth]  send the access token (default true)
+   * @param {boolean} [opts.retried]  this is the one retry after a refresh
+   * @returns {Promise<any>}  the parsed JSON body (its shape is the endpoint's), null for a 204
+   */
   async request(method, path, { body, query, auth = true, retried = false } = {}) {
     const qs = query ? toQuery(query) : '';
+    /** @type {Record<string, string>} */
     const headers = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const token = auth ? this.getToken() : null;
@@ -97,7 +112,10 @@ export class ApiClient {
   createPost(text) { return this.request('POST', '/posts', { body: { text } }); }
   post(id) { return this.request('GET', `/posts/${enc(id)}`); }
   userPosts(id, cursor) { return this.request('GET', `/users/${enc(id)}/posts`, { query: { cursor } }); }
-  /** The home feed: your posts and those of the people you follow, newest first, `{items, nextCursor}`. */
+  /**
+   * The home feed: your posts and those of the people you follow, newest first, `{items, nextCursor}`.
+   * @param {{cursor?: string|null, limit?: number}} [opts]
+   */
   feed({ cursor, limit } = {}) { return this.request('GET', '/feed', { query: { cursor, limit } }); }
   /** Not in docs/api.md (post-service serves it); callers must cope with its absence. */
   comments(postId, cursor) { return this.request('GET', `/posts/${enc(postId)}/comments`, { query: { cursor, limit: 100 } }); }
@@ -107,6 +125,7 @@ export class ApiClient {
   sendMessage(toUserId, text) { return this.request('POST', '/messages', { body: { toUserId, text } }); }
 
   // Notifications
+  /** @param {{cursor?: string|null, limit?: number, unread?: boolean}} [opts] */
   notifications({ cursor, limit, unread } = {}) {
     return this.request('GET', '/notifications', { query: { cursor, limit, unread: unread ? 'true' : undefined } });
   }
@@ -119,12 +138,17 @@ export class ApiClient {
   savePreferences(prefs) { return this.request('PUT', '/users/me/preferences', { body: prefs }); }
 }
 
-/** Lists come back as `{items, nextCursor}`; a bare array is accepted too (search's shape is unspecified). */
+/**
+ * Lists come back as `{items, nextCursor}`; a bare array is accepted too (search's shape is unspecified).
+ * @param {any} data
+ * @returns {{items: any[], nextCursor: string|null}}
+ */
 export function listOf(data) {
   if (Array.isArray(data)) return { items: data, nextCursor: null };
   return { items: Array.isArray(data?.items) ? data.items : [], nextCursor: data?.nextCursor ?? null };
 }
 
+/** @param {Record<string, unknown>} query */
 function toQuery(query) {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
@@ -134,6 +158,7 @@ function toQuery(query) {
 
 const enc = encodeURIComponent;
 
+/** @param {number} status */
 function fallbackMessage(status) {
   if (status === 401) return t('error.unauthorized');
   if (status === 403) return t('error.forbidden');

@@ -1,3 +1,4 @@
+// @ts-check
 // Herald web demo: the composition root. Builds the API client, live socket, stores and views,
 // and routes on the URL hash (#/inbox, #/people, #/u/<id>, #/p/<id>, #/settings).
 import { ApiClient } from './api.js';
@@ -19,6 +20,7 @@ import { renderProfile } from './views/profile.js';
 import { renderPost } from './views/post.js';
 import { renderSettings } from './views/settings.js';
 
+/** @type {Array<[name: string, pattern: string]>} */
 const ROUTES = [
   ['home', '/'],
   ['login', '/login'],
@@ -30,6 +32,7 @@ const ROUTES = [
   ['post', '/p/:id'],
   ['settings', '/settings'],
 ];
+/** @type {Set<string|null>} asked with a route's name, which is null for no route */
 const PUBLIC_ROUTES = new Set(['login', 'register']);
 const VIEWS = {
   home: renderHome,
@@ -53,10 +56,13 @@ const TITLES = {
 };
 const NAV_OF = { home: 'home', inbox: 'inbox', people: 'people', profile: 'profile', settings: 'settings' };
 
-const main = document.getElementById('main');
-const bellCount = document.querySelector('[data-testid="unread-count"]');
-const bell = document.querySelector('[data-testid="bell"]');
-const whoami = document.querySelector('[data-testid="current-user"]');
+// The page's frame, always in index.html (app.js is a module script: it runs once the page is parsed).
+const main = /** @type {HTMLElement} */ (document.getElementById('main'));
+const bellCount = /** @type {HTMLElement} */ (document.querySelector('[data-testid="unread-count"]'));
+const bell = /** @type {HTMLElement} */ (document.querySelector('[data-testid="bell"]'));
+const whoami = /** @type {HTMLElement} */ (document.querySelector('[data-testid="current-user"]'));
+/** The header links and buttons shown only to someone signed in. */
+const signedInOnly = () => /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-signed-in-only]'));
 
 const session = new Session();
 const api = new ApiClient({
@@ -67,13 +73,27 @@ const api = new ApiClient({
 const store = new InboxStore();
 // The live socket is @herald/client (docs/client.md), the same SDK an app on a phone would use.
 const live = new HeraldClient({ url: socketUrl, getToken: liveToken });
-const toasts = new Toasts(document.querySelector('.toast-stack'), {
+const toasts = new Toasts(/** @type {HTMLElement} */ (document.querySelector('.toast-stack')), {
   onOpen: (n) => center.markRead([n.id]).catch(() => {}),
 });
 const center = new NotificationCenter({ api, live, store, toasts });
 const follows = new FollowState(api, () => session.user?.id);
-const connection = new ConnectionStatus(document.querySelector('[data-testid="connection-status"]'));
+const connection = new ConnectionStatus(/** @type {HTMLElement} */ (document.querySelector('[data-testid="connection-status"]')));
 
+/**
+ * What every view and component is given.
+ * @typedef {object} AppContext
+ * @property {ApiClient} api
+ * @property {Session} session
+ * @property {InboxStore} store
+ * @property {HeraldClient} live
+ * @property {NotificationCenter} center
+ * @property {Toasts} toasts
+ * @property {FollowState} follows
+ * @property {typeof signIn} signIn
+ * @property {typeof signOut} signOut
+ */
+/** @type {AppContext} */
 const ctx = { api, session, store, live, center, toasts, follows, signIn, signOut };
 
 let detachCenter = null;
@@ -131,7 +151,7 @@ function scheduleRefresh() {
 }
 
 function startSession() {
-  for (const el of document.querySelectorAll('[data-signed-in-only]')) el.hidden = false;
+  for (const el of signedInOnly()) el.hidden = false;
   renderWhoami();
   detachCenter ??= center.attach();
   scheduleRefresh();
@@ -167,7 +187,7 @@ function signOut(message) {
   toasts.clear();
   follows.reset();
   session.clear();
-  for (const el of document.querySelectorAll('[data-signed-in-only]')) el.hidden = true;
+  for (const el of signedInOnly()) el.hidden = true;
   if (message) toasts.info(message);
   location.hash = '#/login';
 }
@@ -216,7 +236,7 @@ function render() {
 
   const isMe = route.name === 'profile' && route.params.id === session.user?.id;
   const current = route.name === 'profile' ? (isMe ? 'profile' : null) : NAV_OF[route.name];
-  for (const a of document.querySelectorAll('[data-nav]')) {
+  for (const a of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-nav]'))) {
     if (current && a.dataset.nav === current) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
@@ -262,7 +282,7 @@ session.onChange(() => {
   signedInAs = session.user?.id ?? signedInAs;
   applyLocale();
 });
-document.querySelector('[data-testid="logout"]').addEventListener('click', () => signOut());
+/** @type {HTMLElement} */ (document.querySelector('[data-testid="logout"]')).addEventListener('click', () => signOut());
 window.addEventListener('hashchange', render);
 
 // The language: the signed-in person's profile locale, else the browser's. Saving another locale on

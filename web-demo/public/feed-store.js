@@ -1,3 +1,4 @@
+// @ts-check
 // FeedStore: the home feed as the page holds it (no DOM). Posts newest first by id (UUIDv7 ids sort
 // by creation time), each id once; the cursor of the next older page; and the posts announced live
 // (a `post` notification) that the list does not show yet, for the "N new posts" banner.

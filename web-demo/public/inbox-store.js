@@ -1,3 +1,4 @@
+// @ts-check
 // InboxStore: the notifications this tab knows, keyed by id (so an id never shows twice), newest
 // first, plus the unread count shown on the bell. Views subscribe and re-render from it.
 import { compareIds, replacedIdsOf } from './vendor/herald-client.js';

@@ -1,3 +1,4 @@
+// @ts-check
 // NotificationCenter: joins the live socket, the HTTP inbox and the store. The inbox over HTTP is the
 // truth; live frames are merged into it by id (a second copy of an id updates the first in place).
 import { listOf } from './api.js';
@@ -15,7 +16,9 @@ export class NotificationCenter {
     this.live = live;
     this.store = store;
     this.toasts = toasts;
-    this.countTimer = null;
+    /** @type {ReturnType<typeof setTimeout>|undefined} the pending check of the count with HTTP */
+    this.countTimer = undefined;
+    /** @type {Array<() => void>} */
     this.unsubscribe = [];
   }
 
@@ -51,7 +54,7 @@ export class NotificationCenter {
   setServerCount(count) {
     if (typeof count !== 'number') return;
     clearTimeout(this.countTimer);
-    this.countTimer = null;
+    this.countTimer = undefined;
     this.store.setUnreadCount(count);
   }
 
@@ -69,7 +72,7 @@ export class NotificationCenter {
     }
   }
 
-  /** First page of the inbox (newest first), replacing what the store held. */
+  /** First page of the inbox (newest first), replacing what the store held. @param {{unreadOnly: boolean}} opts */
   async load({ unreadOnly }) {
     const page = listOf(await this.api.notifications({ limit: PAGE_SIZE, unread: unreadOnly }));
     this.live.noteSeen(page.items);
@@ -105,7 +108,7 @@ export class NotificationCenter {
     }
   }
 
-  /** Marks notifications read: over the socket when connected, and always over HTTP. */
+  /** Marks notifications read: over the socket when connected, and always over HTTP. @param {string[]} ids */
   async markRead(ids) {
     const changed = this.store.markRead(ids);
     if (!changed.length) return;

@@ -1,20 +1,29 @@
+// @ts-check
 // The signed-in session: the access and refresh tokens in localStorage (so they survive reloads and
 // are shared by tabs) and the current user. Other tabs signing in, out, refreshing the tokens or
 // changing the profile (its locale: the language) are followed through the storage event.
 // Refreshing is done by one tab at a time (refresh()), because a refresh token works once and
 // presenting a used one ends the session everywhere.
+import { errorStatus } from './lib/errors.js';
 
 const TOKEN_KEY = 'herald.accessToken';
 const REFRESH_KEY = 'herald.refreshToken';
 const USER_KEY = 'herald.user';
 const LOCK = 'herald.refresh';
 
+/** @typedef {{id: string, username?: string, displayName?: string, locale?: string, timezone?: string, [field: string]: unknown}} User  the /users/me shape, as far as the demo reads it */
+
 export class Session {
+  /** @param {Storage} [storage] */
   constructor(storage = globalThis.localStorage) {
     this.storage = storage;
+    /** @type {Set<(session: Session) => void>} */
     this.listeners = new Set();
+    /** @type {string|null} */
     this.token = storage.getItem(TOKEN_KEY);
+    /** @type {string|null} */
     this.refreshToken = storage.getItem(REFRESH_KEY);
+    /** @type {User|null} */
     this.user = parse(storage.getItem(USER_KEY));
     // An expired access token is fine while a refresh token can renew it.
     if (this.token && isExpired(this.token) && !this.refreshToken) this.clear();
@@ -36,6 +45,11 @@ export class Session {
     return Boolean(this.token);
   }
 
+  /**
+   * @param {string} token
+   * @param {User|null|undefined} user
+   * @param {string|null} [refreshToken]
+   */
   set(token, user, refreshToken = null) {
     this.token = token;
     this.refreshToken = refreshToken;
@@ -71,7 +85,7 @@ export class Session {
         return true;
       } catch (err) {
         // Only a refusal ends the session; a network failure leaves it for the next try.
-        if (err?.status === 401) return false;
+        if (errorStatus(err) === 401) return false;
         throw err;
       }
     };
@@ -79,6 +93,7 @@ export class Session {
     return locks ? locks.request(LOCK, run) : run();
   }
 
+  /** @param {User} user */
   setUser(user) {
     this.user = user;
     this.storage.setItem(USER_KEY, JSON.stringify(user));
@@ -96,6 +111,7 @@ export class Session {
     if (had) this.emit();
   }
 
+  /** @param {(session: Session) => void} fn  @returns {() => void} unsubscribes */
   onChange(fn) {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -106,26 +122,37 @@ export class Session {
   }
 }
 
-/** Seconds until a JWT's `exp` (negative once past), read without verifying it; null when unreadable. */
+/**
+ * Seconds until a JWT's `exp` (negative once past), read without verifying it; null when unreadable.
+ * @param {string} token
+ * @param {number} [nowMs]
+ */
 export function secondsLeft(token, nowMs = Date.now()) {
   try {
-    const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    // A token without a payload part throws here (undefined has no replace), which reads as unreadable.
+    const payload = JSON.parse(atob(/** @type {string} */ (token.split('.')[1]).replace(/-/g, '+').replace(/_/g, '/')));
     return typeof payload.exp === 'number' ? payload.exp - nowMs / 1000 : null;
   } catch {
     return null;
   }
 }
 
-/** Reads a JWT's `exp` without verifying it: only to skip a doomed request with a stale token. */
+/**
+ * Reads a JWT's `exp` without verifying it: only to skip a doomed request with a stale token.
+ * @param {string} token
+ * @param {number} [nowMs]
+ */
 export function isExpired(token, nowMs = Date.now()) {
   try {
-    const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    // As in secondsLeft, a missing payload part throws inside the try.
+    const payload = JSON.parse(atob(/** @type {string} */ (token.split('.')[1]).replace(/-/g, '+').replace(/_/g, '/')));
     return typeof payload.exp === 'number' && payload.exp * 1000 <= nowMs;
   } catch {
     return false;
   }
 }
 
+/** @param {string|null} json */
 function parse(json) {
   try {
     return json ? JSON.parse(json) : null;

@@ -1,13 +1,24 @@
+// @ts-check
+/// <reference lib="webworker" />
 // Herald's service worker: Web Push on this device (docs/channels.md "Web Push"). Registered by the
 // settings page when "Push notifications on this device" is switched on (lib/web-push.js), never
 // before. The push service hands it what notification-service sent, already decrypted by the
 // browser: {id, title, body, url, type, tag}. It shows a system notification, and a click opens
 // (or brings back) the app where the notification leads.
+//
+// Checked by its own project (web-demo/tsconfig.sw.json, lib WebWorker), not with the pages (lib DOM).
 
-self.addEventListener('install', () => self.skipWaiting());
-self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+// `self` is typed as any worker's scope; this script only ever runs as the service worker.
+const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
-/** The message of a push event; a payload that is not JSON is shown as its text. */
+sw.addEventListener('install', () => sw.skipWaiting());
+sw.addEventListener('activate', (event) => event.waitUntil(sw.clients.claim()));
+
+/**
+ * The message of a push event; a payload that is not JSON is shown as its text.
+ * @param {PushEvent} event
+ * @returns {Record<string, unknown>}
+ */
 function messageOf(event) {
   if (!event.data) return {};
   try {
@@ -18,27 +29,28 @@ function messageOf(event) {
   }
 }
 
-/** Where a click leads: an http(s) URL (the tracked link to the item), else the app's start page. */
+/** Where a click leads: an http(s) URL (the tracked link to the item), else the app's start page. @param {unknown} url */
 function targetOf(url) {
   try {
-    const target = new URL(typeof url === 'string' && url ? url : '/', self.location.origin);
-    return target.protocol === 'https:' || target.protocol === 'http:' ? target.href : new URL('/', self.location.origin).href;
+    const target = new URL(typeof url === 'string' && url ? url : '/', sw.location.origin);
+    return target.protocol === 'https:' || target.protocol === 'http:' ? target.href : new URL('/', sw.location.origin).href;
   } catch {
-    return new URL('/', self.location.origin).href;
+    return new URL('/', sw.location.origin).href;
   }
 }
 
+/** @param {unknown} value  @param {number} max */
 const text = (value, max) => (typeof value === 'string' ? value.slice(0, max) : '');
 
-self.addEventListener('push', (event) => {
+sw.addEventListener('push', (event) => {
   const message = messageOf(event);
   event.waitUntil((async () => {
     // The app is open and in front: its bell and toast already say it (the browser asks for a
     // notification only when no page of the site is in a focused, visible tab).
-    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    const windows = await sw.clients.matchAll({ type: 'window', includeUncontrolled: true });
     if (windows.some((client) => client.visibilityState === 'visible' && client.focused)) return;
     const tag = text(message.tag, 200) || text(message.id, 100);
-    await self.registration.showNotification(text(message.title, 200) || 'Herald', {
+    await sw.registration.showNotification(text(message.title, 200) || 'Herald', {
       body: text(message.body, 1000),
       // One notification per group on screen: a newer one of the same group replaces it.
       ...(tag ? { tag, renotify: true } : {}),
@@ -47,13 +59,13 @@ self.addEventListener('push', (event) => {
   })());
 });
 
-self.addEventListener('notificationclick', (event) => {
+sw.addEventListener('notificationclick', (event) => {
   event.notification.close();
   const url = targetOf(event.notification.data?.url);
   event.waitUntil((async () => {
-    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-    const app = windows.find((client) => new URL(client.url).origin === self.location.origin);
-    if (app && new URL(url).origin === self.location.origin) {
+    const windows = await sw.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    const app = windows.find((client) => new URL(client.url).origin === sw.location.origin);
+    if (app && new URL(url).origin === sw.location.origin) {
       try {
         // The app's own tab goes where the notification leads, then comes to the front.
         const navigated = (await app.navigate(url)) ?? app;
@@ -63,6 +75,6 @@ self.addEventListener('notificationclick', (event) => {
         // A tab this worker does not control cannot be navigated: open a new one instead.
       }
     }
-    await self.clients.openWindow(url);
+    await sw.clients.openWindow(url);
   })());
 });

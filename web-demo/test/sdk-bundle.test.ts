@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bundlePath, bundleText } from '../../scripts/build-web-sdk.mjs';
+
+// Imported by a computed URL, not by name: a static import would pull the repository's script into
+// `tsc -p web-demo`, whose checkJs is for the demo's own JavaScript (scripts/ is not part of it).
+const buildScript = new URL('../../scripts/build-web-sdk.mjs', import.meta.url).href;
+const { bundlePath, bundleText }: { bundlePath: string; bundleText: () => Promise<string> } = await import(buildScript);
 
 // The web demo loads @herald/client from a committed bundle (scripts/build-web-sdk.mjs explains why);
 // this keeps that copy identical to what packages/client/src builds today.

@@ -1,3 +1,4 @@
+// @ts-check
 // The post composer. Calls onPosted with the created post (POST /api/v1/posts → 201 {post}).
 import { h, field } from '../lib/dom.js';
 import { showFormError, clearFormErrors } from '../lib/form-errors.js';
@@ -5,6 +6,10 @@ import { t } from '../lib/i18n.js';
 
 const MAX_CHARS = 2000;
 
+/**
+ * @param {import('../app.js').AppContext} ctx
+ * @param {{onPosted: (post: any) => void}} opts  told of the created post
+ */
 export function composer(ctx, { onPosted }) {
   const textarea = h('textarea', { rows: 3, maxlength: MAX_CHARS, required: true, placeholder: t('composer.placeholder') });
   const counter = h('span', { class: 'muted counter', 'aria-live': 'off' }, '');
@@ -20,7 +25,7 @@ export function composer(ctx, { onPosted }) {
     clearFormErrors(form);
     const text = textarea.value.trim();
     if (!text) return;
-    const submit = form.querySelector('[type=submit]');
+    const submit = /** @type {HTMLButtonElement} */ (form.querySelector('[type=submit]')); // built above
     submit.disabled = true;
     try {
       const res = await ctx.api.createPost(text);

@@ -1,3 +1,4 @@
+// @ts-check
 // Shows the live socket's state (@herald/client's status events) in the header ("Live", "Reconnecting…", "Back online, caught up").
 // The element is a role=status live region, so screen readers hear each change once.
 import { t } from '../lib/i18n.js';
@@ -16,9 +17,11 @@ export class ConnectionStatus {
   /** @param {HTMLElement} el  the [data-testid=connection-status] element */
   constructor(el) {
     this.el = el;
-    this.text = el.querySelector('.conn-text');
-    this.revertTimer = null;
-    this.countdownTimer = null;
+    this.text = /** @type {HTMLElement} */ (el.querySelector('.conn-text')); // in index.html
+    /** @type {ReturnType<typeof setTimeout>|undefined} */
+    this.revertTimer = undefined;
+    /** @type {ReturnType<typeof setInterval>|undefined} */
+    this.countdownTimer = undefined;
     /** @type {{state: string, retryInMs?: number}} */
     this.last = { state: el.dataset.state || 'stopped' };
   }
@@ -29,6 +32,7 @@ export class ConnectionStatus {
     this.el.title = this.titleOf(this.last);
   }
 
+  /** @param {{state: string, retryInMs?: number}} status */
   titleOf({ state, retryInMs }) {
     if (state !== 'reconnecting') return '';
     if (!navigator.onLine) return t('conn.deviceOffline');

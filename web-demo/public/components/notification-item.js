@@ -1,3 +1,4 @@
+// @ts-check
 // One inbox row. Built once per id and updated in place, so a grouped item whose count grows keeps
 // its element (and the keyboard focus inside it). A "Delivery" disclosure shows, on demand, how the
 // notification went out on each channel.
@@ -5,6 +6,7 @@ import { h, timeEl, uniqueId } from '../lib/dom.js';
 import { headline, detail, iconFor, routeFor } from '../lib/notification-text.js';
 import { channelLabel, channelStatusesOf, reasonText, statusLabel, statusTone } from '../lib/channels.js';
 import { t, has, formatDate } from '../lib/i18n.js';
+import { errorMessage } from '../lib/errors.js';
 
 /**
  * @param {object} handlers
@@ -83,7 +85,7 @@ function deliveryDisclosure(current, load) {
       panel.replaceChildren(channels.length ? deliveryList(channels) : h('p', { class: 'muted', testid: 'delivery-empty' }, t('delivery.empty')));
     } catch (err) {
       if (mine !== request) return;
-      panel.replaceChildren(h('p', { class: 'form-error', role: 'alert', testid: 'delivery-error' }, err.message));
+      panel.replaceChildren(h('p', { class: 'form-error', role: 'alert', testid: 'delivery-error' }, errorMessage(err)));
     }
   };
   toggle.addEventListener('click', () => (panel.hidden ? open() : close()));

@@ -1,8 +1,10 @@
+// @ts-check
 // A post with its like toggle and comment form. Post and comment shapes beyond {id, text} are not in
 // the contract, so author, counts, "liked by me" and comments are shown only when the server sends them.
 import { h, field, timeEl } from '../lib/dom.js';
 import { showFormError, clearFormErrors } from '../lib/form-errors.js';
 import { t } from '../lib/i18n.js';
+import { errorMessage } from '../lib/errors.js';
 
 export function authorOf(item, fallback) {
   const a = item.author ?? item.user ?? null;
@@ -35,7 +37,7 @@ function nameLine(author) {
 
 /**
  * @param {any} post
- * @param {any} ctx
+ * @param {import('../app.js').AppContext} ctx
  * @param {{author?: any, expanded?: boolean, loadComments?: (postId: string) => Promise<any[]>}} [opts]
  *   author: the profile owner, when the post omits it; loadComments: fills the comment list
  */
@@ -64,7 +66,7 @@ export function postCard(post, ctx, { author, expanded = false, loadComments } =
       if (likeCount !== null) likeCount = Math.max(0, likeCount + (next ? 1 : -1));
       renderLike();
     } catch (err) {
-      ctx.toasts.info(err.message, { tone: 'error' });
+      ctx.toasts.info(errorMessage(err), { tone: 'error' });
     } finally {
       likeBtn.disabled = false;
     }
@@ -94,7 +96,7 @@ export function postCard(post, ctx, { author, expanded = false, loadComments } =
     clearFormErrors(form);
     const text = textarea.value.trim();
     if (!text) return;
-    const submit = form.querySelector('[type=submit]');
+    const submit = /** @type {HTMLButtonElement} */ (form.querySelector('[type=submit]')); // built above
     submit.disabled = true;
     try {
       const res = await ctx.api.comment(post.id, text);

@@ -1,8 +1,10 @@
+// @ts-check
 // The settings card "Push notifications on this device": the one place the browser's notification
 // permission is asked for (only when switched on). Its state is this browser's own: a subscription
 // the server knows about. data-state on the card: checking, on, off, working, blocked, unsupported.
 import { h, uniqueId } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
+import { errorCode, errorMessage } from '../lib/errors.js';
 import { currentSubscription, disablePush, enablePush, ensurePushChannel, pushSupport, registeredEntry } from '../lib/web-push.js';
 
 /**
@@ -19,6 +21,11 @@ export function pushToggle(ctx, { onChannelEnabled } = {}) {
     h('label', { class: 'check', for: inputId }, toggle, ' ', t('push.toggle')),
     status);
 
+  /**
+   * @param {string} state  the card's data-state
+   * @param {string} message
+   * @param {{checked?: boolean, enabled?: boolean, alert?: boolean}} [opts]
+   */
   const show = (state, message, { checked = toggle.checked, enabled = true, alert = false } = {}) => {
     card.dataset.state = state;
     toggle.checked = checked;
@@ -52,8 +59,8 @@ export function pushToggle(ctx, { onChannelEnabled } = {}) {
         show('off', t('push.isOff'), { checked: false });
       }
     } catch (err) {
-      if (err?.code === 'denied') return blocked();
-      show(wanted ? 'off' : 'on', err?.message ?? String(err), { checked: !wanted, alert: true });
+      if (errorCode(err) === 'denied') return blocked();
+      show(wanted ? 'off' : 'on', errorMessage(err), { checked: !wanted, alert: true });
     }
   });
 

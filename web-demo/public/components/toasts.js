@@ -1,3 +1,4 @@
+// @ts-check
 // One toast per new notification. A later version of the same notification (a grouped item whose
 // count grew) refreshes its toast if that toast is still showing, and never adds a second one.
 import { h } from '../lib/dom.js';
@@ -7,12 +8,17 @@ import { t } from '../lib/i18n.js';
 const SHOWN_MS = 6000;
 const MAX_SHOWN = 4;
 
+/** @typedef {{el: HTMLElement, timer: ReturnType<typeof setTimeout>|undefined}} ToastEntry */
+
 export class Toasts {
-  /** @param {HTMLElement} stack  the aria-live container */
+  /**
+   * @param {HTMLElement} stack  the aria-live container
+   * @param {{onOpen?: (n: any) => void}} [opts]  told when a toast's link is followed
+   */
   constructor(stack, { onOpen } = {}) {
     this.stack = stack;
     this.onOpen = onOpen ?? (() => {});
-    /** @type {Map<string, {el: HTMLElement, timer: any}>} */
+    /** @type {Map<string, ToastEntry>} */
     this.shown = new Map();
   }
 
@@ -22,7 +28,8 @@ export class Toasts {
     const el = h('div', { class: 'toast', testid: 'toast', dataset: { notificationId: n.id } });
     this.fill(el, n);
     this.stack.append(el);
-    const entry = { el, timer: null };
+    /** @type {ToastEntry} */
+    const entry = { el, timer: undefined };
     this.shown.set(n.id, entry);
     this.arm(n.id);
     // Pause while the pointer or focus is on the toast, so it can be read and used.
@@ -56,14 +63,18 @@ export class Toasts {
     this.arm(n.id);
   }
 
-  /** A plain message (an error frame, a saved form) in the same region. */
+  /**
+   * A plain message (an error frame, a saved form) in the same region.
+   * @param {string} text
+   * @param {{tone?: 'info'|'error'}} [opts]
+   */
   info(text, { tone = 'info' } = {}) {
     const id = `info-${Date.now()}-${Math.random()}`;
     const el = h('div', { class: `toast toast-${tone}`, testid: 'toast', role: tone === 'error' ? 'alert' : null },
       h('p', { class: 'toast-title' }, text),
       h('button', { type: 'button', class: 'toast-close', 'aria-label': t('toast.dismiss'), testid: 'toast-dismiss', onclick: () => this.dismiss(id) }, '×'));
     this.stack.append(el);
-    this.shown.set(id, { el, timer: null });
+    this.shown.set(id, { el, timer: undefined });
     this.arm(id);
   }
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The delivery channels, in the order every screen shows them, and how a channel's delivery status
 // reads (GET /api/v1/notifications/status). The one place the web demo lists channels; the server's
 // own list (its preferences document, built from notification-service's one channel definition)
@@ -8,13 +9,16 @@ import { t, has } from './i18n.js';
 
 export const KNOWN_CHANNELS = ['in_app', 'email', 'sms', 'slack', 'push'];
 
-/** [channel, code] pairs in display order (mutated in place by adoptServerChannels); show channelLabel(channel). */
+/**
+ * [channel, code] pairs in display order (mutated in place by adoptServerChannels); show channelLabel(channel).
+ * @type {Array<[channel: string, code: string]>}
+ */
 export const CHANNELS = KNOWN_CHANNELS.map((c) => [c, c]);
 
-/** Takes the server's channel list (the keys of `preferences.channels`, in its order). */
+/** Takes the server's channel list (the keys of `preferences.channels`, in its order). @param {unknown} keys */
 export function adoptServerChannels(keys) {
   if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string' && /^[a-z_]{1,16}$/.test(k))) return;
-  CHANNELS.splice(0, CHANNELS.length, ...keys.map((k) => [k, k]));
+  CHANNELS.splice(0, CHANNELS.length, ...keys.map((k) => /** @type {[string, string]} */ ([k, k])));
 }
 
 /** On for someone who never saved preferences (the server's defaults). */

@@ -1,18 +1,28 @@
+// @ts-check
 // A tiny element builder: h('button', {class: 'x', onclick}, 'Text'). Text always goes in as text
 // nodes, never as HTML, so user content cannot inject markup.
 import { t, formatDate, formatRelative } from './i18n.js';
 
 /**
- * @param {string} tag
+ * What h(), append() and mount() take as children: nodes, text (strings, numbers), nested arrays of
+ * them (tParts' pieces), and null/undefined/false for "nothing here".
+ * @typedef {Node|string|number|null|undefined|false|ReadonlyArray<unknown>} Child
+ */
+
+/**
+ * Typed by the tag, so h('input') is an HTMLInputElement with its value, checked and disabled.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
  * @param {Record<string, unknown>|null} [attrs]  `on*` functions become listeners; `dataset`, `style`
  *   objects are merged; `true`/`false` toggle boolean attributes; null/undefined are skipped.
- * @param {...(Node|string|number|null|undefined|false|Array)} children
+ * @param {...Child} children
+ * @returns {HTMLElementTagNameMap[K]}
  */
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs ?? {})) {
     if (value === null || value === undefined || value === false) continue;
-    if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+    if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), /** @type {EventListener} */ (value));
     else if (key === 'dataset') Object.assign(el.dataset, value);
     else if (key === 'testid') el.dataset.testid = String(value);
     else if (key === 'class') el.className = String(value);
@@ -23,6 +33,12 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+/**
+ * @template {Element} E
+ * @param {E} el
+ * @param {Child[]} children
+ * @returns {E}
+ */
 export function append(el, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
@@ -31,20 +47,34 @@ export function append(el, children) {
   return el;
 }
 
-/** Replaces every child of `el`. */
+/**
+ * Replaces every child of `el`.
+ * @template {Element} E
+ * @param {E} el
+ * @param {...Child} children
+ * @returns {E}
+ */
 export function mount(el, ...children) {
   el.replaceChildren();
   return append(el, children);
 }
 
 let uid = 0;
-/** A document-unique id for label/aria wiring. */
+/** A document-unique id for label/aria wiring. @param {string} prefix */
 export function uniqueId(prefix) {
   uid += 1;
   return `${prefix}-${uid}`;
 }
 
-/** A label + control + error slot, wired for screen readers (aria-describedby, aria-invalid). */
+/**
+ * A label + control + error slot, wired for screen readers (aria-describedby, aria-invalid).
+ * @param {object} opts
+ * @param {string} opts.label
+ * @param {string} opts.name  the control's name, and the API field its errors are placed by
+ * @param {string} [opts.testid]
+ * @param {string} [opts.hint]
+ * @param {HTMLInputElement|HTMLTextAreaElement|HTMLSelectElement} opts.control
+ */
 export function field({ label, name, testid, hint, control }) {
   const id = control.id || uniqueId(name);
   control.id = id;
@@ -68,6 +98,7 @@ export function field({ label, name, testid, hint, control }) {
   );
 }
 
+/** @param {string} iso  @param {number} [now] */
 export function relativeTime(iso, now = Date.now()) {
   const time = Date.parse(iso);
   if (!Number.isFinite(time)) return '';
@@ -82,6 +113,7 @@ export function relativeTime(iso, now = Date.now()) {
   return formatDate(time, { dateStyle: 'medium' });
 }
 
+/** A <time> saying how long ago `iso` was, or null when there is no date. @param {string|null|undefined} iso */
 export function timeEl(iso) {
   if (!iso) return null;
   return h('time', { datetime: iso, title: formatDate(iso) }, relativeTime(iso));

@@ -1,3 +1,4 @@
+// @ts-check
 // Whom the signed-in user follows. The contract gives no "do I follow X" field, so the set is built
 // from GET /users/:me/following (paged) once per session and kept current by our own follow/unfollow.
 import { listOf } from '../api.js';

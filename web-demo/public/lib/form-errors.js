@@ -1,3 +1,4 @@
+// @ts-check
 // Puts an ApiError next to the form field it concerns. The contract promises that a 400 "says which
 // field" but not where; details are read in the common shapes ({field}, [{instancePath}], {fields}),
 // and a code such as `username_taken` names its field too. The rest goes to the form's general line.

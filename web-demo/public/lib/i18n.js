@@ -1,3 +1,4 @@
+// @ts-check
 // The web demo's words in the person's language. The catalogs (English and Spanish, lib/messages-*.js)
 // hold every string of the demo's own chrome; what notifications say comes from the server, already in
 // the person's language (docs/templates.md). The language is the signed-in person's profile `locale`
@@ -8,16 +9,27 @@ import { es } from './messages-es.js';
 
 /** @typedef {string | {zero?: string, one?: string, two?: string, few?: string, many?: string, other: string}} Message */
 
-/** @type {Record<string, Record<string, Message>>} */
+/** @typedef {Record<string, Message>} Catalog */
+/** @typedef {'en' | 'es'} Language  a language with a catalog */
+
+/** @type {Record<Language, Catalog>} */
 export const CATALOGS = { en, es };
+/** @type {Language} */
 export const DEFAULT_LOCALE = 'en';
 
+/** @type {string} */
 let tag = DEFAULT_LOCALE; // the person's own tag, canonical (es-MX)
+/** @type {Language} */
 let language = DEFAULT_LOCALE; // the catalog it resolved to (es)
+/** @type {Set<(language: Language) => void>} */
 const listeners = new Set();
 const cache = new Map();
 
-/** A BCP 47 tag in canonical form, or null when it is not one (Intl would throw on it). */
+/**
+ * A BCP 47 tag in canonical form, or null when it is not one (Intl would throw on it).
+ * @param {unknown} value
+ * @returns {string|null}
+ */
 export function canonicalTag(value) {
   if (typeof value !== 'string' || !value.trim()) return null;
   try {
@@ -29,23 +41,29 @@ export function canonicalTag(value) {
 
 /** The fallback chain of a tag: `es-MX` → [`es-MX`, `es`, `en`]; each tag once, en always last. */
 export function localeChain(value) {
+  /** @type {string[]} */
   const chain = [];
   const canonical = canonicalTag(value);
   if (canonical) {
     chain.push(canonical);
-    const base = canonical.split('-')[0];
+    const base = canonical.split('-')[0] ?? canonical; // split always has a first part
     if (base !== canonical) chain.push(base);
   }
   if (!chain.includes(DEFAULT_LOCALE)) chain.push(DEFAULT_LOCALE);
   return chain;
 }
 
-/** The first locale of the chain that has a catalog. */
-export function resolveLocale(value) {
-  return localeChain(value).find((l) => Object.hasOwn(CATALOGS, l)) ?? DEFAULT_LOCALE;
+/** @param {string} l  @returns {l is Language} */
+function isLanguage(l) {
+  return Object.hasOwn(CATALOGS, l);
 }
 
-/** The active catalog language (`en`, `es`). */
+/** The first locale of the chain that has a catalog. @returns {Language} */
+export function resolveLocale(value) {
+  return localeChain(value).find(isLanguage) ?? DEFAULT_LOCALE;
+}
+
+/** The active catalog language (`en`, `es`). @returns {Language} */
 export function getLocale() {
   return language;
 }
@@ -72,13 +90,16 @@ export function setLocale(value) {
   return language;
 }
 
-/** Called with the new language after every change of the active locale; returns an unsubscribe. */
+/**
+ * Called with the new language after every change of the active locale; returns an unsubscribe.
+ * @param {(language: Language) => void} fn
+ */
 export function onLocaleChange(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);
 }
 
-/** Whether a key exists (in the active language or English). */
+/** Whether a key exists (in the active language or English). @param {string} key */
 export function has(key) {
   return Object.hasOwn(CATALOGS[language], key) || Object.hasOwn(CATALOGS[DEFAULT_LOCALE], key);
 }
@@ -111,6 +132,7 @@ export function formatRelative(amount, unit) {
   return cached('relative', { numeric: 'auto', style: 'short' }, (l, o) => new Intl.RelativeTimeFormat(l, o)).format(amount, unit);
 }
 
+/** @param {string} key  @returns {Message|undefined} */
 function lookup(key) {
   if (Object.hasOwn(CATALOGS[language], key)) return CATALOGS[language][key];
   if (Object.hasOwn(CATALOGS[DEFAULT_LOCALE], key)) return CATALOGS[DEFAULT_LOCALE][key];
@@ -131,6 +153,8 @@ export function t(key, vars = {}) {
 /**
  * Like t(), but a placeholder may be anything (an element): returns the pieces in order, for
  * sentences with a link in the middle. Strings are never parsed as markup.
+ * @param {string} key
+ * @param {Record<string, unknown>} [vars]
  * @returns {unknown[]}
  */
 export function tParts(key, vars = {}) {
@@ -159,8 +183,9 @@ export function tParts(key, vars = {}) {
 /** Fills `textContent` and attributes from `data-i18n` / `data-i18n-<attribute>` under `root`. */
 export function translateStatic(root = globalThis.document) {
   if (!root) return;
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of root.querySelectorAll('[data-i18n-aria-label]')) el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
+  // The selectors guarantee the attributes, so the `?? ''` never applies.
+  for (const el of /** @type {NodeListOf<HTMLElement>} */ (root.querySelectorAll('[data-i18n]'))) el.textContent = t(el.dataset.i18n ?? '');
+  for (const el of /** @type {NodeListOf<HTMLElement>} */ (root.querySelectorAll('[data-i18n-aria-label]'))) el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel ?? ''));
 }
 
 /** The language before sign-in: the browser's. */

@@ -1,3 +1,4 @@
+// @ts-check
 // English: every word of the web demo's own chrome (lib/i18n.js). A plural message is an object of
 // Intl.PluralRules forms (`one`, `other`…; `#` is the count); `{name}` is a placeholder.
 // messages-es.js has exactly the same keys (web-demo/test/i18n.test.ts).

@@ -1,3 +1,4 @@
+// @ts-check
 // Español: the same keys as messages-en.js (web-demo/test/i18n.test.ts checks it). Plural forms are
 // Intl.PluralRules categories for `es` (`one`, `many`, `other`; a missing one reads as `other`).
 export const es = {

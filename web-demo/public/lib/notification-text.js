@@ -1,3 +1,4 @@
+// @ts-check
 // How a Notification reads and where it leads. Grouped items carry `count` (everyone in the group,
 // the named actor included), so count 5 reads "Ana and 4 others liked your post". The server's
 // title is already in the person's language (docs/templates.md); what is composed here comes from

@@ -1,14 +1,20 @@
+// @ts-check
 // Web Push on this device (docs/channels.md "Web Push"): the service worker (/sw.js), the browser's
 // permission and push subscription, and the server's copy of it (docs/api.md, "Push subscriptions").
 // Nothing here runs on page load: permission is asked only from the settings toggle.
 import { t } from './i18n.js';
+import { errorCode, errorMessage } from './errors.js';
 
 const BASE = '/notifications/push-subscriptions';
 export const SERVICE_WORKER_URL = '/sw.js';
 
 export class PushSetupError extends Error {
+  /** @override */
   name = 'PushSetupError';
-  /** @param {'unsupported'|'denied'|'dismissed'|'not_configured'|'subscribe_failed'} code */
+  /**
+   * @param {'unsupported'|'denied'|'dismissed'|'not_configured'|'subscribe_failed'} code
+   * @param {string} message
+   */
   constructor(code, message) {
     super(message);
     this.code = code;
@@ -64,7 +70,7 @@ export async function enablePush(api, win = globalThis) {
   try {
     ({ publicKey } = await api.request('GET', `${BASE}/vapid-public-key`));
   } catch (err) {
-    if (err?.code === 'push_not_configured') throw new PushSetupError('not_configured', t('push.error.notConfigured'));
+    if (errorCode(err) === 'push_not_configured') throw new PushSetupError('not_configured', t('push.error.notConfigured'));
     throw err;
   }
   const registration = await win.navigator.serviceWorker.register(SERVICE_WORKER_URL);
@@ -78,7 +84,7 @@ export async function enablePush(api, win = globalThis) {
   try {
     subscription ??= await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
   } catch (err) {
-    throw new PushSetupError('subscribe_failed', t('push.error.subscribeFailed', { error: err?.message ?? String(err) }));
+    throw new PushSetupError('subscribe_failed', t('push.error.subscribeFailed', { error: errorMessage(err) }));
   }
   const { endpoint, keys } = subscription.toJSON();
   const saved = await api.request('POST', BASE, { body: { endpoint, keys } });

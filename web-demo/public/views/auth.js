@@ -1,3 +1,4 @@
+// @ts-check
 // Log in (by username or email) and sign up. On success the session holds the token and user.
 import { h, field } from '../lib/dom.js';
 import { showFormError, clearFormErrors } from '../lib/form-errors.js';
@@ -15,9 +16,10 @@ function formError(testid) {
   return h('p', { class: 'form-error', 'data-form-error': '', tabindex: '-1', role: 'alert', testid, hidden: true });
 }
 
+/** @param {HTMLFormElement} form  built with its submit button  @param {() => Promise<void>} work */
 async function submitWith(form, work) {
   clearFormErrors(form);
-  const submit = form.querySelector('[type=submit]');
+  const submit = /** @type {HTMLButtonElement} */ (form.querySelector('[type=submit]'));
   submit.disabled = true;
   form.setAttribute('aria-busy', 'true');
   try {
@@ -30,6 +32,7 @@ async function submitWith(form, work) {
   }
 }
 
+/** @param {HTMLElement} root  @param {import('../app.js').AppContext} ctx */
 export function renderLogin(root, ctx) {
   const login = h('input', { type: 'text', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
   const password = h('input', { type: 'password', autocomplete: 'current-password', required: true });
@@ -50,6 +53,7 @@ export function renderLogin(root, ctx) {
   login.focus();
 }
 
+/** @param {HTMLElement} root  @param {import('../app.js').AppContext} ctx */
 export function renderRegister(root, ctx) {
   const username = h('input', { type: 'text', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false', maxlength: 32 });
   const email = h('input', { type: 'email', autocomplete: 'email', required: true });
@@ -65,6 +69,7 @@ export function renderRegister(root, ctx) {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     submitWith(form, async () => {
+      /** @type {Record<string, string>} */
       const body = { username: username.value.trim(), email: email.value.trim(), password: password.value };
       if (displayName.value.trim()) body.displayName = displayName.value.trim();
       const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;

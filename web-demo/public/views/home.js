@@ -1,8 +1,10 @@
+// @ts-check
 // Home (#/): the composer and the home feed, your posts and those of the people you follow, newest
 // first (GET /feed), with "Load more" by cursor. While it is open, a followed person's new post
 // arrives as a `post` notification over the socket; the feed then offers "N new posts — show",
 // which fetches the newest page and merges it by id (the list is not reshuffled under the reader).
 import { h } from '../lib/dom.js';
+import { errorMessage } from '../lib/errors.js';
 import { t, tParts } from '../lib/i18n.js';
 import { listOf } from '../api.js';
 import { composer } from '../components/composer.js';
@@ -11,6 +13,7 @@ import { FeedStore, announcedPostId } from '../feed-store.js';
 
 const PAGE_SIZE = 20;
 
+/** @param {HTMLElement} root  @param {import('../app.js').AppContext} ctx */
 export function renderHome(root, ctx) {
   const me = ctx.session.user;
   const store = new FeedStore();
@@ -86,7 +89,7 @@ export function renderHome(root, ctx) {
       status.textContent = '';
       render();
     } catch (err) {
-      if (!disposed) status.textContent = err.message;
+      if (!disposed) status.textContent = errorMessage(err);
     }
   }
 
@@ -99,7 +102,7 @@ export function renderHome(root, ctx) {
       store.addPage(page);
       render();
     } catch (err) {
-      status.textContent = err.message;
+      status.textContent = errorMessage(err);
     } finally {
       more.disabled = false;
     }
@@ -119,7 +122,7 @@ export function renderHome(root, ctx) {
       const still = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
       (first ?? list).scrollIntoView?.({ block: 'start', behavior: still ? 'auto' : 'smooth' });
     } catch (err) {
-      status.textContent = err.message;
+      status.textContent = errorMessage(err);
     } finally {
       bannerButton.disabled = false;
     }

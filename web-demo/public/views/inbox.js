@@ -1,9 +1,12 @@
+// @ts-check
 // The inbox (#/inbox): newest first, paged by nextCursor, an unread-only filter, mark one / all read.
 // Rows are keyed by id and updated in place as live frames arrive.
 import { h, uniqueId } from '../lib/dom.js';
 import { createNotificationItem } from '../components/notification-item.js';
 import { t } from '../lib/i18n.js';
+import { errorMessage } from '../lib/errors.js';
 
+/** @param {HTMLElement} root  @param {import('../app.js').AppContext} ctx  @param {import('../router.js').Route} route */
 export function renderInbox(root, ctx, route) {
   const { store, center } = ctx;
   const unreadOnly = route.query.get('unread') === 'true';
@@ -64,7 +67,7 @@ export function renderInbox(root, ctx, route) {
       await center.load({ unreadOnly: filter.checked });
       status.textContent = '';
     } catch (err) {
-      status.textContent = err.message;
+      status.textContent = errorMessage(err);
     }
   };
 
@@ -79,7 +82,7 @@ export function renderInbox(root, ctx, route) {
       await center.markAllRead();
       status.textContent = t('inbox.allMarkedRead');
     } catch (err) {
-      status.textContent = err.message;
+      status.textContent = errorMessage(err);
     }
     render();
   });
@@ -88,7 +91,7 @@ export function renderInbox(root, ctx, route) {
     try {
       await center.loadMore();
     } catch (err) {
-      status.textContent = err.message;
+      status.textContent = errorMessage(err);
     } finally {
       more.disabled = false;
     }

@@ -1,11 +1,14 @@
+// @ts-check
 // Find people by username prefix (GET /api/v1/users?query=) and follow or unfollow them.
 import { h, field } from '../lib/dom.js';
 import { listOf } from '../api.js';
 import { followButton } from '../components/follow-button.js';
 import { t } from '../lib/i18n.js';
+import { errorMessage } from '../lib/errors.js';
 
 const DEBOUNCE_MS = 250;
 
+/** @param {any} user  @param {import('../app.js').AppContext} ctx */
 export function personRow(user, ctx) {
   const me = ctx.session.user?.id === user.id;
   return h('li', { class: 'person', testid: 'person-result', dataset: { userId: user.id, username: user.username ?? '' } },
@@ -20,6 +23,7 @@ export function initial(user) {
   return (user?.displayName || user?.username || '?').trim().charAt(0).toUpperCase();
 }
 
+/** @param {HTMLElement} root  @param {import('../app.js').AppContext} ctx  @param {import('../router.js').Route} route */
 export function renderPeople(root, ctx, route) {
   const input = h('input', { type: 'search', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', placeholder: t('people.placeholder') });
   const results = h('ul', { class: 'people', testid: 'people-results', 'aria-live': 'polite', 'aria-busy': 'false' });
@@ -28,7 +32,8 @@ export function renderPeople(root, ctx, route) {
     field({ label: t('people.searchLabel'), name: 'query', testid: 'people-search', control: input }));
 
   let seq = 0;
-  let timer = null;
+  /** @type {ReturnType<typeof setTimeout>|undefined} */
+  let timer;
   const search = async () => {
     const query = input.value.trim().replace(/^@/, '');
     const mine = ++seq;
@@ -45,7 +50,7 @@ export function renderPeople(root, ctx, route) {
       results.replaceChildren(...items.map((u) => personRow(u, ctx)));
       status.textContent = items.length ? t('people.found', { count: items.length }) : t('people.noMatch', { query });
     } catch (err) {
-      if (mine === seq) status.textContent = err.message;
+      if (mine === seq) status.textContent = errorMessage(err);
     } finally {
       if (mine === seq) results.setAttribute('aria-busy', 'false');
     }

@@ -1,3 +1,4 @@
+// @ts-check
 // A person's page (#/u/<id>): who they are, follow / message them, their posts; on your own page
 // the composer and the profile editor instead.
 import { h, field, mount, uniqueId } from '../lib/dom.js';
@@ -8,7 +9,9 @@ import { postCard } from '../components/post-card.js';
 import { composer } from '../components/composer.js';
 import { personRow, initial } from './people.js';
 import { t, CATALOGS } from '../lib/i18n.js';
+import { errorMessage, errorStatus } from '../lib/errors.js';
 
+/** @param {HTMLElement} root  @param {import('../app.js').AppContext} ctx  @param {import('../router.js').Route} route */
 export async function renderProfile(root, ctx, route) {
   const id = route.params.id;
   const isMe = ctx.session.user?.id === id;
@@ -20,7 +23,7 @@ export async function renderProfile(root, ctx, route) {
     [user] = await Promise.all([isMe ? ctx.api.me() : ctx.api.user(id), ctx.follows.ready()]);
     user = user?.user ?? user;
   } catch (err) {
-    mount(page, h('h1', null, t('profile.heading')), h('p', { class: 'form-error', role: 'alert' }, err.status === 404 ? t('profile.noSuchPerson') : err.message));
+    mount(page, h('h1', null, t('profile.heading')), h('p', { class: 'form-error', role: 'alert' }, errorStatus(err) === 404 ? t('profile.noSuchPerson') : errorMessage(err)));
     return;
   }
   if (isMe) ctx.session.setUser({ ...ctx.session.user, ...user });
@@ -37,7 +40,7 @@ export async function renderProfile(root, ctx, route) {
       more.hidden = !nextCursor;
       if (!posts.children.length) posts.append(h('p', { class: 'muted empty', testid: 'posts-empty' }, isMe ? t('profile.noPostsMine') : t('profile.noPosts')));
     } catch (err) {
-      posts.append(h('p', { class: 'form-error', role: 'alert' }, err.message));
+      posts.append(h('p', { class: 'form-error', role: 'alert' }, errorMessage(err)));
     } finally {
       more.disabled = false;
     }
@@ -55,6 +58,7 @@ export async function renderProfile(root, ctx, route) {
   await loadPosts();
 }
 
+/** @param {any} user  @param {import('../app.js').AppContext} ctx  @param {boolean} isMe */
 function header(user, ctx, isMe) {
   const countsText = () => `${t('profile.followers', { count: user.followersCount })} · ${t('profile.following', { count: user.followingCount ?? 0 })}`;
   const counts = Number.isInteger(user.followersCount) ? h('p', { class: 'muted', testid: 'profile-counts' }, countsText()) : null;
@@ -72,6 +76,7 @@ function header(user, ctx, isMe) {
     isMe ? h('span', { class: 'pill' }, t('profile.thisIsYou')) : followButton(user, ctx, { onChange }));
 }
 
+/** @param {any} user  @param {import('../app.js').AppContext} ctx */
 function connections(user, ctx) {
   const list = h('ul', { class: 'people', testid: 'follow-list', 'aria-live': 'polite' });
   const show = async (kind, btn) => {
@@ -82,7 +87,7 @@ function connections(user, ctx) {
       const { items } = listOf(res);
       list.replaceChildren(...(items.length ? items.map((u) => personRow(u, ctx)) : [h('li', { class: 'muted' }, t('profile.noOneYet'))]));
     } catch (err) {
-      list.replaceChildren(h('li', { class: 'form-error' }, err.message));
+      list.replaceChildren(h('li', { class: 'form-error' }, errorMessage(err)));
     }
   };
   const followersBtn = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'followers-button', 'aria-pressed': 'false' }, t('profile.followersButton'));
@@ -92,6 +97,7 @@ function connections(user, ctx) {
   return h('div', { class: 'connections' }, h('div', { class: 'row', role: 'group', 'aria-label': t('profile.connections') }, followersBtn, followingBtn), list);
 }
 
+/** @param {any} user  @param {import('../app.js').AppContext} ctx */
 function messageForm(user, ctx) {
   const text = h('textarea', { rows: 2, required: true, maxlength: 2000, placeholder: t('message.placeholder', { username: user.username }) });
   const sent = h('p', { class: 'ok', role: 'status', testid: 'message-sent' });
@@ -104,7 +110,7 @@ function messageForm(user, ctx) {
     clearFormErrors(form);
     sent.textContent = '';
     if (!text.value.trim()) return;
-    const submit = form.querySelector('[type=submit]');
+    const submit = /** @type {HTMLButtonElement} */ (form.querySelector('[type=submit]')); // built above
     submit.disabled = true;
     try {
       await ctx.api.sendMessage(user.id, text.value.trim());
@@ -120,6 +126,8 @@ function messageForm(user, ctx) {
   return form;
 }
 
+/** @typedef {'displayName'|'email'|'phone'|'locale'|'timezone'} EditableField */
+/** @type {Array<[name: EditableField, label: () => string, type: string, autocomplete: string]>} */
 const EDITABLE = [
   ['displayName', () => t('profile.field.displayName'), 'text', 'name'],
   ['email', () => t('profile.field.email'), 'email', 'email'],
@@ -128,9 +136,11 @@ const EDITABLE = [
   ['timezone', () => t('profile.field.timezone'), 'text', 'off'],
 ];
 
+/** @param {any} user  @param {import('../app.js').AppContext} ctx */
 function profileEditor(user, ctx) {
   const saved = h('p', { class: 'ok', role: 'status', testid: 'profile-saved' });
-  const inputs = Object.fromEntries(EDITABLE.map(([name, , type, autocomplete]) => [name, h('input', { type, autocomplete, value: user[name] ?? '' })]));
+  const inputs = /** @type {Record<EditableField, HTMLInputElement>} */ (
+    Object.fromEntries(EDITABLE.map(([name, , type, autocomplete]) => [name, h('input', { type, autocomplete, value: user[name] ?? '' })])));
   // The languages the app speaks, offered for the locale (any BCP 47 tag is accepted).
   const languagesId = uniqueId('languages');
   inputs.locale.setAttribute('list', languagesId);
@@ -152,6 +162,7 @@ function profileEditor(user, ctx) {
     e.preventDefault();
     clearFormErrors(form);
     saved.textContent = '';
+    /** @type {Partial<Record<EditableField, string|null>>} */
     const patch = {};
     for (const [name] of EDITABLE) {
       const value = inputs[name].value.trim();

@@ -1,3 +1,4 @@
+// @ts-check
 // Notification settings (#/settings): where Herald may reach you (the phone number is the profile's,
 // saved with PATCH /api/v1/users/me), then the preferences: channels and the Slack webhook, per-type
 // overrides, frequency and digest hour, quiet hours and time zone, saved whole with
@@ -6,6 +7,7 @@ import { h, field, mount, uniqueId } from '../lib/dom.js';
 import { showFormError, clearFormErrors } from '../lib/form-errors.js';
 import { CHANNELS, DEFAULT_CHANNELS, adoptServerChannels, channelLabel, hasBounced } from '../lib/channels.js';
 import { t, tParts, has } from '../lib/i18n.js';
+import { errorMessage, errorStatus } from '../lib/errors.js';
 import { pushToggle } from '../components/push-toggle.js';
 
 export { CHANNELS };
@@ -20,32 +22,45 @@ const DEFAULTS = { channels: DEFAULT_CHANNELS, types: {}, frequency: 'instant', 
 /** Where the dev outbox lives: what embedded Herald would have sent by email, SMS and Slack. */
 export const DEV_OUTBOX_URL = '/dev/outbox';
 
-/** Reads the form back into the contract's body; "Default" overrides are left out. */
+/**
+ * Reads the form back into the contract's body; "Default" overrides are left out.
+ * @param {HTMLFormElement} form  built by preferencesForm, which names every control read here
+ * @param {string[]} types
+ */
 export function readPreferences(form, types) {
-  const channels = Object.fromEntries(CHANNELS.map(([c]) => [c, form.elements.namedItem(`channels.${c}`).checked]));
+  // Every name read here is one control of the form (no radio groups), never missing.
+  /** Whether the checkbox `name` is ticked. @param {string} name */
+  const checked = (name) => /** @type {HTMLInputElement} */ (form.elements.namedItem(name)).checked;
+  /** The value of the <input> or <select> `name`. @param {string} name */
+  const valueOf = (name) => /** @type {HTMLInputElement|HTMLSelectElement} */ (form.elements.namedItem(name)).value;
+  const channels = Object.fromEntries(CHANNELS.map(([c]) => [c, checked(`channels.${c}`)]));
+  /** @type {Record<string, Record<string, boolean|string>>} */
   const overrides = {};
   for (const type of types) {
+    /** @type {Record<string, boolean|string>} */
     const o = {};
     for (const [c] of CHANNELS) {
-      const v = form.elements.namedItem(`types.${type}.${c}`).value;
+      const v = valueOf(`types.${type}.${c}`);
       if (v) o[c] = v === 'on';
     }
-    const f = form.elements.namedItem(`types.${type}.frequency`).value;
+    const f = valueOf(`types.${type}.frequency`);
     if (f) o.frequency = f;
     if (Object.keys(o).length) overrides[type] = o;
   }
-  const body = { channels, types: overrides, frequency: form.elements.namedItem('frequency').value };
-  if (form.elements.namedItem('quietEnabled').checked) {
-    body.quietHours = { start: form.elements.namedItem('quietHours.start').value, end: form.elements.namedItem('quietHours.end').value };
+  /** @type {{channels: Record<string, boolean>, types: typeof overrides, frequency: string, quietHours?: {start: string, end: string}, timezone?: string, digestHour?: number, slackWebhookUrl?: string|null}} */
+  const body = { channels, types: overrides, frequency: valueOf('frequency') };
+  if (checked('quietEnabled')) {
+    body.quietHours = { start: valueOf('quietHours.start'), end: valueOf('quietHours.end') };
   }
-  const tz = form.elements.namedItem('timezone').value.trim();
+  const tz = valueOf('timezone').trim();
   if (tz) body.timezone = tz;
-  body.digestHour = Number(form.elements.namedItem('digestHour').value);
+  body.digestHour = Number(valueOf('digestHour'));
   // An empty box removes the webhook.
-  body.slackWebhookUrl = form.elements.namedItem('slackWebhookUrl').value.trim() || null;
+  body.slackWebhookUrl = valueOf('slackWebhookUrl').trim() || null;
   return body;
 }
 
+/** @param {HTMLElement} root  @param {import('../app.js').AppContext} ctx */
 export async function renderSettings(root, ctx) {
   const page = h('section', { class: 'page', testid: 'settings' }, h('h1', null, t('settings.heading')), h('p', { class: 'muted' }, t('common.loading')));
   root.append(page);
@@ -57,8 +72,8 @@ export async function renderSettings(root, ctx) {
     prefs = { ...DEFAULTS, ...(res?.preferences ?? res) };
     adoptServerChannels(Object.keys(prefs.channels ?? {}));
   } catch (err) {
-    if (err.status !== 404) {
-      mount(page, h('h1', null, t('settings.heading')), h('p', { class: 'form-error', role: 'alert' }, err.message));
+    if (errorStatus(err) !== 404) {
+      mount(page, h('h1', null, t('settings.heading')), h('p', { class: 'form-error', role: 'alert' }, errorMessage(err)));
       return;
     }
     prefs = DEFAULTS;
@@ -70,7 +85,7 @@ export async function renderSettings(root, ctx) {
   // Switching push on for this device also switches the push channel on: tick its box to match.
   const onChannelEnabled = () => {
     const box = form.elements.namedItem('channels.push');
-    if (box) box.checked = true;
+    if (box instanceof HTMLInputElement) box.checked = true;
   };
   mount(page, h('h1', null, t('settings.heading')), contactCard(user, ctx), pushToggle(ctx, { onChannelEnabled }), form, devOutbox());
 }
@@ -80,7 +95,11 @@ function bouncedNote(user, name, testid) {
   return hasBounced(user, name) ? h('p', { class: 'bounced', testid }, t('settings.bounced')) : null;
 }
 
-/** Where messages go: the account's email (changed on the profile) and the phone number for SMS. */
+/**
+ * Where messages go: the account's email (changed on the profile) and the phone number for SMS.
+ * @param {any} user  the profile, or {error} when it could not be read
+ * @param {import('../app.js').AppContext} ctx
+ */
 function contactCard(user, ctx) {
   const headingId = uniqueId('contact');
   if (!user || user.error) {
@@ -107,7 +126,7 @@ function contactCard(user, ctx) {
       saved.textContent = t('common.nothingToSave');
       return;
     }
-    const submit = form.querySelector('[type=submit]');
+    const submit = /** @type {HTMLButtonElement} */ (form.querySelector('[type=submit]')); // built above
     submit.disabled = true;
     try {
       const res = await ctx.api.updateMe({ phone: value });
@@ -147,6 +166,7 @@ function errorSlot(name) {
   return h('p', { class: 'field-error', dataset: { errorFor: name }, hidden: true });
 }
 
+/** @param {any} prefs  @param {string[]} types  @param {import('../app.js').AppContext} ctx */
 function preferencesForm(prefs, types, ctx) {
   const saved = h('p', { class: 'ok', role: 'status', testid: 'preferences-saved' });
   const tz = prefs.timezone ?? ctx.session.user?.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? '';
@@ -209,7 +229,7 @@ function preferencesForm(prefs, types, ctx) {
     e.preventDefault();
     clearFormErrors(form);
     saved.textContent = '';
-    const submit = form.querySelector('[type=submit]');
+    const submit = /** @type {HTMLButtonElement} */ (form.querySelector('[type=submit]')); // built above
     submit.disabled = true;
     try {
       await ctx.api.savePreferences(readPreferences(form, types));
