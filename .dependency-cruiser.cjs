@@ -20,7 +20,7 @@ const LAYERED = ['user-service', 'post-service', 'notification-service'];
  * (errors.ts, ids.ts, config.ts, input-hygiene.ts, bus/topic.ts and bus/backoff.ts are pure too,
  * but no domain needs them; export one as a subpath before listing it here.)
  */
-const PURE_PLATFORM = ['domain-error'];
+const PURE_PLATFORM = ['domain-error', 'uuid', 'cursor'];
 /** Libraries that talk to the network, disks or processes, or exist to serve HTTP. */
 const IO_LIBRARIES = [
   'fastify', '@fastify/[^/]+', 'fastify-plugin', 'pg', '@prisma/client', '@prisma/adapter-pg', 'prisma', '@electric-sql/[^/]+',

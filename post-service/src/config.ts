@@ -2,24 +2,16 @@ import { env, loadConfig, type ConfigOf } from '@herald/platform';
 
 type Source = Record<string, string | undefined>;
 
-// The schema name ends up in SQL identifiers and in the outbox NOTIFY channel: keep it a plain one.
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-const schemaName = (name: string, fallback: string) => (source: Source) => {
-  const raw = source[name] || fallback;
-  return SCHEMA_NAME.test(raw)
-    ? { ok: true as const, value: raw }
-    : { ok: false as const, problem: `${name}=${JSON.stringify(raw)} is not a lowercase identifier ([a-z_][a-z0-9_]*)` };
-};
-
 /**
- * Standalone (real-infrastructure) settings. Every bad or missing value is reported by name at once
- * and stops start-up. JWT_PUBLIC_KEY is a PEM or a path to one (see readPem).
+ * post-service's configuration schema: every variable it reads, with its default (README.md,
+ * "Configuration"). Every bad or missing value is reported by name at once and stops start-up.
+ * JWT_PUBLIC_KEY is a PEM or a path to one, resolved at start (see readPem).
  */
 export const postServiceConfigSpec = {
   port: env.port('PORT', 3002),
   host: env.string('HOST', '127.0.0.1'),
   databaseUrl: env.url('DATABASE_URL', ['postgres', 'postgresql']),
-  databaseSchema: schemaName('DATABASE_SCHEMA', 'posts'),
+  databaseSchema: env.schemaName('DATABASE_SCHEMA', 'posts'),
   amqpUrl: env.url('AMQP_URL', ['amqp', 'amqps']),
   amqpExchange: env.string('AMQP_EXCHANGE', 'herald.events'),
   /** Prefixes every queue name, so deployments (or test runs) sharing a broker never share queues. */

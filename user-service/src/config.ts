@@ -1,21 +1,12 @@
 import { DEFAULT_REFRESH_REUSE_GRACE_SECONDS } from './domain/sessions.js';
-import { env, loadConfig, readPem } from '@herald/platform';
+import { env, loadConfig, readPem, required, type ConfigOf, type Reader } from '@herald/platform';
 
 type Env = Record<string, string | undefined>;
-type Read<T> = (source: Env) => { ok: true; value: T } | { ok: false; problem: string };
-
-/** A Postgres schema name; also becomes the outbox NOTIFY channel, so plain lowercase only. */
-const schemaName = (name: string, fallback: string): Read<string> => (source) => {
-  const value = source[name] || fallback;
-  return /^[a-z_][a-z0-9_]{0,62}$/.test(value)
-    ? { ok: true, value }
-    : { ok: false, problem: `${name}=${JSON.stringify(value)} is not a lowercase identifier ([a-z_][a-z0-9_]*)` };
-};
 
 /** A PEM inline or a path to one; a missing file is reported by the variable's name. */
-const pem = (name: string, required: boolean): Read<string | undefined> => (source) => {
+const pem = (name: string): Reader<string | undefined> => (source) => {
   const raw = source[name];
-  if (!raw) return required ? { ok: false, problem: `${name} is required (a PEM key or a path to one)` } : { ok: true, value: undefined };
+  if (!raw) return { ok: true, value: undefined };
   try {
     return { ok: true, value: readPem(raw) };
   } catch (err) {
@@ -36,31 +27,38 @@ export const userRetentionEnvSpec = {
 };
 
 /**
- * The standalone runtime (main.ts) needs the database, the broker and the key pair; the embedded
- * runtime builds those itself and reads only the rest, so they are optional unless `standalone`.
+ * user-service's configuration schema: every variable it reads, with its default (README.md,
+ * "Configuration"). The embedded runtime builds the database, the broker and the key pair itself,
+ * so those are optional here; standalone they are required (below).
  */
-export function loadUserServiceConfig(source: Env = process.env, { standalone = false } = {}) {
-  const need = <T>(read: Read<T>, name: string): Read<T> =>
-    standalone ? (s) => (s[name] ? read(s) : { ok: false, problem: `${name} is required` }) : read;
-  return loadConfig(
-    {
-      port: env.port('PORT', 3001),
-      host: env.string('HOST', '127.0.0.1'),
-      databaseUrl: need(env.optionalUrl('DATABASE_URL', ['postgres', 'postgresql']), 'DATABASE_URL'),
-      databaseSchema: schemaName('DATABASE_SCHEMA', 'users'),
-      amqpUrl: need(env.optionalUrl('AMQP_URL', ['amqp', 'amqps']), 'AMQP_URL'),
-      amqpExchange: env.string('AMQP_EXCHANGE', 'herald.events'),
-      /** Prefixes every queue name, so deployments (or test runs) sharing a broker never share queues. */
-      amqpQueuePrefix: env.string('AMQP_QUEUE_PREFIX', ''),
-      jwtPrivateKey: pem('JWT_PRIVATE_KEY', standalone),
-      jwtPublicKey: pem('JWT_PUBLIC_KEY', standalone),
-      accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', 900, 60, 24 * 3600),
-      refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 300, 365 * 24 * 3600),
-      refreshReuseGraceSeconds: env.int('REFRESH_REUSE_GRACE_SECONDS', DEFAULT_REFRESH_REUSE_GRACE_SECONDS, 0, 60),
-      ...userRetentionEnvSpec,
-    },
-    source,
-  );
-}
+export const userServiceConfigSpec = {
+  port: env.port('PORT', 3001),
+  host: env.string('HOST', '127.0.0.1'),
+  databaseUrl: env.optionalUrl('DATABASE_URL', ['postgres', 'postgresql']),
+  databaseSchema: env.schemaName('DATABASE_SCHEMA', 'users'),
+  amqpUrl: env.optionalUrl('AMQP_URL', ['amqp', 'amqps']),
+  amqpExchange: env.string('AMQP_EXCHANGE', 'herald.events'),
+  /** Prefixes every queue name, so deployments (or test runs) sharing a broker never share queues. */
+  amqpQueuePrefix: env.string('AMQP_QUEUE_PREFIX', ''),
+  jwtPrivateKey: pem('JWT_PRIVATE_KEY'),
+  jwtPublicKey: pem('JWT_PUBLIC_KEY'),
+  accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', 900, 60, 24 * 3600),
+  refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 300, 365 * 24 * 3600),
+  refreshReuseGraceSeconds: env.int('REFRESH_REUSE_GRACE_SECONDS', DEFAULT_REFRESH_REUSE_GRACE_SECONDS, 0, 60),
+  ...userRetentionEnvSpec,
+};
 
-export type UserServiceConfig = ReturnType<typeof loadUserServiceConfig>;
+/** The standalone runtime (main.ts) connects to the database and the broker and signs tokens itself. */
+export const userServiceStandaloneConfigSpec = {
+  ...userServiceConfigSpec,
+  databaseUrl: required('DATABASE_URL', userServiceConfigSpec.databaseUrl),
+  amqpUrl: required('AMQP_URL', userServiceConfigSpec.amqpUrl),
+  jwtPrivateKey: required('JWT_PRIVATE_KEY', userServiceConfigSpec.jwtPrivateKey, 'a PEM key or a path to one'),
+  jwtPublicKey: required('JWT_PUBLIC_KEY', userServiceConfigSpec.jwtPublicKey, 'a PEM key or a path to one'),
+};
+
+export type UserServiceConfig = ConfigOf<typeof userServiceConfigSpec>;
+
+export function loadUserServiceConfig(source: Env = process.env, { standalone = false } = {}): UserServiceConfig {
+  return loadConfig(standalone ? userServiceStandaloneConfigSpec : userServiceConfigSpec, source);
+}

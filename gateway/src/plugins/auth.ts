@@ -1,7 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
-import { UnauthorizedError, type AccessClaims, type TokenVerifier } from '@herald/platform';
-import { tokenFromAuthorization } from '../token-extraction.js';
+import { UnauthorizedError, tokenFromAuthorization, type AccessClaims, type TokenVerifier } from '@herald/platform';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,6 +1,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
+import { isTokenSubprotocol } from '@herald/platform';
 
 export type UpstreamUpgrade =
   | { kind: 'upgraded'; res: IncomingMessage; socket: Duplex; head: Buffer }
@@ -40,7 +41,7 @@ export function switchingProtocolsHead(res: IncomingMessage, requestId: string, 
   const lines = [`HTTP/1.1 101 ${res.statusMessage || 'Switching Protocols'}`];
   for (let i = 0; i < res.rawHeaders.length; i += 2) {
     const [name, value] = [res.rawHeaders[i]!, res.rawHeaders[i + 1]!];
-    if (!mayEchoToken && name.toLowerCase() === 'sec-websocket-protocol' && value.trim().toLowerCase().startsWith('bearer.')) continue;
+    if (!mayEchoToken && name.toLowerCase() === 'sec-websocket-protocol' && isTokenSubprotocol(value.trim())) continue;
     lines.push(`${name}: ${value}`);
   }
   if (res.headers['x-request-id'] === undefined) lines.push(`x-request-id: ${requestId}`);

@@ -4,14 +4,14 @@ import { connect as tcpConnect } from 'node:net';
 import { Writable } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, createMetricsRegistry, TokenVerifier } from '@herald/platform';
+import { chooseSubprotocol, createLogger, createMetricsRegistry, TokenVerifier } from '@herald/platform';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { readGatewayConfig } from '../../src/config.js';
 import { keys, tokenFor } from '../support/gateway.js';
 
 /**
- * A stand-in notification-service /ws choosing its subprotocol as the real one does (chooseProtocol
- * in notification-service/src/live/token.ts): the first offered name that is not `bearer.<jwt>`,
+ * A stand-in notification-service /ws choosing its subprotocol as the real one does (chooseSubprotocol
+ * of @herald/platform): the first offered name that is not `bearer.<jwt>`,
  * else the token itself. `echoToken` makes it pick the token regardless (a misbehaving upstream).
  */
 async function startWsUpstream() {
@@ -25,7 +25,7 @@ async function startWsUpstream() {
       const list = [...offered];
       const bearerToken = list.find((p) => p.startsWith('bearer.'));
       if (state.echoToken && bearerToken) return bearerToken;
-      return list.find((p) => !p.startsWith('bearer.')) ?? bearerToken ?? false;
+      return chooseSubprotocol(list);
     },
   });
   await once(wss, 'listening');

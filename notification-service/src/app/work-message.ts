@@ -1,4 +1,5 @@
 import { parseEvent, type DomainEvent } from '@herald/contracts';
+import { toUuid } from '@herald/platform/uuid';
 
 /**
  * One chunk of a large followers audience, published on the internal work exchange so that every
@@ -24,7 +25,6 @@ export class InvalidWorkChunkError extends Error {
   override name = 'InvalidWorkChunkError';
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A chunk is CHUNK_SIZE recipients; this bound only stops a forged message from costing a fortune.
 const MAX_RECIPIENTS = 100_000;
 
@@ -35,7 +35,7 @@ export function parseWorkChunk(body: unknown): WorkChunk {
   const { event, target, chunk, recipients } = body as Record<string, unknown>;
   if (!Number.isSafeInteger(target) || (target as number) < 0) throw new InvalidWorkChunkError('target must be a non-negative integer');
   if (!Number.isSafeInteger(chunk) || (chunk as number) < 0) throw new InvalidWorkChunkError('chunk must be a non-negative integer');
-  if (!Array.isArray(recipients) || recipients.length > MAX_RECIPIENTS || !recipients.every((r) => typeof r === 'string' && UUID.test(r))) {
+  if (!Array.isArray(recipients) || recipients.length > MAX_RECIPIENTS || !recipients.every((r) => toUuid(r) !== undefined)) {
     throw new InvalidWorkChunkError('recipients must be an array of uuids');
   }
   let parsed: DomainEvent;

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { ForbiddenError, UnauthorizedError, type AccessClaims, type TokenVerifier } from '@herald/platform';
+import { ForbiddenError, UnauthorizedError, actorOf, requireAuth as requireCaller, setActor, type AccessClaims, type TokenVerifier } from '@herald/platform';
 import type { RouteScope } from './scope.js';
 import type { ApiKeys } from './api-keys.js';
 
@@ -13,35 +13,25 @@ const API_KEY_ROUTES = new Set([
   'DELETE /api/v1/webhooks/:id',
 ]);
 
-const callers = new WeakMap<FastifyRequest, AccessClaims>();
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /**
- * Verifies the bearer token on every route of the scope before the body is even validated, so an
- * anonymous caller learns nothing but 401. The gateway checks too; this service does not trust the
- * network between them.
+ * Herald's requireAuth (@herald/platform) on every route of the scope, with one way in besides the
+ * bearer token: an API key, on the API_KEY_ROUTES only and only when no Authorization is sent.
  */
 export function requireAuth(app: RouteScope, verifier: TokenVerifier, apiKeys?: ApiKeys): void {
-  app.addHook('onRequest', async (req) => {
-    const apiKey = req.headers['x-api-key'];
-    if (apiKeys && !req.headers.authorization && typeof apiKey === 'string' && API_KEY_ROUTES.has(`${req.method} ${req.routeOptions.url}`)) {
+  requireCaller(app, verifier, {
+    alternative: (req) => {
+      const apiKey = req.headers['x-api-key'];
+      if (!apiKeys || req.headers.authorization || typeof apiKey !== 'string' || !API_KEY_ROUTES.has(`${req.method} ${req.routeOptions.url}`)) return undefined;
       const caller = apiKeys.verify(apiKey);
       if (!caller) throw new UnauthorizedError('unknown API key', 'invalid_api_key');
-      callers.set(req, caller);
-      return;
-    }
-    const claims = verifier.fromRequest(req);
-    const userId = claims.userId.toLowerCase();
-    // Every id here is a uuid column; a subject that is not one names nobody we know.
-    if (!UUID.test(userId)) throw new UnauthorizedError('access token subject is not a user id', 'invalid_token');
-    callers.set(req, { ...claims, userId });
+      return caller;
+    },
   });
 }
 
+/** The caller: a user's verified token, or the API key's sender. */
 export function callerOf(req: FastifyRequest): AccessClaims {
-  const caller = callers.get(req);
-  if (!caller) throw new UnauthorizedError();
-  return caller;
+  return actorOf(req);
 }
 
 /** Operator routes: an API key with the `admin` scope, and nothing else (no user token opens them). */
@@ -52,6 +42,6 @@ export function requireAdminKey(app: RouteScope, apiKeys?: ApiKeys): void {
     const caller = apiKeys.verify(apiKey);
     if (!caller) throw new UnauthorizedError('unknown API key', 'invalid_api_key');
     if (!caller.scopes.includes('admin')) throw new ForbiddenError('this API key has no admin scope');
-    callers.set(req, caller);
+    setActor(req, caller);
   });
 }

@@ -3,7 +3,7 @@ import type { AppDeps } from '../app/deps.js';
 import { deliveryStatus } from '../app/delivery-status.js';
 import { listInbox, unreadCount } from '../app/list-inbox.js';
 import { markAllRead, markRead } from '../app/mark-read.js';
-import { BadRequestError, NotFoundError } from '@herald/platform';
+import { BadRequestError, NotFoundError, toUuid } from '@herald/platform';
 import { callerOf } from './auth.js';
 import type { RouteScope } from './scope.js';
 import { errorResponses, IdParams, InboxPage, InboxQuery, NoContent, StatusPage, StatusQuery } from './schemas.js';
@@ -73,14 +73,12 @@ export function inboxRoutes(app: RouteScope, deps: AppDeps): void {
   );
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** `?id=a&id=b` and `?id=a,b` both name several ids; each must be a notification id. */
 function parseIdList(values: readonly string[]): string[] {
   const ids = [...new Set(values.flatMap((v) => v.split(',')).map((v) => v.trim().toLowerCase()).filter(Boolean))];
   if (ids.length === 0) throw new BadRequestError('id', 'at least one notification id is required');
   if (ids.length > 100) throw new BadRequestError('id', 'at most 100 ids per request');
-  const bad = ids.find((id) => !UUID.test(id));
+  const bad = ids.find((id) => !toUuid(id));
   if (bad !== undefined) throw new BadRequestError('id', `${JSON.stringify(bad.slice(0, 64))} is not a notification id`);
   return ids;
 }

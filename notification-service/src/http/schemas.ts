@@ -1,5 +1,6 @@
 import Type from 'typebox';
-import { ErrorBody, Notification, UUID_PATTERN } from '@herald/contracts';
+import { ErrorBody, Notification } from '@herald/contracts';
+import { UUID_PATTERN } from '@herald/platform/uuid';
 import { CHANNELS, DELIVERY_STATUSES, NOTIFICATION_TYPES, PRIORITIES } from '../domain/notification.js';
 import { FREQUENCIES } from '../domain/preferences.js';
 import { MAX_PAGE_SIZE } from '../app/deps.js';
@@ -29,7 +30,7 @@ export { Notification };
 
 export const InboxQuery = Type.Object(
   {
-    cursor: Type.Optional(IdWith('nextCursor of the previous page: the id of its last item')),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'nextCursor of the previous page, unchanged' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, description: `default 20, at most ${MAX_PAGE_SIZE}` })),
     unread: Type.Optional(Type.Boolean({ description: 'true: unread items only' })),
   },

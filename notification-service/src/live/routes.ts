@@ -3,9 +3,8 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { AppError, type AccessClaims, type TokenVerifier } from '@herald/platform';
+import { AppError, chooseSubprotocol, tokenForWebSocket, type AccessClaims, type TokenVerifier } from '@herald/platform';
 import type { LiveOptions } from './options.js';
-import { chooseProtocol, tokenFromUpgrade } from './token.js';
 
 /** What GET /ws needs from the hub. */
 export interface WsRouteHost {
@@ -47,7 +46,7 @@ export async function registerWsRoute(app: AnyFastify, host: WsRouteHost): Promi
       perMessageDeflate: false,
       // The hub tracks its sessions; a second registry of every socket would only cost memory.
       clientTracking: false,
-      handleProtocols: (offered) => chooseProtocol(offered),
+      handleProtocols: (offered) => chooseSubprotocol(offered),
     },
     preClose: async function closeLiveSockets(this: AnyFastify) {
       await host.closeSessions();
@@ -62,7 +61,7 @@ export async function registerWsRoute(app: AnyFastify, host: WsRouteHost): Promi
     if (!req.ws) {
       return reply.code(426).header('upgrade', 'websocket').send(errorBody('upgrade_required', 'GET /ws upgrades to a WebSocket'));
     }
-    const found = tokenFromUpgrade(req.url, req.headers['sec-websocket-protocol']);
+    const found = tokenForWebSocket(req.url, req.headers['sec-websocket-protocol']);
     if (!found.ok) return reply.code(401).send(errorBody(found.code, found.message));
     let claims: AccessClaims;
     try {

@@ -37,6 +37,9 @@ describe('inbox routes', () => {
     expect(second.items.map((n: { title: string }) => n.title)).toEqual(['n2', 'n1']);
     const last = (await as(me).get(`/api/v1/notifications?limit=2&cursor=${second.nextCursor}`)).json();
     expect(last).toMatchObject({ items: [{ title: 'n0', type: 'system', category: 'informational', readAt: null }], nextCursor: null });
+    // Inbox cursors used to be the bare id of the last item; one a client still holds keeps working.
+    const byId = (await as(me).get(`/api/v1/notifications?limit=2&cursor=${first.items[1].id.toUpperCase()}`)).json();
+    expect(byId.items.map((n: { title: string }) => n.title)).toEqual(['n2', 'n1']);
 
     expect((await as(me).post(`/api/v1/notifications/${first.items[0].id}/read`)).statusCode).toBe(204);
     expect((await as(me).get('/api/v1/notifications/unread-count')).json()).toEqual({ count: 4 });

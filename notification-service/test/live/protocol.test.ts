@@ -2,35 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '@herald/platform';
 import { DEFAULT_LIVE_OPTIONS, liveEnvSpec, liveOptionsFromConfig, resolveLiveOptions } from '../../src/live/options.js';
 import { parseClientFrame } from '../../src/live/protocol.js';
-import { chooseProtocol, tokenFromUpgrade } from '../../src/live/token.js';
 
-const jwt = 'aaa.bbb.ccc';
 const frame = (value: unknown) => parseClientFrame(Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)), false, 3);
-
-describe('tokenFromUpgrade', () => {
-  it('takes ?token= first, then a bearer.<jwt> subprotocol', () => {
-    expect(tokenFromUpgrade(`/ws?token=${jwt}`, 'bearer.xxx.yyy.zzz')).toEqual({ ok: true, token: jwt });
-    expect(tokenFromUpgrade('/ws', `herald.v1, bearer.${jwt}`)).toEqual({ ok: true, token: jwt });
-  });
-
-  it.each([
-    ['nothing', '/ws', undefined, 'missing_token'],
-    ['two query tokens', `/ws?token=${jwt}&token=${jwt}`, undefined, 'invalid_token'],
-    ['two bearer subprotocols', '/ws', `bearer.${jwt}, bearer.${jwt}`, 'invalid_token'],
-    ['a token that is not a JWT', '/ws?token=%3Cscript%3E', undefined, 'invalid_token'],
-    ['a huge token', `/ws?token=${'a'.repeat(5000)}.b.c`, undefined, 'invalid_token'],
-  ])('refuses %s', (_name, url, protocols, code) => {
-    expect(tokenFromUpgrade(url, protocols)).toMatchObject({ ok: false, code });
-  });
-});
-
-describe('chooseProtocol', () => {
-  it('echoes a real protocol when offered, else the bearer one, else none', () => {
-    expect(chooseProtocol(new Set([`bearer.${jwt}`, 'herald.v1']))).toBe('herald.v1');
-    expect(chooseProtocol(new Set([`bearer.${jwt}`]))).toBe(`bearer.${jwt}`);
-    expect(chooseProtocol(new Set())).toBe(false);
-  });
-});
 
 describe('parseClientFrame', () => {
   it('accepts the three client frames, normalising ids', () => {

@@ -4,6 +4,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { UnauthorizedError } from './errors.js';
+import { tokenFromAuthorization } from './bearer-token.js';
+import { toUuid } from './uuid.js';
 
 /**
  * Access tokens are ES256 JWTs: user-service holds the private key and signs; every other service
@@ -18,8 +20,6 @@ export interface AccessClaims {
   /** When the token expires (`exp`), in ms since the epoch; set by verify(). */
   expiresAt?: number;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface TokenKeys {
   publicKey: string;
@@ -42,9 +42,9 @@ export class TokenVerifier {
       const payload = jwt.verify(token, this.key, { algorithms: ['ES256'], issuer: ISSUER, audience: AUDIENCE });
       // A token without an expiry would be valid forever, and every id in Herald is a uuid: anything
       // else was not minted by user-service, whatever its signature says.
-      if (typeof payload === 'string' || typeof payload.sub !== 'string' || !UUID.test(payload.sub)) throw new Error('malformed claims');
+      if (typeof payload === 'string' || typeof payload.sub !== 'string' || !toUuid(payload.sub)) throw new Error('malformed claims');
       if (typeof payload.exp !== 'number') throw new Error('no exp claim');
-      if (payload.sid !== undefined && (typeof payload.sid !== 'string' || !UUID.test(payload.sid))) throw new Error('malformed sid');
+      if (payload.sid !== undefined && !toUuid(payload.sid)) throw new Error('malformed sid');
       return {
         userId: payload.sub,
         username: typeof payload.username === 'string' ? payload.username : '',
@@ -60,12 +60,10 @@ export class TokenVerifier {
 
   /** Reads `Authorization: Bearer <jwt>`; throws UnauthorizedError when missing or bad. */
   fromRequest(req: FastifyRequest): AccessClaims {
-    const header = req.headers.authorization;
-    if (!header) throw new UnauthorizedError('missing Authorization: Bearer <token> header', 'missing_token');
-    // The gateway's rule, to the letter: "Bearer", spaces, one token, nothing after it.
-    const match = /^Bearer[ ]+(\S+)$/i.exec(header.trim());
-    if (!match) throw new UnauthorizedError('Authorization header must be "Bearer <token>"', 'invalid_token');
-    return this.verify(match[1]!);
+    // The gateway's parser, so a service reads a token exactly as the gateway did before passing it on.
+    const found = tokenFromAuthorization(req.headers.authorization);
+    if (!found.ok) throw new UnauthorizedError(found.message, found.code);
+    return this.verify(found.token);
   }
 }
 

@@ -10,7 +10,8 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
-type Reader<T> = (env: Env) => { ok: true; value: T } | { ok: false; problem: string };
+/** Reads one setting from the environment: its value, or the problem, naming the variable. */
+export type Reader<T> = (env: Env) => { ok: true; value: T } | { ok: false; problem: string };
 
 function reader<T>(name: string, fallback: T | undefined, parse: (raw: string) => T | undefined, expected: string): Reader<T> {
   return (env) => {
@@ -50,6 +51,8 @@ const asUrl = (protocols: string[]) => (raw: string) => {
 };
 const asBool = (raw: string) => (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase()) ? true : ['0', 'false', 'no', 'off'].includes(raw.toLowerCase()) ? false : undefined);
 
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
 export const env = {
   string: (name: string, fallback?: string) => reader(name, fallback, (raw) => raw, 'a non-empty string'),
   optionalString: (name: string) => optional(name, (raw) => raw, 'a string'),
@@ -61,7 +64,25 @@ export const env = {
   url: (name: string, protocols: string[], fallback?: string) => reader(name, fallback, asUrl(protocols), `a ${protocols.join('/')} URL`),
   oneOf: <T extends string>(name: string, values: readonly T[], fallback: T) =>
     reader(name, fallback, (raw) => (values.includes(raw as T) ? (raw as T) : undefined), `one of ${values.join(', ')}`),
+  /** A string matching `pattern` (anchored by the caller); `expected` says what that means, for the message. */
+  matching: (name: string, fallback: string, pattern: RegExp, expected: string) =>
+    reader(name, fallback, (raw) => (pattern.test(raw) ? raw : undefined), expected),
+  /**
+   * A PostgreSQL schema name. It ends up in SQL identifiers and in the outbox NOTIFY channel, so a
+   * plain lowercase identifier only.
+   */
+  schemaName: (name: string, fallback: string) =>
+    reader(name, fallback, (raw) => (SCHEMA_NAME.test(raw) ? raw : undefined), 'a lowercase identifier ([a-z_][a-z0-9_]*)'),
 };
+
+/**
+ * `read`, except that an unset (or empty) variable is a problem: for settings optional in one
+ * runtime (embedded mode builds its own database) but required in another (the standalone service).
+ */
+export function required<T>(name: string, read: Reader<T>, expected?: string): Reader<T> {
+  const problem = expected ? `${name} is required (${expected})` : `${name} is required`;
+  return (source) => (source[name] ? read(source) : { ok: false, problem });
+}
 
 export type ConfigSpec = Record<string, Reader<unknown>>;
 export type ConfigOf<S extends ConfigSpec> = { [K in keyof S]: S[K] extends Reader<infer T> ? T : never };

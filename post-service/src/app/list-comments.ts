@@ -1,6 +1,6 @@
 import { NotFoundError } from '@herald/platform';
 import type { CommentView } from '../domain/model.js';
-import { pageOf, type Page } from '../domain/cursor.js';
+import { pageOf, type Page } from '../domain/page.js';
 import type { AppDeps } from './deps.js';
 import { readPaging } from './validate.js';
 

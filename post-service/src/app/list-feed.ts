@@ -1,6 +1,6 @@
 import type { Actor, PostView } from '../domain/model.js';
 import type { FeedReader } from '../domain/feed.js';
-import { pageOf, type Page } from '../domain/cursor.js';
+import { pageOf, type Page } from '../domain/page.js';
 import { readPaging } from './validate.js';
 
 /**

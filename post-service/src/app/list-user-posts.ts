@@ -1,5 +1,5 @@
 import type { Actor, PostView } from '../domain/model.js';
-import { pageOf, type Page } from '../domain/cursor.js';
+import { pageOf, type Page } from '../domain/page.js';
 import type { AppDeps } from './deps.js';
 import { readPaging } from './validate.js';
 

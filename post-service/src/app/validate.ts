@@ -1,6 +1,6 @@
 import { BadRequestError } from '@herald/platform';
 import { checkText } from '../domain/text.js';
-import { decodeCursor } from '../domain/cursor.js';
+import { decodeCursor } from '@herald/platform/cursor';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './deps.js';
 
 /** Domain rules re-checked in the use case, so they hold whatever the caller (HTTP or test) is. */

@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { ErrorBody } from '@herald/contracts';
+import { UUID_PATTERN } from '@herald/platform/uuid';
 import { COMMENT_TEXT_MAX, MESSAGE_TEXT_MAX, POST_TEXT_MAX } from '../domain/text.js';
 import { MAX_PAGE_SIZE } from '../app/deps.js';
 
@@ -8,7 +9,7 @@ import { MAX_PAGE_SIZE } from '../app/deps.js';
  * Ids are matched with a strict pattern rather than `format: uuid`, which also admits `urn:uuid:`
  * forms that PostgreSQL's uuid type refuses.
  */
-export const Id = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description: 'uuid' });
+export const Id = Type.String({ pattern: UUID_PATTERN, description: 'uuid' });
 export const IdParams = Type.Object({ id: Id });
 
 const text = (max: number) => Type.String({ minLength: 1, maxLength: max, description: `1-${max} characters, trimmed, not blank` });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTokenKeys, TokenSigner } from '@herald/platform';
 import { expectBadInput, type BadInputCase } from '@herald/platform/testing';
-import { encodeCursor } from '../../src/domain/cursor.js';
+import { encodeCursor } from '@herald/platform/cursor';
 import { aUser } from '../support/fixtures.js';
 import { bearer, startHarness, type Harness } from '../support/harness.js';
 

@@ -3,7 +3,7 @@ import { createEvent, type DomainEvent } from '@herald/contracts';
 import { uuidv7 } from '@herald/platform';
 import { createPrismaClient, type PostPrisma } from '../../src/adapters/prisma-client.js';
 import { PrismaUserProjection } from '../../src/adapters/prisma-user-projection.js';
-import { encodeCursor } from '../../src/domain/cursor.js';
+import { encodeCursor } from '@herald/platform/cursor';
 import type { UserSummary } from '../../src/domain/model.js';
 import { aUser } from '../support/fixtures.js';
 import { bearer, SCHEMA, startHarness, waitFor, type Harness } from '../support/harness.js';

@@ -4,7 +4,7 @@ import { createPost } from '../../src/app/create-post.js';
 import { getPost } from '../../src/app/get-post.js';
 import { likePost } from '../../src/app/like-post.js';
 import { listFeed } from '../../src/app/list-feed.js';
-import { encodeCursor } from '../../src/domain/cursor.js';
+import { encodeCursor } from '@herald/platform/cursor';
 import type { UserSummary } from '../../src/domain/model.js';
 import { actorOf, aUser, depsFor, rejection, TestClock } from '../support/fixtures.js';
 

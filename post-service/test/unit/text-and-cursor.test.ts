@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkText, excerptOf, codePointLength } from '../../src/domain/text.js';
-import { decodeCursor, encodeCursor, pageOf } from '../../src/domain/cursor.js';
+import { decodeCursor, encodeCursor } from '@herald/platform/cursor';
+import { pageOf } from '../../src/domain/page.js';
 
 describe('checkText', () => {
   it('trims surrounding whitespace', () => {

@@ -2,32 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errorHandler, generateTokenKeys, TokenSigner, TokenVerifier, uuidv7 } from '@herald/platform';
-import { actorOf, requireAuth, VerifiedTokens } from '../../src/http/auth.js';
-
-const actor = (n: number) => ({ userId: `user-${n}`, username: `u${n}` });
-
-describe('VerifiedTokens', () => {
-  it('answers until the expiry, not from it on', () => {
-    const cache = new VerifiedTokens(10);
-    cache.set('Bearer a', actor(1), 5_000);
-    expect(cache.get('Bearer a', 4_999)).toEqual(actor(1));
-    expect(cache.get('Bearer a', 5_000)).toBeUndefined();
-    expect(cache.size).toBe(0);
-    expect(cache.get('Bearer b', 0)).toBeUndefined();
-  });
-
-  it('holds at most its capacity, evicting the least recently used', () => {
-    const cache = new VerifiedTokens(2);
-    cache.set('a', actor(1), 10);
-    cache.set('b', actor(2), 10);
-    expect(cache.get('a', 0)).toEqual(actor(1));
-    cache.set('c', actor(3), 10);
-    expect(cache.size).toBe(2);
-    expect(cache.get('b', 0)).toBeUndefined();
-    expect(cache.get('a', 0)).toEqual(actor(1));
-    expect(cache.get('c', 0)).toEqual(actor(3));
-  });
-});
+import { actorOf, requireAuth } from '../../src/http/auth.js';
 
 describe('requireAuth with its verified-token cache', () => {
   const keys = generateTokenKeys();

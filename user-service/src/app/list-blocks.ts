@@ -1,4 +1,4 @@
-import { PAGE, decodeCursor, encodeCursor } from '../domain/cursor.js';
+import { PAGE, cursorPosition, encodeCursor } from '../domain/cursor.js';
 import type { BlockEntry } from '../domain/ports.js';
 import type { UseCaseDeps } from './deps.js';
 
@@ -9,7 +9,7 @@ export interface BlockPage {
 
 /** One page of the people `blockerId` blocks, newest block first. */
 export async function listBlocks(deps: Pick<UseCaseDeps, 'blocks'>, blockerId: string, input: { cursor?: string; limit?: number }): Promise<BlockPage> {
-  const beforeId = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+  const beforeId = input.cursor === undefined ? undefined : cursorPosition(input.cursor);
   const limit = Math.min(Math.max(input.limit ?? PAGE.defaultLimit, 1), PAGE.maxLimit);
   // One extra row tells whether another page exists without a count query.
   const rows = await deps.blocks.page(blockerId, { beforeId, limit: limit + 1 });

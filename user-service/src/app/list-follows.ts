@@ -1,4 +1,4 @@
-import { PAGE, decodeCursor, encodeCursor } from '../domain/cursor.js';
+import { PAGE, cursorPosition, encodeCursor } from '../domain/cursor.js';
 import { UserNotFoundError } from '../domain/errors.js';
 import type { FollowDirection, FollowPageEntry } from '../domain/ports.js';
 import type { UseCaseDeps } from './deps.js';
@@ -15,7 +15,7 @@ export async function listFollows(
   direction: FollowDirection,
   input: { cursor?: string; limit?: number },
 ): Promise<FollowPage> {
-  const beforeEdgeId = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+  const beforeEdgeId = input.cursor === undefined ? undefined : cursorPosition(input.cursor);
   const limit = Math.min(Math.max(input.limit ?? PAGE.defaultLimit, 1), PAGE.maxLimit);
   if (!(await deps.users.findById(userId))) throw new UserNotFoundError();
 

@@ -1,20 +1,16 @@
+import { decodeCursor } from '@herald/platform/cursor';
 import { InvalidFieldError } from './errors.js';
 
 /**
- * Follower/following pages are keyset pages over the follow edge's uuidv7 id (newest first). The
- * cursor is opaque to clients, versioned so its encoding can change without breaking old links.
+ * Follower/following and block pages are keyset pages over a uuidv7 id (the follow edge's, the
+ * block's), newest first, with Herald's one cursor codec (@herald/platform/cursor).
  */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const PREFIX = 'e1:';
+export { encodeCursor } from '@herald/platform/cursor';
 
-export function encodeCursor(edgeId: string): string {
-  return Buffer.from(PREFIX + edgeId, 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string): string {
-  const raw = /^[A-Za-z0-9_-]{1,128}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  const id = raw.startsWith(PREFIX) ? raw.slice(PREFIX.length) : '';
-  if (!UUID.test(id)) throw new InvalidFieldError('cursor', 'is not a cursor returned by a previous page');
+/** The id inside a cursor this service issued; anything else is a 400 naming `cursor`. */
+export function cursorPosition(cursor: string): string {
+  const id = decodeCursor(cursor);
+  if (id === undefined) throw new InvalidFieldError('cursor', 'is not a cursor returned by a previous page');
   return id;
 }
 

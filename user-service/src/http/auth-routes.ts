@@ -1,11 +1,10 @@
 import type { FastifyRequest } from 'fastify';
-import type { AccessClaims, HttpApp, TokenVerifier } from '@herald/platform';
+import { actorOf, authenticate, type AccessClaims, type HttpApp, type TokenVerifier } from '@herald/platform';
 import { loginUser } from '../app/login.js';
 import { registerUser } from '../app/register.js';
 import { changePassword, logout, logoutEverywhere, refreshSession, type SessionTokens } from '../app/sessions.js';
 import type { UseCaseDeps } from '../app/deps.js';
 import { meView } from '../domain/user.js';
-import { authenticate, claimsOf } from './authenticate.js';
 import { AuthResponse, ChangePasswordBody, LoginBody, LogoutBody, RefreshBody, RefreshResponse, RegisterBody, bearer, errors } from './schemas.js';
 
 const tokensOf = ({ accessToken, refreshToken, expiresIn }: SessionTokens) => ({ accessToken, refreshToken, expiresIn });
@@ -95,7 +94,7 @@ export function authRoutes(app: HttpApp, deps: UseCaseDeps, verifier: TokenVerif
       },
     },
     async (req, reply) => {
-      await logoutEverywhere(deps, claimsOf(req));
+      await logoutEverywhere(deps, actorOf(req));
       return reply.code(204).send(null);
     },
   );
@@ -113,7 +112,7 @@ export function authRoutes(app: HttpApp, deps: UseCaseDeps, verifier: TokenVerif
       },
     },
     async (req, reply) => {
-      await changePassword(deps, claimsOf(req), req.body);
+      await changePassword(deps, actorOf(req), req.body);
       return reply.code(204).send(null);
     },
   );

@@ -1,8 +1,7 @@
-import type { HttpApp, TokenVerifier } from '@herald/platform';
+import { actorOf, authenticate, type HttpApp, type TokenVerifier } from '@herald/platform';
 import type { UseCaseDeps } from '../app/deps.js';
 import { blockUser, unblockUser } from '../app/block.js';
 import { listBlocks } from '../app/list-blocks.js';
-import { authenticate, claimsOf } from './authenticate.js';
 import { BlockPageResponse, IdParams, NoContent, PageQuery, bearer, errors } from './schemas.js';
 
 /** Blocks (docs/api.md "Blocks"): the full block, owned here next to the follow graph. */
@@ -29,7 +28,7 @@ export function blockRoutes(app: HttpApp, deps: UseCaseDeps, verifier: TokenVeri
       ),
     },
     async (req, reply) => {
-      await blockUser(deps, claimsOf(req).userId, req.params.id.toLowerCase());
+      await blockUser(deps, actorOf(req).userId, req.params.id.toLowerCase());
       return reply.code(204).send(null);
     },
   );
@@ -38,7 +37,7 @@ export function blockRoutes(app: HttpApp, deps: UseCaseDeps, verifier: TokenVeri
     '/api/v1/users/:id/block',
     { onRequest, schema: edgeSchema('Unblock a user (idempotent)', 'Follows the block removed stay removed.') },
     async (req, reply) => {
-      await unblockUser(deps, claimsOf(req).userId, req.params.id.toLowerCase());
+      await unblockUser(deps, actorOf(req).userId, req.params.id.toLowerCase());
       return reply.code(204).send(null);
     },
   );
@@ -56,7 +55,7 @@ export function blockRoutes(app: HttpApp, deps: UseCaseDeps, verifier: TokenVeri
       },
     },
     async (req) => {
-      const page = await listBlocks(deps, claimsOf(req).userId, req.query);
+      const page = await listBlocks(deps, actorOf(req).userId, req.query);
       return { items: page.items.map((b) => ({ userId: b.blockedId, createdAt: b.createdAt.toISOString() })), nextCursor: page.nextCursor };
     },
   );

@@ -1,11 +1,10 @@
-import type { HttpApp, TokenVerifier } from '@herald/platform';
+import { actorOf, authenticate, type HttpApp, type TokenVerifier } from '@herald/platform';
 import type { UseCaseDeps } from '../app/deps.js';
 import { followUser } from '../app/follow.js';
 import { listFollows } from '../app/list-follows.js';
 import { unfollowUser } from '../app/unfollow.js';
 import type { FollowDirection } from '../domain/ports.js';
 import { publicView } from '../domain/user.js';
-import { authenticate, claimsOf } from './authenticate.js';
 import { FollowPageResponse, IdParams, NoContent, PageQuery, bearer, errors } from './schemas.js';
 
 export function followRoutes(app: HttpApp, deps: UseCaseDeps, verifier: TokenVerifier) {
@@ -25,12 +24,12 @@ export function followRoutes(app: HttpApp, deps: UseCaseDeps, verifier: TokenVer
     response: { 204: NoContent, ...errors(400, 401, 403, 404) },
   };
   app.post('/api/v1/users/:id/follow', { onRequest, schema: followSchema }, async (req, reply) => {
-    await followUser(deps, claimsOf(req).userId, req.params.id.toLowerCase());
+    await followUser(deps, actorOf(req).userId, req.params.id.toLowerCase());
     return reply.code(204).send(null);
   });
 
   app.delete('/api/v1/users/:id/follow', { onRequest, schema: edgeSchema('Stop following a user (idempotent)') }, async (req, reply) => {
-    await unfollowUser(deps, claimsOf(req).userId, req.params.id.toLowerCase());
+    await unfollowUser(deps, actorOf(req).userId, req.params.id.toLowerCase());
     return reply.code(204).send(null);
   });
 

@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { ErrorBody } from '@herald/contracts';
+import { UUID_PATTERN } from '@herald/platform/uuid';
 import { PAGE } from '../domain/cursor.js';
 import { DEFAULT_DIRECT_MESSAGES } from '../domain/blocks.js';
 import { EMAIL_PATTERN, LIMITS, USERNAME_PATTERN } from '../domain/rules.js';
@@ -10,7 +11,7 @@ import { EMAIL_PATTERN, LIMITS, USERNAME_PATTERN } from '../domain/rules.js';
  * them. The domain rules (rules.ts) re-check and normalise what passes.
  */
 export const UserId = Type.String({
-  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  pattern: UUID_PATTERN,
   description: 'user id (uuid)',
 });
 

@@ -1,11 +1,10 @@
-import type { HttpApp, TokenVerifier } from '@herald/platform';
+import { actorOf, authenticate, type HttpApp, type TokenVerifier } from '@herald/platform';
 import type { UseCaseDeps } from '../app/deps.js';
 import { deleteAccount } from '../app/delete-account.js';
 import { getUser } from '../app/get-user.js';
 import { searchUsers } from '../app/search-users.js';
 import { updateProfile } from '../app/update-profile.js';
 import { meView, publicView } from '../domain/user.js';
-import { authenticate, claimsOf } from './authenticate.js';
 import { DeleteMeBody, IdParams, MeResponse, PatchMeBody, SearchQuery, SearchResponse, UserResponse, bearer, errors } from './schemas.js';
 
 export function userRoutes(app: HttpApp, deps: UseCaseDeps, verifier: TokenVerifier) {
@@ -14,7 +13,7 @@ export function userRoutes(app: HttpApp, deps: UseCaseDeps, verifier: TokenVerif
   app.get(
     '/api/v1/users/me',
     { onRequest, schema: { tags: ['users'], summary: 'Your own profile', security: bearer, response: { 200: MeResponse, ...errors(401, 404) } } },
-    async (req) => ({ user: meView(await getUser(deps, claimsOf(req).userId)) }),
+    async (req) => ({ user: meView(await getUser(deps, actorOf(req).userId)) }),
   );
 
   app.patch(
@@ -29,7 +28,7 @@ export function userRoutes(app: HttpApp, deps: UseCaseDeps, verifier: TokenVerif
         response: { 200: MeResponse, ...errors(400, 401, 404, 409) },
       },
     },
-    async (req) => ({ user: meView(await updateProfile(deps, claimsOf(req).userId, req.body)) }),
+    async (req) => ({ user: meView(await updateProfile(deps, actorOf(req).userId, req.body)) }),
   );
 
   app.delete(
@@ -49,7 +48,7 @@ export function userRoutes(app: HttpApp, deps: UseCaseDeps, verifier: TokenVerif
       },
     },
     async (req, reply) => {
-      await deleteAccount(deps, claimsOf(req), req.body);
+      await deleteAccount(deps, actorOf(req), req.body);
       return reply.code(204).send(null);
     },
   );

@@ -1,7 +1,9 @@
 /**
  * Where a caller's access token is: `Authorization: Bearer <jwt>` for HTTP; for a WebSocket, which
- * browsers cannot give headers, `?token=<jwt>` or the subprotocol `bearer.<jwt>`. Pure and strict:
- * anything that is not plainly one compact JWT is refused before a signature check is spent on it.
+ * browsers cannot give headers, `?token=<jwt>` or the subprotocol `bearer.<jwt>`. The one parser of
+ * Herald (gateway, every service's HTTP routes, notification-service's /ws), so a token the gateway
+ * lets through is read the same way behind it. Pure and strict: anything that is not plainly one
+ * compact JWT is refused before a signature check is spent on it.
  */
 export type TokenResult =
   | { ok: true; token: string }
@@ -22,6 +24,7 @@ function checkShape(token: string, where: string): TokenResult {
   return { ok: true, token };
 }
 
+/** "Bearer", spaces, one token, nothing after it; the scheme in any case. */
 export function tokenFromAuthorization(header: string | string[] | undefined): TokenResult {
   if (Array.isArray(header)) return invalid('send one Authorization header');
   if (header === undefined || header.trim() === '') return missing('missing Authorization: Bearer <token> header');
@@ -61,8 +64,7 @@ export function offersOnlyTokenSubprotocols(header: string | string[] | undefine
 
 /** A `bearer.<jwt>` entry of `Sec-WebSocket-Protocol` (a comma-separated list). */
 export function tokenFromSubprotocols(header: string | string[] | undefined): TokenResult | undefined {
-  const list = subprotocolsOf(header);
-  const bearers = list.filter(isTokenSubprotocol);
+  const bearers = subprotocolsOf(header).filter(isTokenSubprotocol);
   if (bearers.length === 0) return undefined;
   if (bearers.length > 1) return invalid('offer one bearer.<token> subprotocol');
   return checkShape(bearers[0]!.slice(SUBPROTOCOL_PREFIX.length), 'the bearer subprotocol');
@@ -75,4 +77,19 @@ export function tokenForWebSocket(url: string, subprotocols: string | string[] |
     tokenFromSubprotocols(subprotocols) ??
     missing("send the access token as the subprotocols 'bearer' and 'bearer.<token>' (or, older clients, ?token=<token>)")
   );
+}
+
+/**
+ * The subprotocol a WebSocket server accepts. A browser that offered protocols fails the connection
+ * unless the server echoes one of them, so a client offering only `bearer.<jwt>` gets that back; one
+ * that also offers a real protocol name (`bearer`, `herald.v1`) gets that name instead, keeping the
+ * token out of the response.
+ */
+export function chooseSubprotocol(offered: Iterable<string>): string | false {
+  let bearer: string | false = false;
+  for (const protocol of offered) {
+    if (!isTokenSubprotocol(protocol)) return protocol;
+    bearer ||= protocol;
+  }
+  return bearer;
 }

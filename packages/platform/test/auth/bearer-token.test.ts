@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   MAX_TOKEN_LENGTH,
+  chooseSubprotocol,
+  offersOnlyTokenSubprotocols,
+  subprotocolsOf,
   tokenForWebSocket,
   tokenFromAuthorization,
   tokenFromQuery,
   tokenFromSubprotocols,
-} from '../../src/token-extraction.js';
+} from '../../src/bearer-token.js';
 
 const JWT = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
 
@@ -16,12 +19,8 @@ describe('token from the Authorization header', () => {
     expect(tokenFromAuthorization(`BEARER  ${JWT} `)).toEqual({ ok: true, token: JWT });
   });
 
-  it.each([
-    [undefined, 'missing_token'],
-    ['', 'missing_token'],
-    ['   ', 'missing_token'],
-  ])('%j is a missing token', (header, code) => {
-    expect(tokenFromAuthorization(header)).toMatchObject({ ok: false, code });
+  it.each([[undefined], [''], ['   ']])('%j is a missing token', (header) => {
+    expect(tokenFromAuthorization(header)).toMatchObject({ ok: false, code: 'missing_token' });
   });
 
   it.each([
@@ -67,5 +66,46 @@ describe('token for a WebSocket', () => {
     expect(tokenForWebSocket(`/ws?token=${JWT}`, 'bearer.x.y.z')).toEqual({ ok: true, token: JWT });
     expect(tokenForWebSocket('/ws', `bearer.${JWT}`)).toEqual({ ok: true, token: JWT });
     expect(tokenForWebSocket('/ws', 'herald.v1')).toMatchObject({ ok: false, code: 'missing_token' });
+  });
+
+  it.each([
+    ['two query tokens', `/ws?token=${JWT}&token=${JWT}`, undefined, 'invalid_token'],
+    ['two bearer subprotocols', '/ws', `bearer.${JWT}, bearer.${JWT}`, 'invalid_token'],
+    ['a huge token', `/ws?token=${'a'.repeat(5000)}.b.c`, undefined, 'invalid_token'],
+  ])('refuses %s', (_name, url, protocols, code) => {
+    expect(tokenForWebSocket(url, protocols)).toMatchObject({ ok: false, code });
+  });
+
+  it("reads the token from ['bearer', 'bearer.<jwt>'], the pair browsers send", () => {
+    expect(tokenForWebSocket('/ws', `bearer, bearer.${JWT}`)).toEqual({ ok: true, token: JWT });
+    expect(tokenForWebSocket('/ws', 'bearer')).toMatchObject({ ok: false, code: 'missing_token' });
+  });
+});
+
+// The gateway refuses an offer that would force the upstream to echo the token in its 101.
+describe('WebSocket subprotocol offers', () => {
+  it('lists the offered entries however the header was split', () => {
+    expect(subprotocolsOf(`bearer, bearer.${JWT}`)).toEqual(['bearer', `bearer.${JWT}`]);
+    expect(subprotocolsOf(['bearer', ` bearer.${JWT} `])).toEqual(['bearer', `bearer.${JWT}`]);
+    expect(subprotocolsOf(undefined)).toEqual([]);
+  });
+
+  it.each([
+    [`bearer.${JWT}`, true],
+    [`BEARER.${JWT}`, true],
+    [`bearer, bearer.${JWT}`, false],
+    [`bearer.${JWT}, bearer`, false],
+    [`herald.v1, bearer.${JWT}`, false],
+    ['bearer', false],
+    [undefined, false],
+  ])('%s offers only the token: %s', (header, only) => {
+    expect(offersOnlyTokenSubprotocols(header)).toBe(only);
+  });
+
+  it('accepts a real protocol when offered, else the bearer one, else none', () => {
+    expect(chooseSubprotocol(new Set([`bearer.${JWT}`, 'herald.v1']))).toBe('herald.v1');
+    expect(chooseSubprotocol(new Set([`bearer.${JWT}`, 'bearer']))).toBe('bearer');
+    expect(chooseSubprotocol(new Set([`bearer.${JWT}`]))).toBe(`bearer.${JWT}`);
+    expect(chooseSubprotocol(new Set())).toBe(false);
   });
 });
