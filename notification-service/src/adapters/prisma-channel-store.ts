@@ -119,6 +119,13 @@ export class PrismaChannelStore implements ChannelStore {
       WHERE notification_id = ${d.notificationId}::uuid AND channel = ${d.channel} AND status = 'queued'`));
   }
 
+  async wasRead(d: ClaimedDelivery): Promise<boolean> {
+    // By the recipient's key too: one partition of the inbox, one index probe.
+    const rows = await this.prisma.$queryRaw<{ read: boolean }[]>`
+      SELECT read_at IS NOT NULL AS read FROM ${this.t.notifications} WHERE recipient_id = ${d.recipientId}::uuid AND id = ${d.notificationId}::uuid`;
+    return rows[0]?.read === true;
+  }
+
   async deferClaimed(d: ClaimedDelivery, at: Date): Promise<void> {
     await this.prisma.$executeRaw`
       UPDATE ${this.t.deliveries} SET next_attempt_at = ${at}, claimed_at = NULL, dispatched_at = NULL, attempts = attempts - 1, updated_at = now()

@@ -15,7 +15,8 @@ export interface ChannelMetrics {
 
 export interface SendDeps {
   /** Where the send is recorded: the channel store, or the digests (a digest is sent like a delivery). */
-  store: Pick<ChannelStore, 'claim' | 'cancelClaimed' | 'deferClaimed' | 'recordSent' | 'recordRetry' | 'recordFinal'>;
+  /** `wasRead`: only for deliveries of an item someone can read (a digest has none). */
+  store: Pick<ChannelStore, 'claim' | 'cancelClaimed' | 'deferClaimed' | 'recordSent' | 'recordRetry' | 'recordFinal'> & Partial<Pick<ChannelStore, 'wasRead'>>;
   senders: ReadonlyMap<OutOfBandChannel, ChannelSender>;
   /** The message in the recipient's language (templates); may read the recipient first. */
   render(delivery: ClaimedDelivery): OutboundMessage | Promise<OutboundMessage>;
@@ -66,6 +67,13 @@ export async function sendDelivery(deps: SendDeps, notificationId: string, chann
     return 'failed';
   }
   const message = await deps.render(delivery);
+  // Rendering (templates, MJML) takes a while under load: a read that landed meanwhile still
+  // cancels the send. What is left, the provider's own conversation, is the send itself.
+  if (deps.store.wasRead && (await deps.store.wasRead(delivery))) {
+    await deps.store.cancelClaimed(delivery, 'read');
+    deps.metrics.outcome(channel, 'cancelled');
+    return 'cancelled';
+  }
   let sent: Awaited<ReturnType<ChannelSender['send']>>;
   try {
     sent = await sender.send(message, { urgent: delivery.urgent });

@@ -95,6 +95,11 @@ export interface ChannelStore {
   /** The item was read before its send: cancelled, reason `read`. */
   cancelClaimed(d: ClaimedDelivery, reason: 'read'): Promise<void>;
   /**
+   * Whether the item has been read since its claim (which saw it unread): asked once more after
+   * the message is rendered, right before it goes to the provider.
+   */
+  wasRead(d: ClaimedDelivery): Promise<boolean>;
+  /**
    * The provider's rate limit had no slot soon enough: still queued, due again at `at`, the claim
    * released and its attempt given back (waiting for our own pace is no failed attempt).
    */

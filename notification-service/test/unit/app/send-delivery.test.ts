@@ -121,3 +121,28 @@ describe('sendDelivery with throttles and provider rate limits', () => {
     expect(deferred[0]!.getTime() - now).toBeLessThan(5000);
   });
 });
+
+describe('sendDelivery and a read while the message renders', () => {
+  it('cancels the send when the item was read after the claim, before the provider is called', async () => {
+    const { deps, delivery, calls } = world({ recordFailures: 0, error: dropped });
+    const cancelled: string[] = [];
+    const asked: string[] = [];
+    Object.assign(deps.store, {
+      wasRead: async (d: ClaimedDelivery) => (asked.push(d.notificationId), true),
+      cancelClaimed: async (d: ClaimedDelivery, reason: string) => void cancelled.push(`${d.notificationId}:${reason}`),
+    });
+    expect(await sendDelivery(deps, delivery.notificationId, 'email')).toBe('cancelled');
+    expect(asked).toEqual([delivery.notificationId]);
+    expect(cancelled).toEqual([`${delivery.notificationId}:read`]);
+    expect(calls.send).toBe(0);
+  });
+
+  it('sends when it is still unread, and when the store cannot tell (a digest has no read state)', async () => {
+    const unread = world({ recordFailures: 0, error: dropped });
+    Object.assign(unread.deps.store, { wasRead: async () => false });
+    expect(await sendDelivery(unread.deps, unread.delivery.notificationId, 'email')).toBe('sent');
+    const digest = world({ recordFailures: 0, error: dropped });
+    expect(await sendDelivery(digest.deps, digest.delivery.notificationId, 'email')).toBe('sent');
+    expect([unread.calls.send, digest.calls.send]).toEqual([1, 1]);
+  });
+});
