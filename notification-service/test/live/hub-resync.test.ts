@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '@herald/platform/testing';
 import { MemoryLiveTransport } from '../../src/adapters/memory-live-transport.js';
 import { MemoryPresence } from '../../src/adapters/memory-presence.js';
 import type { AddressedFrame } from '../../src/domain/ports.js';
@@ -108,7 +109,8 @@ describe('server catch-up', () => {
     const client = await connect(b, userId);
     shared.inbox.latencyMs = 30;
     await shared.transport.publishResync(idOf(b), { from: 'elsewhere' });
-    await sleep(5);
+    // The catch-up's query is in flight (30 ms): the resume below arrives during it.
+    await client.waitFor(() => shared.inbox.listAfterCalls.length > 0, 'the catch-up query');
     client.send({ type: 'resume', after: known.id });
     await client.next('unread_count');
     expect(client.notificationIds()).toEqual([missed.id]);
@@ -159,8 +161,7 @@ describe('failed and unheard publishes', () => {
     expect(a.hub.stats()).toMatchObject({ redisTrouble: false, resyncsOwed: 1 });
 
     const late = await hub(shared, 'late');
-    for (let i = 0; i < 100 && a.hub.stats().resyncsOwed !== 0; i++) await sleep(50);
-    expect(a.hub.stats().resyncsOwed).toBe(0);
+    await waitFor(() => a.hub.stats().resyncsOwed === 0, { what: 'the owed resync sent', timeoutMs: 5_000 });
     expect(await labelledMetric(late.registry, 'live_resyncs_total', { reason: 'requested' })).toBe(1);
   });
 

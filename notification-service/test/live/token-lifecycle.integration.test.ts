@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TokenSigner, TokenVerifier, createLogger, generateTokenKeys } from '@herald/platform';
+import { waitFor } from '@herald/platform/testing';
 import { RedisLiveTransport } from '../../src/adapters/redis-live-transport.js';
 import { RedisPresence } from '../../src/adapters/redis-presence.js';
 import { newUserId } from './support/builders.js';
@@ -116,8 +117,8 @@ describe('a socket closes with 4401 when its token stops being good', () => {
       expect(refused.body).toMatchObject({ error: { code: 'too_many_sessions' } });
       // Closing one frees a place, on either instance.
       await clients.pop()!.close();
-      await new Promise((r) => setTimeout(r, 200));
-      await connect(capped[0]!, userId);
+      // Once the server has counted the close, the next upgrade is let in (refused until then).
+      await waitFor(() => connect(capped[0]!, userId).then(() => true, () => false), { what: 'a place freed by the close', timeoutMs: 5_000 });
     } finally {
       await Promise.all(clients.splice(0).map((c) => c.close()));
       await Promise.all(capped.map((c) => c.close()));
