@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../src/wait-for.js';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createRetentionRunner, type RetentionTask } from '../src/retention.js';
@@ -60,7 +61,8 @@ describe('createRetentionRunner', () => {
     const ticking = fakeTask('ticking', 1_000_000);
     const runner = createRetentionRunner({ tasks: [ticking], intervalMs: 20, firstRunDelayMs: 0, batchSize: 1, maxBatchesPerRun: 1, logger, registry: new Registry() });
     runner.start();
-    await new Promise((r) => setTimeout(r, 150));
+    // Two runs at the 20 ms interval, however long this box takes to get there.
+    await waitFor(() => ticking.calls.length >= 2, { what: 'two retention runs', timeoutMs: 5_000 });
     await runner.stop();
     const runs = ticking.calls.length;
     expect(runs).toBeGreaterThanOrEqual(2);
