@@ -36,7 +36,7 @@ export class NotificationCenter {
       }),
     );
     this.refreshCount();
-    return () => this.unsubscribe.forEach((off) => off());
+    return () => this.unsubscribe.splice(0).forEach((off) => off());
   }
 
   receive(n, isNew) {

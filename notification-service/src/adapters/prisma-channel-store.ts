@@ -5,7 +5,7 @@ import type { ChannelStore, ClaimedDelivery, ClaimResult, DeadLetter, DueDeliver
 import { undeliverableKey, type Addresses } from '../domain/fallback-rules.js';
 import { NO_THROTTLES, type ThrottlePolicy } from '../domain/throttle.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { tables, type Db, type NotificationPrisma, type Tables } from './prisma-client.js';
+import { deliveryStatusRankSql as rank, tables, type Db, type NotificationPrisma, type Tables } from './prisma-client.js';
 import { fromRow, notificationColumnsOf, ofRecipients, type NotificationRow } from './prisma-inbox-rows.js';
 import { pgArray, pgText, uuidArray } from './pg-safe.js';
 import { preferencesOf } from './prisma-preference-store.js';
@@ -13,10 +13,6 @@ import { CHANGED_COLUMNS, enqueueStatusWebhooks, webhookTables, type WebhookTabl
 import { pushTables, usersWithPushSubscriptions, type PushTables } from './prisma-push-subscription-store.js';
 import { throttleAtClaim } from './prisma-throttle.js';
 
-/** The status order of domain/notification.ts STATUS_RANK, in SQL: updates only ever move forward. */
-const rank = (column: Prisma.Sql) => Prisma.sql`(CASE ${column}
-  WHEN 'pending' THEN 0 WHEN 'scheduled' THEN 1 WHEN 'queued' THEN 2 WHEN 'sent' THEN 3 WHEN 'delivered' THEN 4
-  WHEN 'opened' THEN 5 WHEN 'clicked' THEN 6 WHEN 'read' THEN 7 ELSE 9 END)`;
 /**
  * How long a claimer waits, after finding a claim that ran out without an outcome, before sending
  * again (capped by the lease): time enough for a worker that was only cut off from the database to

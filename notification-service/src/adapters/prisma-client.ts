@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { STATUS_RANK } from '../domain/notification.js';
 import { Prisma, PrismaClient } from '../generated/prisma/client.js';
 
 export type NotificationPrisma = InstanceType<typeof PrismaClient>;
@@ -46,3 +47,10 @@ export function tables(schema: string) {
 }
 
 export type Tables = ReturnType<typeof tables>;
+
+/**
+ * A delivery status's rank (domain/notification.ts STATUS_RANK) in SQL, built from it so the two
+ * never disagree: the adapters' updates only ever move a status forward.
+ */
+export const deliveryStatusRankSql = (value: Prisma.Sql): Prisma.Sql =>
+  Prisma.sql`(CASE ${value} ${Prisma.join(Object.entries(STATUS_RANK).map(([status, r]) => Prisma.sql`WHEN ${status}::text THEN ${r}::int`), ' ')} ELSE 9 END)`;

@@ -1,13 +1,8 @@
 import type { OutOfBandChannel } from '../domain/channels.js';
 import type { DigestTracking } from '../domain/digest-ports.js';
-import { STATUS_RANK } from '../domain/notification.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { tables, type NotificationPrisma, type Tables } from './prisma-client.js';
+import { deliveryStatusRankSql as rank, tables, type NotificationPrisma, type Tables } from './prisma-client.js';
 import { CHANGED_COLUMNS, enqueueStatusWebhooks, webhookTables, type WebhookTables } from './prisma-webhook-store.js';
-
-/** domain/notification.ts STATUS_RANK as SQL, built from it so the two never disagree. */
-const rank = (value: Prisma.Sql) =>
-  Prisma.sql`(CASE ${value} ${Prisma.join(Object.entries(STATUS_RANK).map(([status, r]) => Prisma.sql`WHEN ${status}::text THEN ${r}::int`), ' ')} ELSE 9 END)`;
 
 /** Moves forward only, only once sent (rank 3 = sent), never past or out of a final status (rank ≥ 7: read, failed, ...). */
 const canMove = (column: Prisma.Sql, to: Prisma.Sql) => Prisma.sql`${rank(column)} BETWEEN 3 AND 6 AND ${rank(column)} < ${rank(to)}`;

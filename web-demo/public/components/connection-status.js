@@ -20,8 +20,6 @@ export class ConnectionStatus {
     this.text = /** @type {HTMLElement} */ (el.querySelector('.conn-text')); // in index.html
     /** @type {ReturnType<typeof setTimeout>|undefined} */
     this.revertTimer = undefined;
-    /** @type {ReturnType<typeof setInterval>|undefined} */
-    this.countdownTimer = undefined;
     /** @type {{state: string, retryInMs?: number}} */
     this.last = { state: el.dataset.state || 'stopped' };
   }
@@ -42,7 +40,6 @@ export class ConnectionStatus {
   /** @param {{state: string, retryInMs?: number}} status */
   show({ state, retryInMs }) {
     clearTimeout(this.revertTimer);
-    clearInterval(this.countdownTimer);
     this.el.dataset.state = state;
     this.last = { state, retryInMs };
     this.refresh();
